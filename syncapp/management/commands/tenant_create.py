@@ -1,0 +1,29 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from syncapp.services import tenant_create
+
+
+class Command(BaseCommand):
+    help = "Create a merchant (tenant). Prints one JSON line with its slug and Stripe webhook path."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--owner-email", help="an existing user who becomes the owner")
+
+    def handle(self, *args, slug, name, owner_email=None, **options):
+        owner = None
+        if owner_email:
+            owner = get_user_model().objects.filter(username=owner_email.strip().lower()).first()
+            if owner is None:
+                raise CommandError(f"No user with e-mail {owner_email}: create the user first.", returncode=2)
+        try:
+            tenant = tenant_create(slug=slug, name=name, owner=owner)
+        except ValidationError as exc:
+            problems = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in exc.message_dict.items())
+            raise CommandError(problems, returncode=2) from exc
+        self.stdout.write(json.dumps({"slug": tenant.slug, "webhook_path": tenant.webhook_path}))

@@ -1,0 +1,107 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from .crypto import EncryptedTextField
+from .tenancy import TenantOwnedModel
+
+
+def new_webhook_endpoint_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Tenant(models.Model):
+    """A merchant: one Stripe account and one e-conomic agreement kept in step."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    # Random, unguessable id in the Stripe webhook URL; it says which tenant an event is for.
+    webhook_endpoint_id = models.CharField(
+        max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/stripe/{self.webhook_endpoint_id}/"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(TenantOwnedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="one_membership_per_user_and_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.tenant_id}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class ConnectionStatus(models.TextChoices):
+    NOT_CONNECTED = "not_connected", "Not connected"
+    CONNECTED = "connected", "Connected"
+    FAILING = "failing", "Failing"
+
+
+class Connection(TenantOwnedModel):
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.NOT_CONNECTED
+    )
+    last_error = models.TextField(blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class StripeConnection(Connection):
+    """A tenant's Stripe account. The key and the webhook signing secrets are write-only."""
+
+    api_key = EncryptedTextField(blank=True)
+    webhook_secret = EncryptedTextField(blank=True)
+    # Kept while Stripe rolls the secret, so events signed with either still verify.
+    previous_webhook_secret = EncryptedTextField(blank=True)
+    livemode = models.BooleanField(null=True, blank=True)
+    # For a later Stripe App / Connect listing: events are routed to tenants by `event.account`.
+    account_id = models.CharField(max_length=64, blank=True)
+    webhook_endpoint_stripe_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_stripe_connection_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Stripe connection of tenant {self.tenant_id}"
+
+
+class EconomicConnection(Connection):
+    """A tenant's e-conomic agreement, reached with its grant token (write-only)."""
+
+    grant_token = EncryptedTextField(blank=True)
+    agreement_number = models.IntegerField(null=True, blank=True)
+    company_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_economic_connection_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"e-conomic connection of tenant {self.tenant_id}"

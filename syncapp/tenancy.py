@@ -1,0 +1,94 @@
+"""The tenancy boundary: one resolver for tenant pages, one scoped manager for tenant data.
+
+Tenant-owned rows are reached through `Model.objects.for_tenant(tenant)`; a bare
+`Model.objects.all()` raises, so a query that forgot its tenant fails loudly in tests instead of
+leaking another merchant's data. Code that really spans tenants (the admin, the sweeper, the
+webhook entry that looks an event's tenant up first) says so with `Model.all_tenants`.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+
+class TenantScopeMissing(Exception):
+    """A query on tenant data without a tenant: use `.for_tenant(tenant)`."""
+
+
+class TenantScopedQuerySet(models.QuerySet):
+    _tenant = None
+
+    def create(self, **kwargs):
+        if self._tenant is not None:
+            kwargs.setdefault("tenant", self._tenant)
+        return super().create(**kwargs)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._tenant = self._tenant
+        return clone
+
+
+class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
+    def get_queryset(self):
+        raise TenantScopeMissing(
+            f"{self.model.__name__}.objects needs a tenant: use .for_tenant(tenant), "
+            f"or {self.model.__name__}.all_tenants where spanning tenants is intended."
+        )
+
+    def for_tenant(self, tenant) -> TenantScopedQuerySet:
+        if tenant is None:
+            raise TenantScopeMissing(f"{self.model.__name__}.objects.for_tenant(None)")
+        queryset = super().get_queryset().filter(tenant=tenant)
+        queryset._tenant = tenant
+        return queryset
+
+
+class TenantOwnedModel(models.Model):
+    tenant = models.ForeignKey("syncapp.Tenant", on_delete=models.CASCADE, related_name="+")
+
+    # Declared first, so Django's internals and the admin use it; its name makes the intent plain.
+    all_tenants = models.Manager()
+    objects = TenantScopedManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_tenants"
+        default_manager_name = "all_tenants"
+
+
+def tenant_view(view=None, *, edit: bool = False):
+    """Resolve `<slug>` to a tenant the user belongs to, or 404; set request.tenant/membership.
+
+    Non-members get 404, not 403, so a URL does not even confirm that a tenant exists. With
+    `edit=True` (or on any non-GET request) viewers get 403: they can read, not change.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(request, slug, *args, **kwargs):
+            from .models import Membership
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = (
+                Membership.all_tenants.select_related("tenant")
+                .filter(user=request.user, tenant__slug=slug)
+                .first()
+            )
+            if membership is None:
+                raise Http404("No such merchant")
+            changing = edit or request.method not in ("GET", "HEAD", "OPTIONS")
+            if changing and not membership.can_edit:
+                raise PermissionDenied("Viewers can read these settings, not change them.")
+            request.tenant = membership.tenant
+            request.membership = membership
+            return func(request, *args, **kwargs)
+
+        wrapper.tenant_view = True
+        return wrapper
+
+    return decorator(view) if view is not None else decorator

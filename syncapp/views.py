@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import services
+from .dashboard import dashboard_context
+from .forms import SignupForm
+from .selectors import memberships_of
+from .tenancy import tenant_view
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, tenant = services.user_signup(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome! {tenant.name} is ready: connect Stripe and e-conomic next.")
+            return redirect("dashboard", slug=tenant.slug)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def home(request):
+    memberships = memberships_of(user=request.user)
+    if len(memberships) == 1:
+        return redirect("dashboard", slug=memberships[0].tenant.slug)
+    return render(request, "syncapp/choose_tenant.html", {"memberships": memberships})
+
+
+@tenant_view
+def dashboard(request):
+    return render(request, "syncapp/dashboard.html", dashboard_context(request.tenant))
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(status in ("ok", "not configured") for status in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # the answer is the report; any failure means unhealthy
+        return f"error: {type(exc).__name__}"
+
+
+def _check_broker() -> str:
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL:
+        return "not configured"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
+        return "ok"
+    except Exception as exc:  # as above
+        return f"error: {type(exc).__name__}"

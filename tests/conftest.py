@@ -1,0 +1,159 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+def wait_for(condition, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
+    """Poll until `condition()` is truthy and return its value; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory()
+
+
+@pytest.fixture
+def owner(tenant):
+    return MembershipFactory(tenant=tenant, role="owner").user
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, tenant):
+    viewer = MembershipFactory(tenant=tenant, role="viewer").user
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, db):
+    """Logged in, member of another tenant only."""
+    other = MembershipFactory(role="owner").user
+    client.force_login(other)
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def login_page(page, live_server):
+    """Log a user in through the real login form; returns a function(user) -> page."""
+
+    def _login(user):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    return _login
+
+
+@pytest.fixture
+def sandbox_urls(live_server, settings):
+    """Point the product at the built-in emulators served by the live server, over real HTTP."""
+    settings.ECONOMIC_API_URL = f"{live_server.url}/sandbox/economic"
+    settings.STRIPE_API_BASE = f"{live_server.url}/sandbox/stripe"
+    settings.ECONOMIC_GRANT_URL = f"{live_server.url}/sandbox/economic/requestaccess.aspx"
+    settings.SITE_URL = live_server.url
+    return {
+        "ECONOMIC_API_URL": settings.ECONOMIC_API_URL,
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        "ECONOMIC_GRANT_URL": settings.ECONOMIC_GRANT_URL,
+        "SITE_URL": settings.SITE_URL,
+    }
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_env(django_db_setup, django_db_blocker):
+    """Environment for worker processes: the test database pytest-django created."""
+    db = settings.DATABASES["default"]
+    url = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    return {**os.environ, "DATABASE_URL": url, "CONN_MAX_AGE": "0"}
+
+
+@pytest.fixture
+def celery_worker(transactional_db, sandbox_urls, _celery_worker_env, tmp_path):
+    """Real Celery worker processes (prefork, 2 children) on the real Redis broker."""
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    log = tmp_path / "worker.log"
+    env = {**_celery_worker_env, **sandbox_urls}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "syncapp",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--logfile={log}",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    wait_for(lambda: log.exists() and "ready." in log.read_text(), timeout=60, message="celery worker ready")
+    process.log = log
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _artifacts_dir():
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)

@@ -1,0 +1,130 @@
+"""Operations as code: settings for production, compose file, health, management commands."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from syncapp.models import Membership, Tenant
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k8$Zq!2vLw9@pR4tY7uI1oP3aS6dF0gH5jK8lZ2xC4vB7nM9qW1eR3tY6uI8oP0",
+    "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "sync.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/syncapp",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
+}
+
+
+def _manage(*args, env):
+    dev_only = {"SANDBOX_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in dev_only}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_profile_passes_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_required_env(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_compose_file_wires_every_service():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in services.items():
+        assert "healthcheck" in service, f"{name} has no healthcheck"
+        assert service["healthcheck"]["test"], name
+    assert "gunicorn syncapp.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A syncapp worker")
+    assert services["beat"]["command"].startswith("celery -A syncapp beat")
+    example_names = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    for name in ("web", "worker", "beat"):
+        assert services[name]["env_file"] == ".env"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    # The app containers read what settings.py reads; .env.example documents each of them.
+    settings_source = (ROOT / "syncapp" / "settings.py").read_text()
+    for name in example_names:
+        assert f'"{name}"' in settings_source, f".env.example lists {name}, settings.py ignores it"
+    assert (
+        "postgres:5432"
+        in dict(
+            line.split("=", 1)
+            for line in (ROOT / ".env.example").read_text().splitlines()
+            if line and not line.startswith("#")
+        )["DATABASE_URL"]
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_tenant_create_prints_slug_and_webhook_path(capsys, django_user_model):
+    django_user_model.objects.create_user("own@example.com", "own@example.com", "pw-123456789")
+    call_command("tenant_create", "acme", "--name", "Acme ApS", "--owner-email", "own@example.com")
+    output = json.loads(capsys.readouterr().out.strip())
+    tenant = Tenant.objects.get(slug="acme")
+    assert output == {"slug": "acme", "webhook_path": f"/webhooks/stripe/{tenant.webhook_endpoint_id}/"}
+    assert len(tenant.webhook_endpoint_id) >= 32
+    assert Membership.objects.for_tenant(tenant).get().role == "owner"
+
+
+@pytest.mark.django_db
+def test_tenant_create_with_a_taken_slug_exits_2_and_creates_nothing():
+    call_command("tenant_create", "acme", "--name", "Acme ApS")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("tenant_create", "acme", "--name", "Another")
+    assert excinfo.value.returncode == 2
+    assert "already taken" in str(excinfo.value)
+    assert Tenant.objects.count() == 1
+
+
+def test_tenant_create_documents_its_options_in_help():
+    env = {"DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"].replace("/syncapp", "/postgres")}
+    result = _manage("tenant_create", "--help", env={**env, "DEBUG": "true"})
+    assert result.returncode == 0
+    assert "--owner-email" in result.stdout
