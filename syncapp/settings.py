@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "customers",
 ]
 if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("sandbox")
+    INSTALLED_APPS += ["sandbox", "sandbox.economic_api", "sandbox.stripe_api"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,1 @@
+# Fixtures for the e-conomic emulator (filled by the e-conomic work).

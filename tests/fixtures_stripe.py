@@ -1,0 +1,1 @@
+# Fixtures for the Stripe emulator (filled by the Stripe work).
