@@ -1,12 +1,1 @@
-"""Test defaults, set before Django's settings load: the real PostgreSQL and Redis on this machine."""
-
-import os
-
-os.environ.setdefault("DEBUG", "true")  # dev keys; pytest-django still runs with DEBUG off
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/syncapp")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
-os.environ.setdefault("SANDBOX_ENABLED", "true")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
 pytest_plugins = ["tests.fixtures_economic", "tests.fixtures_stripe"]

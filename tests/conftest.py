@@ -10,7 +10,6 @@ from django.conf import settings
 
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 

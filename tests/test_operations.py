@@ -27,7 +27,7 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    dev_only = {"SANDBOX_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dev_only = {"SANDBOX_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in dev_only}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
