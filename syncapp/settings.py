@@ -178,3 +178,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+}

@@ -1,0 +1,95 @@
+from django.db import models
+
+from syncapp.tenancy import TenantOwnedModel
+
+SYNCED_EVENT_TYPES = ("customer.created", "customer.updated", "customer.deleted")
+
+
+class StripeEvent(TenantOwnedModel):
+    """A Stripe webhook event, stored before anything else so nothing accepted is ever lost."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    stripe_event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    stripe_created = models.DateTimeField()
+    livemode = models.BooleanField(default=False)
+    account = models.CharField(max_length=255, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "stripe_event_id"], name="one_event_per_stripe_id")
+        ]
+        indexes = [models.Index(fields=["status", "received"])]
+        ordering = ["-received"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_event_id}"
+
+
+class CustomerLink(TenantOwnedModel):
+    """Which e-conomic customer a Stripe customer is kept in step with."""
+
+    stripe_customer_id = models.CharField(max_length=255)
+    economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    created_by_us = models.BooleanField(default=False)
+    # Hash of the mapped values last written to e-conomic: an update is sent only when it changes.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # Set (and committed) just before POST /customers: if the reply is lost, the retry knows the
+    # customer it then finds by searching is the one we created.
+    create_started = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "stripe_customer_id"], name="one_link_per_stripe_customer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id} ↔ {self.economic_customer_number or '—'}"
+
+
+class SyncRecord(TenantOwnedModel):
+    """One outcome of syncing one Stripe customer, explained for the merchant."""
+
+    class Action(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Unchanged"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stripe_customer_id = models.CharField(max_length=255, db_index=True)
+    stripe_email = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField()
+    warnings = models.JSONField(default=list, blank=True)
+    # What was (or, in a dry run, would be) sent to e-conomic, for the merchant to inspect.
+    payload = models.JSONField(null=True, blank=True)
+    economic_log_id = models.CharField(max_length=100, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    dry_run = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.stripe_customer_id}"

@@ -1,0 +1,12 @@
+from syncapp.models import Tenant
+
+from .selectors import action_counts_last_day, pending_event_count, recent_failures
+
+
+def sync_panel(tenant: Tenant) -> dict:
+    return {
+        "template": "customers/panels/sync.html",
+        "counts": action_counts_last_day(tenant=tenant),
+        "failures": recent_failures(tenant=tenant),
+        "pending": pending_event_count(tenant=tenant),
+    }

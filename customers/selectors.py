@@ -1,0 +1,44 @@
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from syncapp.models import Tenant
+
+from .models import StripeEvent, SyncRecord
+
+
+def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
+    records = SyncRecord.objects.for_tenant(tenant).select_related("event")
+    if action:
+        records = records.filter(action=action)
+    if search:
+        records = records.filter(
+            Q(stripe_customer_id__icontains=search)
+            | Q(stripe_email__icontains=search)
+            | Q(economic_customer_number__iexact=search if search.isdigit() else None)
+        )
+    return records
+
+
+def action_counts_last_day(*, tenant: Tenant) -> dict[str, int]:
+    since = timezone.now() - timedelta(hours=24)
+    rows = (
+        SyncRecord.objects.for_tenant(tenant)
+        .filter(created__gte=since, dry_run=False)
+        .values("action")
+        .annotate(n=Count("id"))
+    )
+    counts = {action: 0 for action in SyncRecord.Action.values}
+    counts.update({row["action"]: row["n"] for row in rows})
+    return counts
+
+
+def recent_failures(*, tenant: Tenant, limit: int = 5) -> list[SyncRecord]:
+    return list(
+        sync_records_for(tenant=tenant, action=SyncRecord.Action.FAILED).filter(dry_run=False)[:limit]
+    )
+
+
+def pending_event_count(*, tenant: Tenant) -> int:
+    return StripeEvent.objects.for_tenant(tenant).filter(status=StripeEvent.Status.PENDING).count()

@@ -1,0 +1,4 @@
+from .events import event_give_up, event_process, event_replay, event_store, events_sweep
+from .sync import customer_sync
+
+__all__ = ["customer_sync", "event_give_up", "event_process", "event_replay", "event_store", "events_sweep"]

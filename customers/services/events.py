@@ -1,0 +1,119 @@
+"""Stripe events: stored first (webhook), processed later (task), swept when a queue lost them."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from syncapp.models import Tenant
+
+from ..locks import customer_lock
+from ..models import SYNCED_EVENT_TYPES, StripeEvent, SyncRecord
+from .sync import WRITE_BACK_KEY_PREFIX, customer_sync_locked
+
+logger = logging.getLogger(__name__)
+Status = StripeEvent.Status
+
+
+def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified Stripe event once; enqueue it after commit. Returns (event, stored_now).
+
+    The only work on the webhook's path: one insert. A redelivered event id is a no-op.
+    """
+    from ..tasks import process_event
+
+    synced = event.get("type") in SYNCED_EVENT_TYPES
+    data_object = (event.get("data") or {}).get("object") or {}
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.for_tenant(tenant).create(
+                stripe_event_id=event["id"],
+                type=event.get("type", ""),
+                stripe_created=datetime.fromtimestamp(int(event.get("created", 0)), tz=UTC),
+                livemode=bool(event.get("livemode")),
+                account=event.get("account") or "",
+                stripe_customer_id=data_object.get("id", "") if synced else "",
+                payload=event,
+                status=Status.PENDING if synced else Status.IGNORED,
+                last_error="" if synced else "Not a customer.created/updated/deleted event.",
+            )
+            if synced:
+                transaction.on_commit(lambda: process_event.delay(stored.pk))
+    except IntegrityError:
+        return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
+    return stored, True
+
+
+def event_process(*, event_id: int) -> SyncRecord | None:
+    """Process one stored event: sync its customer, unless it is done or is our own echo."""
+    # The task carries only the id; the event's tenant scopes everything after this lookup.
+    event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
+    with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
+        event.refresh_from_db()
+        if event.status != Status.PENDING and event.status != Status.FAILED:
+            return None
+        if _is_our_write_back(event):
+            _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
+            return None
+        StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=event.attempts + 1)
+        record = customer_sync_locked(
+            tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event, dry_run=False
+        )
+        if record.action == SyncRecord.Action.FAILED:
+            _finish(event, Status.FAILED, record.message)
+        else:
+            _finish(event, Status.PROCESSED, "")
+        return record
+
+
+def _is_our_write_back(event: StripeEvent) -> bool:
+    key = ((event.payload.get("request") or {}).get("idempotency_key")) or ""
+    return event.type == "customer.updated" and key.startswith(WRITE_BACK_KEY_PREFIX)
+
+
+def _finish(event: StripeEvent, status: str, error: str) -> None:
+    event.status, event.last_error, event.processed_at = status, error, timezone.now()
+    event.save(update_fields=["status", "last_error", "processed_at"])
+
+
+def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
+    """After the last retry: mark the event failed and explain it in the sync log."""
+    event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
+    _finish(event, Status.FAILED, reason)
+    return SyncRecord.objects.for_tenant(event.tenant).create(
+        event=event,
+        stripe_customer_id=event.stripe_customer_id,
+        action=SyncRecord.Action.FAILED,
+        message=f"Gave up after {event.attempts} attempts: {reason} Retry it from the sync log when fixed.",
+    )
+
+
+def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
+    """Support/merchant action: process a stored event again (e.g. after fixing the settings)."""
+    from ..tasks import process_event
+
+    event = StripeEvent.objects.for_tenant(tenant).get(pk=event_id)
+    if event.type not in SYNCED_EVENT_TYPES:
+        return event
+    event.status, event.last_error = Status.PENDING, ""
+    event.save(update_fields=["status", "last_error"])
+    transaction.on_commit(lambda: process_event.delay(event.pk))
+    return event
+
+
+def events_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Re-enqueue pending events a broker restart may have lost. Processing is idempotent."""
+    from ..tasks import process_event
+
+    # Spans all tenants on purpose: the sweeper serves every merchant.
+    stale = list(
+        StripeEvent.all_tenants.filter(status=Status.PENDING, received__lt=timezone.now() - older_than)
+        .order_by("received")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for pk in stale:
+        process_event.delay(pk)
+    if stale:
+        logger.info("Re-enqueued %d pending events", len(stale))
+    return len(stale)

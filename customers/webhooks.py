@@ -1,0 +1,55 @@
+"""Stripe's webhook entry: verify, store, enqueue. No outbound call on this path."""
+
+import json
+import logging
+
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from syncapp.clients.stripe import InvalidSignature, construct_event
+from syncapp.models import StripeConnection, Tenant
+
+from .services import event_store
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 1024 * 1024
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
+    tenant = get_object_or_404(Tenant, webhook_endpoint_id=endpoint_id)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return _error(413, "Body larger than 1 MB.")
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, "Body larger than 1 MB.")
+    connection = StripeConnection.objects.for_tenant(tenant).first()
+    secrets = (
+        [s for s in (connection.webhook_secret, connection.previous_webhook_secret) if s]
+        if connection
+        else []
+    )
+    if not secrets:
+        return _error(400, "This merchant has no Stripe webhook signing secret configured yet.")
+    try:
+        event = construct_event(
+            body, request.headers.get("Stripe-Signature", ""), secrets, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+    except InvalidSignature:
+        logger.warning("Rejected a Stripe webhook with a bad signature for tenant %s", tenant.slug)
+        return _error(400, "Invalid Stripe-Signature.")
+    except (ValueError, json.JSONDecodeError):
+        return _error(400, "Malformed JSON.")
+    if not isinstance(event, dict) or not event.get("id"):
+        return _error(400, "Not a Stripe event.")
+    stored, stored_now = event_store(tenant=tenant, event=event)
+    return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})
