@@ -1,1 +1,136 @@
-# Fixtures for the Stripe emulator (filled by the Stripe work).
+"""Fixtures for the Stripe emulator: an account to act on, and tenants connected to it.
+
+`stripe_account` works with `db` and `transactional_db`; webhooks are only delivered once a
+transaction commits, so tests that expect deliveries need `transactional_db` (or `live_server`).
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from sandbox.stripe_api import control, delivery, services
+from sandbox.stripe_api.models import Account, Delivery, Event, SinkRequest, stripe_id
+from sandbox.stripe_api.seed import seed_account
+from syncapp.models import ConnectionStatus, StripeConnection, Tenant
+from tests.conftest import wait_for
+
+
+@dataclass
+class StripeAccount:
+    """An emulator account and its `sk_test_` key, with the merchant's and Stripe's own levers."""
+
+    api_key: str
+    account: Account = field(repr=False)
+
+    # --- the merchant in the Dashboard: writes that emit and deliver events like API calls ---
+    def create_customer(self, **params: Any) -> dict:
+        return control.customer_create(self.api_key, **params)
+
+    def update_customer(self, customer_id: str, *, idempotency_key: str | None = None, **params: Any) -> dict:
+        return control.customer_update(self.api_key, customer_id, idempotency_key=idempotency_key, **params)
+
+    def delete_customer(self, customer_id: str) -> dict:
+        return control.customer_delete(self.api_key, customer_id)
+
+    def add_webhook_endpoint(self, url: str, events: list[str] | None = None) -> dict:
+        """Register an endpoint; the answer holds its `secret`."""
+        caller = control.caller_for_key(self.api_key)
+        events = events or ["customer.created", "customer.updated", "customer.deleted"]
+        return services.webhook_endpoint_create(caller, {"url": url, "enabled_events": events})
+
+    # --- delivery switches ---
+    def set_delivery(
+        self,
+        *,
+        duplicates: int | None = None,
+        reorder_batch: int | None = None,
+        delay_seconds: float | None = None,
+    ) -> None:
+        control.delivery_set(
+            self.account, duplicates=duplicates, reorder_batch=reorder_batch, delay_seconds=delay_seconds
+        )
+
+    def release_held(self) -> int:
+        return control.release_held(self.account)
+
+    def wait_for_deliveries(self, timeout: float = 30.0) -> None:
+        delivery.wait_for_deliveries(timeout)
+
+    # --- what happened ---
+    def request_count(self, *, method: str | None = None, path: str | None = None) -> int:
+        return control.request_count(self.account, method=method, path=path)
+
+    def events(self, event_type: str | None = None) -> list[dict]:
+        rows = Event.objects.filter(account=self.account).order_by("id")
+        if event_type:
+            rows = rows.filter(type=event_type)
+        return [row.payload for row in rows]
+
+    def delivery_statuses(self) -> list[int | None]:
+        return list(
+            Delivery.objects.filter(event__account=self.account)
+            .order_by("id")
+            .values_list("status_code", flat=True)
+        )
+
+
+def sink_bodies(name: str) -> list[dict]:
+    """The events the webhook sink `name` received, oldest first."""
+    return [json.loads(r.body) for r in SinkRequest.objects.filter(name=name).order_by("id")]
+
+
+def wait_for_sink(name: str, count: int, *, timeout: float = 20.0) -> list[dict]:
+    wait_for(
+        lambda: SinkRequest.objects.filter(name=name).count() >= count,
+        timeout=timeout,
+        message=f"{count} webhooks at {name}",
+    )
+    return sink_bodies(name)
+
+
+@pytest.fixture
+def stripe_account(db):
+    """An emulator account with an `sk_test_` key and no customers."""
+    api_key = seed_account()
+    yield StripeAccount(api_key=api_key, account=control.account_for_key(api_key))
+    # Deliveries still in flight would write to tables the test database is about to flush.
+    delivery.wait_for_deliveries()
+
+
+def connect_stripe(
+    tenant: Tenant, api_key: str, *, webhook_secret: str | None = None, endpoint_id: str = ""
+) -> StripeConnection:
+    connection, _ = StripeConnection.all_tenants.update_or_create(
+        tenant=tenant,
+        defaults={
+            "api_key": api_key,
+            "webhook_secret": webhook_secret or stripe_id("whsec_", 32),
+            "status": ConnectionStatus.CONNECTED,
+            "livemode": api_key.startswith(("sk_live_", "rk_live_")),
+            "webhook_endpoint_stripe_id": endpoint_id,
+        },
+    )
+    return connection
+
+
+@pytest.fixture
+def stripe_connected_tenant(tenant, stripe_account):
+    """`tenant`, its StripeConnection holding the account's key and a `whsec_` secret, connected.
+
+    No webhook endpoint points at the tenant: sign test webhooks with `connection.webhook_secret`.
+    """
+    connect_stripe(tenant, stripe_account.api_key)
+    return tenant
+
+
+@pytest.fixture
+def stripe_webhooks_to_tenant(tenant, stripe_account, live_server, sandbox_urls):
+    """Like `stripe_connected_tenant`, and the emulator delivers its events to the tenant's webhook
+    URL on the live server, signed with the endpoint's real secret."""
+    endpoint = stripe_account.add_webhook_endpoint(f"{live_server.url}{tenant.webhook_path}")
+    connect_stripe(
+        tenant, stripe_account.api_key, webhook_secret=endpoint["secret"], endpoint_id=endpoint["id"]
+    )
+    return tenant

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("v1/customers", views.customers),
+    path("v1/customers/<str:customer_id>", views.customer),
+    path("v1/webhook_endpoints", views.webhook_endpoints),
+    path("v1/webhook_endpoints/<str:endpoint_id>", views.webhook_endpoint),
+    path("v1/events", views.events),
+    path("v1/events/<str:event_id>", views.event),
+    path("v1/<path:rest>", views.unknown),
+    path("_control/delivery", views.delivery_switches),
+    path("_control/release_held", views.release_held),
+    path("_sink/<str:name>/", views.sink, name="sandbox_stripe_sink"),
+]

@@ -1,0 +1,92 @@
+"""Python helpers for tests and scripts: delivery switches, request counts, direct customer writes."""
+
+from typing import Any
+
+from django.db import transaction
+
+from . import delivery, services
+from .models import Account, ApiKey, RequestLog, stripe_id
+from .params import as_int, invalid
+
+
+def account_for_key(api_key: str) -> Account:
+    return ApiKey.objects.select_related("account").get(key=api_key).account
+
+
+def caller_for_key(api_key: str, *, idempotency_key: str | None = None) -> services.Caller:
+    key = ApiKey.objects.select_related("account").get(key=api_key)
+    return services.Caller(key.account, key.livemode, stripe_id("req_", 14), idempotency_key)
+
+
+def delivery_set(
+    account: Account,
+    *,
+    duplicates: int | None = None,
+    reorder_batch: int | None = None,
+    delay_seconds: float | None = None,
+) -> None:
+    changes: dict[str, Any] = {}
+    if duplicates is not None:
+        changes["delivery_duplicates"] = max(duplicates, 1)
+    if reorder_batch is not None:
+        changes["delivery_reorder_batch"] = max(reorder_batch, 0)
+    if delay_seconds is not None:
+        changes["delivery_delay_seconds"] = max(delay_seconds, 0.0)
+    Account.objects.filter(pk=account.pk).update(**changes)
+
+
+def switches_from_params(params: dict[str, Any]) -> dict[str, Any]:
+    switches: dict[str, Any] = {}
+    for name in ("duplicates", "reorder_batch"):
+        if name in params:
+            switches[name] = as_int(params[name], name, low=0, high=100)
+    if "delay_seconds" in params:
+        try:
+            switches["delay_seconds"] = float(params["delay_seconds"])
+        except ValueError:
+            raise invalid("delay_seconds must be a number.", param="delay_seconds") from None
+    return switches
+
+
+def delivery_switches(account: Account) -> dict[str, Any]:
+    return {
+        "duplicates": account.delivery_duplicates,
+        "reorder_batch": account.delivery_reorder_batch,
+        "delay_seconds": account.delivery_delay_seconds,
+    }
+
+
+def release_held(account: Account) -> int:
+    return delivery.release_held(account)
+
+
+def request_count(account: Account, *, method: str | None = None, path: str | None = None) -> int:
+    """Calls this account's keys made; `path` as Stripe writes it (`/v1/customers`), prefix match."""
+    logged = RequestLog.objects.filter(account=account)
+    if method:
+        logged = logged.filter(method=method.upper())
+    if path:
+        logged = logged.filter(path__startswith=path)
+    return logged.count()
+
+
+# Act as the merchant in the Dashboard (no HTTP call, no request log row); events are emitted and
+# delivered exactly as for an API call. Params are nested like parsed form data.
+
+
+def customer_create(api_key: str, *, idempotency_key: str | None = None, **params: Any) -> dict[str, Any]:
+    with transaction.atomic():
+        return services.customer_create(caller_for_key(api_key, idempotency_key=idempotency_key), params)
+
+
+def customer_update(
+    api_key: str, customer_id: str, *, idempotency_key: str | None = None, **params: Any
+) -> dict[str, Any]:
+    with transaction.atomic():
+        caller = caller_for_key(api_key, idempotency_key=idempotency_key)
+        return services.customer_update(caller, customer_id, params)
+
+
+def customer_delete(api_key: str, customer_id: str) -> dict[str, Any]:
+    with transaction.atomic():
+        return services.customer_delete(caller_for_key(api_key), customer_id)

@@ -1,0 +1,123 @@
+"""Webhook delivery: sign like Stripe, POST after the commit from a background thread.
+
+A thread, not the request: the API answer stays fast, and under `make run`'s SQLite the emulator
+never waits on a database lock its own request still holds. Per-account switches play Stripe's
+at-least-once, any-order delivery on purpose: duplicates, reordered batches, a delay.
+"""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+import requests
+from django.db import connection, transaction
+
+from .models import Account, Delivery, Event, WebhookEndpoint
+
+DELIVERY_TIMEOUT_SECONDS = 10
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
+def signature_header(body: str, secret: str, *, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={signature}"
+
+
+def event_body(event: Event) -> str:
+    return json.dumps(event.payload, indent=2)
+
+
+def send_event(event: Event, url: str, secret: str) -> int | None:
+    """POST one event to `url`, signed with `secret`, now; record the attempt; return the status."""
+    body = event_body(event)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        "Stripe-Signature": signature_header(body, secret),
+    }
+    try:
+        response = requests.post(
+            url, data=body.encode(), headers=headers, timeout=DELIVERY_TIMEOUT_SECONDS, allow_redirects=False
+        )
+    except requests.RequestException as exc:
+        Delivery.objects.create(event=event, url=url, error=type(exc).__name__)
+        return None
+    Delivery.objects.create(event=event, url=url, status_code=response.status_code)
+    return response.status_code
+
+
+def event_deliver_on_commit(event: Event) -> None:
+    transaction.on_commit(lambda: _start(event.pk))
+
+
+def _start(event_pk: int) -> None:
+    thread = threading.Thread(target=_deliver_in_thread, args=(event_pk,), daemon=True)
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+
+
+def _deliver_in_thread(event_pk: int) -> None:
+    try:
+        event = Event.objects.select_related("account").get(pk=event_pk)
+        account = event.account
+        if account.delivery_delay_seconds:
+            time.sleep(account.delivery_delay_seconds)  # the switch's whole point: a late delivery
+        batch = _take_held(account, event.livemode) if event.held else [event]
+        for item in batch:
+            _deliver_to_endpoints(item, account)
+    finally:
+        connection.close()
+        with _threads_lock:
+            _threads.discard(threading.current_thread())
+
+
+def _take_held(account: Account, livemode: bool, *, all_of_them: bool = False) -> list[Event]:
+    """The held events, newest first, once the batch is full (or all of them when asked)."""
+    with transaction.atomic():
+        held = list(
+            Event.objects.select_for_update()
+            .filter(account=account, livemode=livemode, held=True)
+            .order_by("created", "id")
+        )
+        if not held or (not all_of_them and len(held) < account.delivery_reorder_batch):
+            return []
+        Event.objects.filter(pk__in=[e.pk for e in held]).update(held=False)
+    return list(reversed(held))
+
+
+def _deliver_to_endpoints(event: Event, account: Account) -> None:
+    endpoints = WebhookEndpoint.objects.filter(account=account, livemode=event.livemode)
+    for endpoint in endpoints:
+        if endpoint.listens_to(event.type):
+            for _ in range(max(account.delivery_duplicates, 1)):
+                send_event(event, endpoint.url, endpoint.secret)
+
+
+def release_held(account: Account) -> int:
+    """Send every held event now, newest first, in this thread; returns how many were held."""
+    released = 0
+    for livemode in (False, True):
+        batch = _take_held(account, livemode, all_of_them=True)
+        for event in batch:
+            _deliver_to_endpoints(event, account)
+        released += len(batch)
+    return released
+
+
+def wait_for_deliveries(timeout: float = 30.0) -> None:
+    """Block until the background deliveries started so far are done (tests call this)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _threads_lock:
+            pending = list(_threads)
+        if not pending:
+            return
+        for thread in pending:
+            thread.join(max(deadline - time.monotonic(), 0))
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{len(pending)} webhook deliveries still running after {timeout}s")

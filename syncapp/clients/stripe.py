@@ -1,0 +1,193 @@
+"""Stripe over the official SDK (`stripe.StripeClient`): plain dicts out, a few typed errors.
+
+HTTP only: no models, no tenants' settings. Messages are written for a merchant and never carry
+the API key (Stripe's own 401/403 messages quote part of it, so those are replaced, not passed on).
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import stripe
+
+# Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
+_KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
+HTTP_TIMEOUT_SECONDS = 20
+LIST_PAGE_SIZE = 100
+
+
+class StripeError(Exception):
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None, param: str | None = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.param = param
+
+
+class StripeAuthFailed(StripeError):
+    """401/403: the key is wrong, revoked, or lacks a permission."""
+
+
+class StripeNotFound(StripeError):
+    """404 `resource_missing`."""
+
+
+class StripeThrottled(StripeError):
+    """429: Stripe's rate limit; the caller backs off (the SDK does not retry it)."""
+
+
+class StripeUnavailable(StripeError):
+    """5xx, timeout or connection error (after the SDK's own network retries)."""
+
+
+class StripeRejected(StripeError):
+    """400: invalid parameters, or an idempotency key reused with other parameters."""
+
+
+class InvalidSignature(Exception):
+    """A webhook whose `Stripe-Signature` is missing, wrong or too old."""
+
+
+def _scrub(text: str) -> str:
+    return _KEY_PATTERN.sub(lambda m: f"{m.group(1)}_••••", text)
+
+
+def _raise_mapped(exc: stripe.StripeError) -> NoReturn:
+    status = exc.http_status
+    message = _scrub(exc.user_message or "")
+    if isinstance(exc, stripe.AuthenticationError):
+        raise StripeAuthFailed(
+            "Stripe did not accept the API key: check that it was copied in full and has not been "
+            "revoked or rolled.",
+            status=status,
+        ) from None
+    if isinstance(exc, stripe.PermissionError):
+        raise StripeAuthFailed(
+            "The Stripe API key lacks a permission this needs: give the restricted key Customers: "
+            "Write, Events: Read and Webhook Endpoints: Write.",
+            status=status,
+        ) from None
+    if isinstance(exc, stripe.RateLimitError):
+        raise StripeThrottled("Stripe asked us to slow down (rate limit).", status=status) from None
+    if isinstance(exc, stripe.APIConnectionError):
+        raise StripeUnavailable("Could not reach Stripe (network error or timeout).") from None
+    code = getattr(exc, "code", None)
+    param = getattr(exc, "param", None)
+    if isinstance(exc, stripe.InvalidRequestError) and status == 404:
+        raise StripeNotFound(
+            message or "Stripe could not find it.", status=status, code=code, param=param
+        ) from None
+    if isinstance(exc, stripe.InvalidRequestError | stripe.IdempotencyError):
+        raise StripeRejected(
+            message or "Stripe rejected the request.", status=status, code=code, param=param
+        ) from None
+    if isinstance(exc, stripe.APIError) and (status is None or status >= 500):
+        raise StripeUnavailable(f"Stripe had an internal error (HTTP {status}).", status=status) from None
+    raise StripeError(message or f"Stripe answered HTTP {status}.", status=status, code=code) from None
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """A StripeObject as plain dicts and lists; an expanded `tax_ids` list object becomes its list.
+
+    The flattening lets settings name `tax_ids.0.value`, as the product's field paths do.
+    """
+    data = obj.to_dict() if isinstance(obj, stripe.StripeObject) else dict(obj)
+    tax_ids = data.get("tax_ids")
+    if isinstance(tax_ids, dict) and tax_ids.get("object") == "list":
+        data["tax_ids"] = tax_ids.get("data", [])
+    return data
+
+
+class StripeGateway:
+    def __init__(self, api_key: str, *, base_url: str, max_network_retries: int):
+        self.livemode = api_key.startswith(("sk_live_", "rk_live_"))
+        self._http = stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS)
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": base_url},
+            max_network_retries=max_network_retries,
+            http_client=self._http,
+        )
+
+    def __repr__(self) -> str:
+        return f"StripeGateway(livemode={self.livemode})"
+
+    def close(self) -> None:
+        """Close the kept-alive HTTP connections now rather than when garbage collected."""
+        self._http.close()
+
+    def verify(self) -> dict:
+        """List one customer: a restricted key with Customers: Write (or Read) may do this."""
+        try:
+            page = self._client.v1.customers.list(params={"limit": 1})
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return {"livemode": self.livemode, "customers_visible": bool(page.data)}
+
+    def retrieve_customer(self, customer_id: str) -> dict:
+        """The customer with `tax_ids` as a list; a deleted one is `{"id", "object", "deleted": True}`."""
+        try:
+            customer = self._client.v1.customers.retrieve(customer_id, params={"expand": ["tax_ids"]})
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return _plain(customer)
+
+    def iter_customers(self) -> Iterator[dict]:
+        """Every live customer, newest first, fetched page by page (memory stays bounded)."""
+        try:
+            page = self._client.v1.customers.list(
+                params={"limit": LIST_PAGE_SIZE, "expand": ["data.tax_ids"]}
+            )
+            for customer in page.auto_paging_iter():
+                yield _plain(customer)
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+
+    def update_metadata(self, customer_id: str, metadata: dict[str, str], *, idempotency_key: str) -> dict:
+        """Merge `metadata` into the customer's (an empty value removes a key).
+
+        The idempotency key makes a retried write a replay, and comes back in the resulting
+        `customer.updated` event's `request.idempotency_key`: that is how our own echo is recognised.
+        """
+        try:
+            customer = self._client.v1.customers.update(
+                customer_id, params={"metadata": metadata}, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return _plain(customer)
+
+    def create_webhook_endpoint(self, *, url: str, events: list[str]) -> dict:
+        """Creates the endpoint; the answer's `secret` is shown by Stripe this once only."""
+        try:
+            endpoint = self._client.v1.webhook_endpoints.create(
+                params={"url": url, "enabled_events": events, "api_version": stripe.api_version}
+            )
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return _plain(endpoint)
+
+    def list_webhook_endpoints(self) -> list[dict]:
+        try:
+            page = self._client.v1.webhook_endpoints.list(params={"limit": 100})
+            return [_plain(endpoint) for endpoint in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+
+
+def construct_event(payload: bytes, sig_header: str, secrets: list[str], tolerance: int = 300) -> dict:
+    """Verify a webhook against any of `secrets` (several while one is being rolled); the event.
+
+    Raises `InvalidSignature` for a missing, wrong or stale signature and `ValueError` for a
+    body that is not JSON. The raw bytes are verified: never a re-serialised body.
+    """
+    for secret in secrets:
+        try:
+            event = stripe.Webhook.construct_event(payload, sig_header, secret, tolerance)
+        except stripe.SignatureVerificationError:
+            continue
+        return _plain(event)
+    raise InvalidSignature("No signing secret matches the Stripe-Signature header (or it is too old).")
