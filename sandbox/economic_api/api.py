@@ -1,0 +1,89 @@
+"""What every emulated API call goes through: tokens, read-only demo, content type, faults, log."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import faults
+from .errors import ApiError
+from .models import Agreement, Grant, RequestLogEntry
+from .seed import DEMO_TOKEN, demo_grant
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def authenticate(request: HttpRequest) -> Grant:
+    secret = request.headers.get("X-AppSecretToken", "")
+    grant_token = request.headers.get("X-AgreementGrantToken", "")
+    if not secret or not grant_token:
+        raise ApiError(401, "Missing X-AppSecretToken or X-AgreementGrantToken header.", error_code="E04010")
+    if secret == DEMO_TOKEN and grant_token == DEMO_TOKEN:
+        return demo_grant()
+    grant = (
+        Grant.objects.select_related("agreement", "app")
+        .filter(token=grant_token, app__secret_token=secret)
+        .first()
+    )
+    if grant is None:
+        raise ApiError(
+            401, "The app secret token or the agreement grant token is not valid.", error_code="E04011"
+        )
+    return grant
+
+
+def base_url(request: HttpRequest) -> str:
+    """The emulator's root as the caller reached it, for `self` links."""
+    return request.build_absolute_uri("/sandbox/economic").rstrip("/")
+
+
+def json_body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "The body is not valid JSON.", error_code="E00500") from None
+
+
+def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap an endpoint `view(request, agreement, **kwargs)` with what e-conomic does around it."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        started = time.monotonic()
+        agreement: Agreement | None = None
+        fault = ""
+        try:
+            request.economic_grant = authenticate(request)
+            agreement = request.economic_grant.agreement
+            if request.method in WRITES and agreement.read_only:
+                raise ApiError(403, "The demo agreement is read-only.", error_code="E04030")
+            content_type = request.content_type or ""
+            if request.method in ("POST", "PUT", "PATCH") and content_type != "application/json":
+                raise ApiError(415, "Content-Type must be application/json.", error_code="E04150")
+            faults.before_request(agreement)
+            response = view(request, agreement, **kwargs)
+        except faults.InjectedFault as exc:
+            response, fault = exc.response(), f"injected {exc.status}"
+        except ApiError as exc:
+            response = exc.response()
+        if agreement is not None and request.method in ("POST", "PUT") and 200 <= response.status_code < 300:
+            response, fault = faults.after_commit(request, agreement, response)
+        RequestLogEntry.objects.create(
+            agreement=agreement,
+            method=request.method,
+            path=request.path,
+            query=request.META.get("QUERY_STRING", ""),
+            status=response.status_code,
+            fault=fault,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        return response
+
+    return wrapper

@@ -1,0 +1,124 @@
+"""Trouble on demand, per agreement: latency, 429s, 5xxs, and writes whose answer never arrives.
+
+Counters are used up with a conditional UPDATE, so concurrent calls never both take the last one.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+from .errors import ApiError
+from .models import Agreement, Faults
+
+logger = logging.getLogger(__name__)
+
+FAULT_FIELDS = {
+    "latency": "latency_seconds",
+    "throttle": "throttle_count",
+    "retry_after": "retry_after_seconds",
+    "errors": "error_count",
+    "error_status": "error_status",
+    "drop_after_commit": "drop_after_commit_count",
+    "stall_after_commit": "stall_after_commit_count",
+    "stall_seconds": "stall_seconds",
+}
+
+
+def set_faults(agreement: Agreement, **settings: Any) -> Faults:
+    """Replace the agreement's faults; names are the keys of FAULT_FIELDS, unset ones reset."""
+    unknown = set(settings) - set(FAULT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown faults: {', '.join(sorted(unknown))}")
+    values = {field: Faults._meta.get_field(field).default for field in FAULT_FIELDS.values()}
+    values.update({FAULT_FIELDS[name]: value for name, value in settings.items()})
+    faults, _ = Faults.objects.update_or_create(agreement=agreement, defaults=values)
+    return faults
+
+
+def clear_faults(agreement: Agreement) -> None:
+    Faults.objects.filter(agreement=agreement).delete()
+
+
+def _take(agreement: Agreement, counter: str) -> bool:
+    taken = Faults.objects.filter(agreement=agreement, **{f"{counter}__gt": 0}).update(
+        **{counter: F(counter) - 1}
+    )
+    return taken == 1
+
+
+class InjectedFault(ApiError):
+    """An error answer the tests asked for, not one the request earned."""
+
+
+def before_request(agreement: Agreement) -> None:
+    """Apply latency, then raise a 429 or a 5xx if one is due."""
+    faults = Faults.objects.filter(agreement=agreement).first()
+    if faults is None:
+        return
+    if faults.latency_seconds > 0:
+        time.sleep(faults.latency_seconds)
+    if faults.throttle_count and _take(agreement, "throttle_count"):
+        raise InjectedFault(
+            429,
+            "Too many requests for this agreement.",
+            error_code="E04290",
+            headers={"Retry-After": str(faults.retry_after_seconds)},
+        )
+    if faults.error_count and _take(agreement, "error_count"):
+        raise InjectedFault(faults.error_status, "The server had a problem.", error_code="E05000")
+
+
+def after_commit(
+    request: HttpRequest, agreement: Agreement, response: HttpResponse
+) -> tuple[HttpResponse, str]:
+    """For a committed POST/PUT: maybe swap the answer for a broken one. Returns (response, fault)."""
+    faults = Faults.objects.filter(agreement=agreement).first()
+    if faults is None:
+        return response, ""
+    if faults.drop_after_commit_count and _take(agreement, "drop_after_commit_count"):
+        return _dropped_response(request, response), "dropped after commit"
+    if faults.stall_after_commit_count and _take(agreement, "stall_after_commit_count"):
+        # Past the client's timeout the client gives up, though the write happened.
+        time.sleep(faults.stall_seconds)
+        return response, "stalled after commit"
+    return response, ""
+
+
+def _client_socket(request: HttpRequest) -> socket.socket | None:
+    """The connection's socket under Django's runserver/live_server (wsgiref), else None.
+
+    wsgi.input there is a LimitedStream over the socket's reader; no public API exposes the
+    socket, and the emulator needs it to cut the connection after the headers went out.
+    """
+    stream = request.META.get("wsgi.input")
+    reader = getattr(getattr(stream, "_read", None), "__self__", None)
+    raw = getattr(reader, "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _dropped_response(request: HttpRequest, response: HttpResponse) -> StreamingHttpResponse:
+    """Headers and half the body go out, then the connection is cut: Content-Length promises
+    more, so the client sees a broken connection rather than a short but valid answer."""
+    body = response.content
+    sock = _client_socket(request)
+
+    def stream() -> Iterator[bytes]:
+        yield body[: max(1, len(body) // 2)]
+        if sock is None:
+            raise ConnectionAbortedError("Sandbox fault: connection dropped after commit")
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            logger.debug("Sandbox fault: socket was already closed")
+
+    broken = StreamingHttpResponse(stream(), status=response.status_code, content_type="application/json")
+    broken["Content-Length"] = str(len(body))
+    return broken

@@ -1,0 +1,260 @@
+"""The emulated endpoints. Paths mirror restapi.e-conomic.com under /sandbox/economic/."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import faults, resources
+from .api import base_url, economic_api, json_body
+from .errors import ApiError, ValidationErrors
+from .models import Agreement, App, Customer, RequestLogEntry
+from .seed import create_agreement, grant_for, next_customer_number
+
+
+def _not_allowed(request: HttpRequest) -> ApiError:
+    return ApiError(405, f"{request.method} is not supported on this resource.", error_code="E04050")
+
+
+@economic_api
+def self_info(request: HttpRequest, agreement: Agreement) -> HttpResponse:
+    if request.method != "GET":
+        raise _not_allowed(request)
+    app = request.economic_grant.app
+    base = base_url(request)
+    return JsonResponse(
+        {
+            "agreementNumber": agreement.agreement_number,
+            "agreementType": {"agreementTypeNumber": 1, "name": "Small"},
+            "application": {
+                "appNumber": app.pk,
+                "appPublicToken": app.public_token,
+                "name": app.name,
+                "requiredRoles": [{"name": "SuperUser", "roleNumber": 1}],
+            },
+            "company": {
+                "name": agreement.company_name,
+                "addressLine1": agreement.company_address,
+                "zip": agreement.company_zip,
+                "city": agreement.company_city,
+                "country": agreement.company_country,
+                "companyIdentificationNumber": agreement.company_vat_number,
+                "vatNumber": agreement.company_vat_number,
+            },
+            "settings": {"baseCurrency": "DKK", "internationalLedger": False},
+            "signupDate": agreement.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "user": {
+                "agreementNumber": agreement.agreement_number,
+                "loginId": agreement.user_email,
+                "name": agreement.user_name,
+                "email": agreement.user_email,
+                "language": {"languageNumber": 1, "name": "Danish", "culture": "da-DK"},
+            },
+            "canSendElectronicInvoice": False,
+            "canSendVoucherEmail": True,
+            "self": f"{base}/self",
+        }
+    )
+
+
+@economic_api
+def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
+    base = base_url(request)
+    if request.method == "GET":
+        rows = list(Customer.objects.filter(agreement=agreement).order_by("number"))
+        return JsonResponse(
+            resources.collection_response(
+                request,
+                base=base,
+                path="customers",
+                rows=rows,
+                record=resources.customer_record,
+                body=lambda c: resources.customer_body(c, base),
+                filters=resources.CUSTOMER_FILTERS,
+                meta_data={
+                    "create": {
+                        "description": "Create a new customer.",
+                        "httpMethod": "post",
+                        "href": f"{base}/customers",
+                    }
+                },
+            )
+        )
+    if request.method != "POST":
+        raise _not_allowed(request)
+    payload = json_body(request)
+    with transaction.atomic():
+        # One writer per agreement at a time, so "next free number" and the uniqueness check hold.
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        number, data = resources.validate_customer(payload, agreement=agreement)
+        if number is None:
+            number = next_customer_number(agreement)
+        elif agreement.customers.filter(number=number).exists():
+            _number_in_use(number)
+        customer = Customer.objects.create(
+            agreement=agreement, number=number, data=data, last_updated=timezone.now()
+        )
+    response = JsonResponse(resources.customer_body(customer, base), status=201)
+    response["Location"] = f"{base}/customers/{number}"
+    return response
+
+
+def _number_in_use(number: int) -> None:
+    errors = ValidationErrors()
+    errors.add(
+        "customerNumber",
+        f"Customer number {number} already exists.",
+        "E06010",
+        number,
+        hint="Choose another customer number or leave it out.",
+    )
+    errors.raise_if_any()
+
+
+@economic_api
+def customer(request: HttpRequest, agreement: Agreement, number: int) -> HttpResponse:
+    base = base_url(request)
+    if request.method == "GET":
+        found = Customer.objects.filter(agreement=agreement, number=number).first()
+        if found is None:
+            raise ApiError(404, f"Customer {number} not found.", error_code="E04040")
+        return JsonResponse(resources.customer_body(found, base))
+    if request.method not in ("PUT", "DELETE"):
+        raise _not_allowed(request)
+    payload = json_body(request) if request.method == "PUT" else None
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        found = Customer.objects.filter(agreement=agreement, number=number).first()
+        if found is None:
+            raise ApiError(404, f"Customer {number} not found.", error_code="E04040")
+        if request.method == "DELETE":
+            found.delete()
+            return HttpResponse(status=204)
+        _, data = resources.validate_customer(payload, agreement=agreement, number_in_url=number)
+        # A full replacement, except this flag: e-conomic changes it only with PATCH.
+        data.pop("eInvoicingDisabledByDefault", None)
+        if "eInvoicingDisabledByDefault" in found.data:
+            data["eInvoicingDisabledByDefault"] = found.data["eInvoicingDisabledByDefault"]
+        found.data = data
+        found.last_updated = timezone.now()
+        found.save(update_fields=["data", "last_updated"])
+    return JsonResponse(resources.customer_body(found, base))
+
+
+@economic_api
+def list_collection(request: HttpRequest, agreement: Agreement, kind: str) -> HttpResponse:
+    if request.method != "GET":
+        raise _not_allowed(request)
+    resource = resources.LISTS[kind]
+    base = base_url(request)
+    rows = list(getattr(agreement, resource.related_name).all())
+    return JsonResponse(
+        resources.collection_response(
+            request,
+            base=base,
+            path=kind,
+            rows=rows,
+            record=resource.record,
+            body=lambda item: resource.body(item, base),
+            filters=resource.filters,
+        )
+    )
+
+
+@economic_api
+def list_item(request: HttpRequest, agreement: Agreement, kind: str, key: str) -> HttpResponse:
+    if request.method != "GET":
+        raise _not_allowed(request)
+    resource = resources.LISTS[kind]
+    item = None
+    if resource.key_field != "number" or key.isdigit():
+        item = getattr(agreement, resource.related_name).filter(**{resource.key_field: key}).first()
+    if item is None:
+        raise ApiError(404, f"No {kind} item {key}.", error_code="E04040")
+    return JsonResponse(resource.body(item, base_url(request)))
+
+
+def _grant_page_error(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "sandbox_economic/requestaccess_error.html", {"message": message}, status=400)
+
+
+def _redirect_url_is_valid(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@require_http_methods(["GET", "POST"])
+def request_access(request: HttpRequest) -> HttpResponse:
+    """e-conomic's grant page: the merchant (already logged in here) accepts the app's access."""
+    params = request.POST if request.method == "POST" else request.GET
+    app = App.objects.filter(public_token=params.get("appPublicToken", "")).first()
+    if app is None:
+        return _grant_page_error(request, "The app asking for access is not known (check appPublicToken).")
+    redirect_url = params.get("redirectUrl", "")
+    if not _redirect_url_is_valid(redirect_url):
+        return _grant_page_error(request, "The redirectUrl is missing or not an http(s) address.")
+    agreements = Agreement.objects.filter(read_only=False)
+    chosen = params.get("agreementNumber", "")
+    agreement = agreements.filter(agreement_number=chosen).first() if chosen.isdigit() else agreements.last()
+    if agreement is None:
+        if chosen:
+            return _grant_page_error(request, f"There is no agreement {chosen}.")
+        # The sandbox's merchant always has an agreement to grant, as a logged-in one would.
+        agreement = create_agreement(customers=10)
+    if request.method == "POST":
+        token = grant_for(app, agreement).token
+        separator = "&" if urlsplit(redirect_url).query else "?"
+        return HttpResponseRedirect(f"{redirect_url}{separator}{urlencode({'token': token})}")
+    return render(
+        request,
+        "sandbox_economic/requestaccess.html",
+        {"app": app, "agreement": agreement, "redirect_url": redirect_url},
+    )
+
+
+@csrf_exempt
+@require_POST
+def control_faults(request: HttpRequest) -> HttpResponse:
+    """Test control: `{"agreementNumber": n, "throttle": 2, "retry_after": 3, ...}` replaces the
+    agreement's faults (see faults.FAULT_FIELDS); `{"agreementNumber": n}` clears them."""
+    try:
+        payload = json_body(request)
+        agreement = Agreement.objects.get(agreement_number=payload.pop("agreementNumber"))
+        faults.set_faults(agreement, **payload)
+    except (ApiError, KeyError, TypeError, AttributeError, ValueError, Agreement.DoesNotExist) as exc:
+        return JsonResponse({"error": f"Bad fault request: {exc}"}, status=400)
+    return JsonResponse({"agreementNumber": agreement.agreement_number, "faults": payload})
+
+
+@require_GET
+def control_requests(request: HttpRequest) -> HttpResponse:
+    """Test control: the request log, optionally for one agreement and after a log id."""
+    entries = RequestLogEntry.objects.select_related("agreement").order_by("id")
+    if request.GET.get("agreementNumber"):
+        entries = entries.filter(agreement__agreement_number=request.GET["agreementNumber"])
+    if request.GET.get("after", "").isdigit():
+        entries = entries.filter(id__gt=int(request.GET["after"]))
+    return JsonResponse(
+        {
+            "requests": [
+                {
+                    "id": e.id,
+                    "agreementNumber": e.agreement.agreement_number if e.agreement else None,
+                    "method": e.method,
+                    "path": e.path,
+                    "query": e.query,
+                    "status": e.status,
+                    "fault": e.fault,
+                    "durationMs": e.duration_ms,
+                    "time": e.created.isoformat(),
+                }
+                for e in entries[:1000]
+            ]
+        }
+    )

@@ -1,0 +1,258 @@
+"""A thin typed client for the e-conomic REST API: HTTP only, no models, no tenants' settings.
+
+Every call waits for the agreement's rate limiter, carries a timeout, and turns failures into a
+few exception classes that say what to do next. The grant token is a secret: it goes in a header
+and nowhere else (not in messages, not in logs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from .ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+# e-conomic's page size limit; the fastest way through a collection.
+MAX_PAGE_SIZE = 1000
+# When a 429 comes without Retry-After (the limits are not published), wait this long.
+DEFAULT_RETRY_AFTER = 1.0
+_ESCAPES = {char: f"${char}" for char in "$()*,[]"}
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class EconomicError(Exception):
+    """Base of all e-conomic failures; `message` is fit to show a merchant."""
+
+    def __init__(self, message: str, *, status: int | None = None, log_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.log_id = log_id
+
+
+class Rejected(EconomicError):
+    """400: e-conomic refused the data or the filter; fixing the data is needed, not a retry."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, list[str]], **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.field_errors = field_errors
+
+
+class NotFound(EconomicError):
+    """404."""
+
+
+class AuthFailed(EconomicError):
+    """401 / 403: the grant was revoked or does not allow this; the merchant must reconnect."""
+
+
+class Throttled(EconomicError):
+    """429: too many calls for this agreement; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Unavailable(EconomicError):
+    """5xx, or a read that timed out or lost its connection: safe to retry later."""
+
+
+class Ambiguous(EconomicError):
+    """A POST/PUT whose answer was lost: it may have been applied, so look before writing again."""
+
+
+def escape_filter_value(value: str) -> str:
+    """Escape the characters the filter language reserves, as e-conomic documents."""
+    return "".join(_ESCAPES.get(char, char) for char in value)
+
+
+def filter_equals(field: str, value: str) -> str:
+    """An `$eq:` filter on a trimmed, escaped value (a stray space would otherwise miss)."""
+    return f"{field}$eq:{escape_filter_value(value.strip())}"
+
+
+def _retry_after_seconds(header: str | None) -> float:
+    if not header:
+        return DEFAULT_RETRY_AFTER
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+
+
+class EconomicClient:
+    def __init__(
+        self,
+        grant_token: str,
+        *,
+        base_url: str,
+        app_secret_token: str,
+        rate_key: str,
+        timeout: float,
+        limiter: RateLimiter,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.rate_key = rate_key
+        self.timeout = timeout
+        self.limiter = limiter
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "X-AppSecretToken": app_secret_token,
+                "X-AgreementGrantToken": grant_token,
+                "Accept": "application/json",
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"<EconomicClient {self.base_url} rate_key={self.rate_key}>"
+
+    # --- the API -------------------------------------------------------------------------
+
+    def self_info(self) -> dict:
+        return self._request("GET", "/self")
+
+    def search_customers(self, filter: str) -> list[dict]:
+        return list(self.iter_customers(filter=filter))
+
+    def iter_customers(self, *, filter: str | None = None, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
+        params: dict[str, Any] = {"pagesize": page_size, "sort": "customerNumber"}
+        if filter:
+            params["filter"] = filter
+        yield from self._iter_collection("/customers", params)
+
+    def get_customer(self, number: int) -> dict:
+        return self._request("GET", f"/customers/{int(number)}")
+
+    def create_customer(self, payload: dict) -> dict:
+        return self._request("POST", "/customers", json=payload)
+
+    def update_customer(self, number: int, payload: dict) -> dict:
+        """PUT replaces the whole customer: send every field to keep, not only the changed ones."""
+        return self._request(
+            "PUT", f"/customers/{int(number)}", json={**payload, "customerNumber": int(number)}
+        )
+
+    def payment_terms(self) -> list[dict]:
+        return list(self._iter_collection("/payment-terms", {"pagesize": MAX_PAGE_SIZE}))
+
+    def customer_groups(self) -> list[dict]:
+        return list(self._iter_collection("/customer-groups", {"pagesize": MAX_PAGE_SIZE}))
+
+    def vat_zones(self) -> list[dict]:
+        return list(self._iter_collection("/vat-zones", {"pagesize": MAX_PAGE_SIZE}))
+
+    def currencies(self) -> list[dict]:
+        return list(self._iter_collection("/currencies", {"pagesize": MAX_PAGE_SIZE}))
+
+    def layouts(self) -> list[dict]:
+        return list(self._iter_collection("/layouts", {"pagesize": MAX_PAGE_SIZE}))
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _iter_collection(self, path: str, params: dict[str, Any]) -> Iterator[dict]:
+        page = self._request("GET", path, params=params)
+        while True:
+            yield from page.get("collection", [])
+            next_page = page.get("pagination", {}).get("nextPage")
+            if not next_page:
+                return
+            page = self._request("GET", self._same_origin(next_page))
+
+    def _same_origin(self, url: str) -> str:
+        # The tokens go wherever nextPage points: follow it only to the API we were given.
+        if urlsplit(url)[:2] != urlsplit(self.base_url)[:2]:
+            raise Unavailable("e-conomic answered with a next page on another server; stopped there.")
+        return url
+
+    def _request(
+        self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> Any:
+        url = path_or_url if path_or_url.startswith(("http://", "https://")) else self.base_url + path_or_url
+        path = urlsplit(url).path
+        self.limiter.acquire(self.rate_key)
+        try:
+            response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+        except requests.ConnectTimeout as exc:
+            # Nothing reached e-conomic: safe to try again, even for a write.
+            raise Unavailable(
+                "e-conomic could not be reached (connection timed out); we will try again."
+            ) from exc
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            logger.warning("e-conomic %s %s failed: %s", method, path, type(exc).__name__)
+            if method in _WRITES:
+                raise Ambiguous(
+                    "e-conomic did not confirm the change (the connection was lost); "
+                    "we will check whether it was made before trying again."
+                ) from exc
+            raise Unavailable("e-conomic is not answering right now; we will try again.") from exc
+        logger.debug("e-conomic %s %s -> %s", method, path, response.status_code)
+        if response.status_code >= 400:
+            raise self._error(response)
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            if method in _WRITES:
+                raise Ambiguous("e-conomic sent an unreadable answer to a change; we will check it.") from exc
+            raise Unavailable("e-conomic sent an unreadable answer; we will try again.") from exc
+
+    def _error(self, response: requests.Response) -> EconomicError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        log_id = body.get("logId")
+        detail = body.get("message") or response.reason or f"HTTP {status}"
+        if status == 400:
+            field_errors = {
+                field: [e.get("errorMessage", "") for e in entry.get("errors", [])]
+                for field, entry in (body.get("errors") or {}).items()
+                if isinstance(entry, dict)
+            }
+            reasons = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in field_errors.items())
+            return Rejected(
+                f"e-conomic refused the request: {reasons or detail}",
+                field_errors=field_errors,
+                status=status,
+                log_id=log_id,
+            )
+        if status in (401, 403):
+            return AuthFailed(
+                f"e-conomic refused access ({detail}): reconnect e-conomic on the Connections page.",
+                status=status,
+                log_id=log_id,
+            )
+        if status == 404:
+            return NotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
+        if status == 429:
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            self.limiter.pause(self.rate_key, retry_after)
+            return Throttled(
+                f"e-conomic asked us to slow down; trying again in {retry_after:g} seconds.",
+                retry_after=retry_after,
+                status=status,
+                log_id=log_id,
+            )
+        if status >= 500:
+            return Unavailable(
+                f"e-conomic had a problem (HTTP {status}); we will try again.", status=status, log_id=log_id
+            )
+        return EconomicError(f"e-conomic answered HTTP {status}: {detail}", status=status, log_id=log_id)

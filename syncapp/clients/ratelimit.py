@@ -1,0 +1,139 @@
+"""Per-agreement rate limits for e-conomic calls, shared by every worker.
+
+A token bucket per key (one key per tenant): `acquire` blocks until a token is free; `pause`
+makes every caller of that key wait, as e-conomic's 429 asks. The Redis bucket keeps its state
+and the clock in Redis (the server's TIME), so processes on different hosts agree.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import lru_cache
+from typing import Protocol
+
+import redis
+from django.conf import settings
+
+
+class RateLimiter(Protocol):
+    def acquire(self, key: str) -> None:
+        """Block until a request for `key` may go out."""
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Hold every request for `key` for `seconds` (after a 429)."""
+
+
+# KEYS: bucket hash, pause-until key. ARGV: rate per second, capacity.
+# Returns milliseconds to wait; 0 means a token was taken.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local paused_until = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused_until > now then
+  return paused_until - now
+end
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.max(1, math.ceil((1 - tokens) * 1000 / rate))
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + 1000)
+return wait
+"""
+
+# KEYS: pause-until key. ARGV: milliseconds. A shorter pause never cuts a longer one short.
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wanted = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if wanted > current then
+  redis.call('SET', KEYS[1], tostring(wanted), 'PX', tonumber(ARGV[1]))
+end
+return wanted
+"""
+
+
+class RedisTokenBucket:
+    def __init__(
+        self, client: redis.Redis, *, rate: float, burst: float | None = None, prefix: str = "economic-rate"
+    ):
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self.prefix = prefix
+        self._acquire = client.register_script(_ACQUIRE)
+        self._pause = client.register_script(_PAUSE)
+
+    def _keys(self, key: str) -> list[str]:
+        return [f"{self.prefix}:{key}:bucket", f"{self.prefix}:{key}:paused"]
+
+    def try_acquire(self, key: str) -> float:
+        """Take a token if one is free and return 0, else return the seconds to wait."""
+        return int(self._acquire(keys=self._keys(key), args=[self.rate, self.burst])) / 1000
+
+    def acquire(self, key: str) -> None:
+        while (wait := self.try_acquire(key)) > 0:
+            time.sleep(wait)
+
+    def pause(self, key: str, seconds: float) -> None:
+        milliseconds = max(1, int(seconds * 1000))
+        self._pause(keys=self._keys(key)[1:], args=[milliseconds])
+
+
+class LocalTokenBucket:
+    """The same bucket inside one process, for `make run` without Redis."""
+
+    def __init__(self, *, rate: float, burst: float | None = None):
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._paused_until: dict[str, float] = {}
+
+    def try_acquire(self, key: str) -> float:
+        with self._lock:
+            now = time.monotonic()
+            paused_until = self._paused_until.get(key, 0.0)
+            if paused_until > now:
+                return paused_until - now
+            tokens, ts = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - ts) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+    def acquire(self, key: str) -> None:
+        while (wait := self.try_acquire(key)) > 0:
+            time.sleep(wait)
+
+    def pause(self, key: str, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
+
+
+@lru_cache(maxsize=8)
+def _limiter(redis_url: str, rate: float) -> RateLimiter:
+    if redis_url:
+        return RedisTokenBucket(redis.Redis.from_url(redis_url), rate=rate)
+    return LocalTokenBucket(rate=rate)
+
+
+def limiter_from_settings() -> RateLimiter:
+    """Redis-backed when REDIS_URL is set (all workers share it), else in-process; one per config."""
+    return _limiter(settings.REDIS_URL, settings.ECONOMIC_RATE_PER_SECOND)
