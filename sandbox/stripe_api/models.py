@@ -124,7 +124,8 @@ class IdempotentRequest(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.TextField()
     status = models.IntegerField(default=0)
-    body = models.JSONField(null=True)
+    # The answer's exact text: a replay is byte for byte the first answer (jsonb would reorder keys).
+    body = models.TextField(blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

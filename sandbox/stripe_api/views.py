@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import control, services
@@ -45,6 +45,10 @@ def _api_key(request: HttpRequest) -> ApiKey:
     return api_key
 
 
+def _json(body: dict) -> str:
+    return json.dumps(body, indent=2)
+
+
 def _api_path(path: str) -> str:
     """`/sandbox/stripe/v1/customers` → `/v1/customers`: the path as Stripe's logs show it."""
     _, found, rest = path.partition("/v1/")
@@ -58,7 +62,7 @@ def _params(request: HttpRequest) -> dict[str, Any]:
 
 def _run_idempotent(
     caller: Caller, request: HttpRequest, params: dict, run: Callable[[], dict]
-) -> tuple[dict, bool]:
+) -> tuple[str, bool]:
     """Replay the stored answer for a repeated key; refuse the key with other parameters.
 
     The row is inserted first: a concurrent request with the same key waits on the unique index
@@ -83,17 +87,17 @@ def _run_idempotent(
                     type="idempotency_error",
                 )
             return record.body, True
-        body = run()
-        record.status, record.body = 200, body
+        text = _json(run())
+        record.status, record.body = 200, text
         record.save(update_fields=["status", "body"])
-    return body, False
+    return text, False
 
 
 def api_view(methods: dict[str, Handler]) -> Callable:
     """One URL of the API: `methods` maps an HTTP method to `handler(caller, params, **kwargs)`."""
 
     @csrf_exempt
-    def view(request: HttpRequest, **kwargs: str) -> JsonResponse:
+    def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
         request_id = stripe_id("req_", 14)
         idempotency_key = request.headers.get("Idempotency-Key", "") if request.method == "POST" else ""
         account, replayed = None, False
@@ -110,13 +114,13 @@ def api_view(methods: dict[str, Handler]) -> Callable:
                 return handler(caller, params, **kwargs)
 
             if idempotency_key:
-                body, replayed = _run_idempotent(caller, request, params, run)
+                text, replayed = _run_idempotent(caller, request, params, run)
             else:
                 with transaction.atomic():
-                    body = run()
+                    text = _json(run())
             status = 200
         except ApiError as exc:
-            status, body = exc.status, exc.body()
+            status, text = exc.status, _json(exc.body())
         RequestLog.objects.create(
             account=account,
             request_id=request_id,
@@ -126,7 +130,7 @@ def api_view(methods: dict[str, Handler]) -> Callable:
             idempotency_key=idempotency_key[:255],
             replayed=replayed,
         )
-        response = JsonResponse(body, status=status)
+        response = HttpResponse(text, status=status, content_type="application/json")
         response["Request-Id"] = request_id
         if replayed:
             response["Idempotent-Replayed"] = "true"

@@ -8,12 +8,13 @@ import hashlib
 import hmac
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from sandbox.stripe_api import delivery
-from sandbox.stripe_api.models import Delivery, Event
+from sandbox.stripe_api import control, delivery
+from sandbox.stripe_api.models import ApiKey, Delivery, Event, SinkRequest, WebhookEndpoint
 from sandbox.stripe_api.seed import seed_account
 from syncapp.clients import stripe as client
 from syncapp.clients.stripe import (
@@ -24,6 +25,7 @@ from syncapp.clients.stripe import (
     StripeRejected,
     construct_event,
 )
+from syncapp.models import StripeConnection
 from tests.fixtures_stripe import sink_bodies, wait_for_sink
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,15 +115,16 @@ def test_verify_works_for_a_restricted_key(make_gateway):
     assert gateway.verify()["livemode"] is False
 
 
-def test_livemode_follows_the_key_prefix_and_modes_do_not_share_data(make_gateway):
-    live_key = seed_account(api_key="sk_live_liveKey000000000001", customers=2)
+def test_livemode_follows_the_key_prefix_and_modes_do_not_share_data(stripe_account, make_gateway):
+    stripe_account.create_customer(email="test-mode@example.dk")
+    live_key = "sk_live_liveKey000000000001"
+    ApiKey.objects.create(account=stripe_account.account, key=live_key)
     live = make_gateway(live_key)
-    assert live.livemode is True
+    assert live.livemode is True and make_gateway(stripe_account.api_key).livemode is False
+    assert list(live.iter_customers()) == []
+    control.customer_create(live_key, email="live-mode@example.dk")
     customers = list(live.iter_customers())
-    assert len(customers) == 2
-    assert all(c["livemode"] is True for c in customers)
-    test_key = seed_account(api_key="sk_test_otherAccount0000001")
-    assert list(make_gateway(test_key).iter_customers()) == []
+    assert [(c["email"], c["livemode"]) for c in customers] == [("live-mode@example.dk", True)]
 
 
 # --- customers -------------------------------------------------------------------------------
@@ -394,8 +397,6 @@ def test_delivered_event_verifies_with_the_endpoint_secret(stripe_account, sink)
     name, secret = sink
     created = stripe_account.create_customer(email="hello@example.dk")
     wait_for_sink(name, 1)
-    from sandbox.stripe_api.models import SinkRequest
-
     received = SinkRequest.objects.get(name=name)
     event = construct_event(received.body.encode(), received.headers["Stripe-Signature"], [secret])
     assert event["type"] == "customer.created"
@@ -516,6 +517,55 @@ def test_request_log_counts_calls_per_account(stripe_account, gateway, make_gate
     gateway.verify()
     other.verify()
     assert stripe_account.request_count(path="/v1/customers") == 2
+
+
+def test_concurrent_requests_with_one_idempotency_key_apply_once(stripe_account, base_url):
+    created = stripe_account.create_customer(email="race@example.dk")
+    url = f"{base_url}/v1/customers/{created['id']}"
+    headers = {"Authorization": f"Bearer {stripe_account.api_key}", "Idempotency-Key": "race-1"}
+
+    def post(_):
+        with requests.Session() as session:
+            return session.post(url, data={"metadata[n]": "1"}, headers=headers, timeout=10)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(post, range(4)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.text for r in responses}) == 1
+    assert len(stripe_account.events("customer.updated")) == 1
+
+
+def test_delay_switch_delivers_late(stripe_account, sink):
+    name, _ = sink
+    stripe_account.set_delivery(delay_seconds=1.0)
+    stripe_account.create_customer(email="late@example.dk")
+    assert sink_bodies(name) == []
+    assert [e["type"] for e in wait_for_sink(name, 1)] == ["customer.created"]
+
+
+def test_delivery_switches_can_be_set_over_http(stripe_account, api):
+    response = api("POST", "/_control/delivery", data={"duplicates": "2", "reorder_batch": "4"})
+    assert response.json() == {"duplicates": 2, "reorder_batch": 4, "delay_seconds": 0.0}
+    stripe_account.account.refresh_from_db()
+    assert stripe_account.account.delivery_duplicates == 2
+
+
+def test_seed_account_creates_realistic_customers(make_gateway):
+    key = seed_account(customers=12, emails=["first@example.dk"], seed=7)
+    customers = list(make_gateway(key).iter_customers())
+    assert len(customers) == 12
+    assert customers[-1]["email"] == "first@example.dk"  # oldest, listed last
+    assert all(len(c["address"]["country"]) == 2 and c["name"] for c in customers)
+    assert any(c["metadata"] for c in customers)
+
+
+def test_webhooks_to_tenant_fixture_registers_the_tenants_url(stripe_webhooks_to_tenant, stripe_account):
+    tenant = stripe_webhooks_to_tenant
+    connection = StripeConnection.objects.for_tenant(tenant).get()
+    endpoint = WebhookEndpoint.objects.get(stripe_id=connection.webhook_endpoint_stripe_id)
+    assert endpoint.url.endswith(tenant.webhook_path)
+    assert endpoint.secret == connection.webhook_secret
+    assert connection.api_key == stripe_account.api_key and connection.status == "connected"
 
 
 def _form() -> dict[str, str]:
