@@ -1,0 +1,289 @@
+"""The settings document (DESIGN.md "settings document"): the one place that knows its version.
+
+The document is what is stored, exported and imported; `parse` turns a valid one into the frozen
+`SyncSettings` the engine reads. `validate_document` names every problem, so an import can list
+them all at once and change nothing.
+"""
+
+import copy
+import re
+
+import pycountry
+
+from .catalog import (
+    MAPPABLE_ECONOMIC_FIELDS,
+    METADATA_PREFIX,
+    SEARCHABLE_ECONOMIC_FIELDS,
+    metadata_key_problem,
+    stripe_field_problem,
+)
+from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
+
+VERSION = 1
+ON_EMPTY_VALUES = ("fail", "next_rule")
+NUMBER_MODES = ("economic", "stripe")
+UPDATE_EXISTING = ("never", "created_by_us", "always")
+ON_STRIPE_DELETE = ("ignore", "bar")
+NUMBER_DEFAULTS = ("payment_terms_number", "customer_group_number", "vat_zone_number", "layout_number")
+VAT_ZONE_KEYS = ("domestic", "eu", "abroad")
+# Which e-conomic list each number default must be found in (keys of economic_lists).
+LIST_OF_DEFAULT = {
+    "payment_terms_number": "payment_terms",
+    "customer_group_number": "customer_groups",
+    "vat_zone_number": "vat_zones",
+    "layout_number": "layouts",
+    "currency": "currencies",
+}
+
+_DEFAULT_FIELD_MAPPINGS = [
+    ("name", "name"),
+    ("email", "email"),
+    ("address", "address.line1+address.line2"),
+    ("city", "address.city"),
+    ("zip", "address.postal_code"),
+    ("country", "address.country"),
+    ("telephoneAndFaxNumber", "phone"),
+]
+_DEFAULT = {
+    "version": VERSION,
+    "matching": {"rules": [{"stripe_field": "email", "economic_field": "email"}], "on_empty_value": "fail"},
+    "customer_number": {
+        "mode": "economic",
+        "stripe_field": None,
+        "store_in_stripe_field": "metadata.economic_customer_number",
+    },
+    "defaults": {
+        "payment_terms_number": None,
+        "customer_group_number": None,
+        "vat_zone_number": None,
+        "currency": None,
+        "layout_number": None,
+        "vat_zone_by_country": None,
+    },
+    "field_mappings": [
+        {"economic_field": e, "stripe_field": s, "keep_updated": True} for e, s in _DEFAULT_FIELD_MAPPINGS
+    ],
+    "sync": {"update_existing": "created_by_us", "on_stripe_delete": "ignore"},
+}
+
+
+def default_document() -> dict:
+    """What a tenant has until it saves anything: email ↔ email, pre-mapped fields, no defaults."""
+    return copy.deepcopy(_DEFAULT)
+
+
+def validate_document(doc: object, *, economic_lists: dict | None = None) -> list[str]:
+    """Every problem in `doc`, each naming its place; empty when the document is valid.
+
+    With `economic_lists` (see services.economic_lists_for), the default numbers and currency must
+    also exist in the merchant's e-conomic agreement.
+    """
+    if not isinstance(doc, dict):
+        return ["The settings document must be a JSON object."]
+    problems: list[str] = []
+    _unknown_keys(
+        doc, {"version", "matching", "customer_number", "defaults", "field_mappings", "sync"}, "", problems
+    )
+    if doc.get("version") != VERSION:
+        problems.append(f"version: must be {VERSION} (this document says {doc.get('version')!r}).")
+    for key, check in (
+        ("matching", _check_matching),
+        ("customer_number", _check_customer_number),
+        ("defaults", _check_defaults),
+        ("field_mappings", _check_field_mappings),
+    ):
+        if key not in doc:
+            problems.append(f"{key}: missing.")
+        else:
+            check(doc[key], problems)
+    if "sync" in doc:
+        _check_sync(doc["sync"], problems)
+    if economic_lists is not None and isinstance(doc.get("defaults"), dict):
+        _check_against_lists(doc["defaults"], economic_lists, problems)
+    return problems
+
+
+def parse(doc: dict) -> SyncSettings:
+    """The engine's view of a valid document (validate first)."""
+    matching, number, defaults = doc["matching"], doc["customer_number"], doc["defaults"]
+    sync = {**_DEFAULT["sync"], **doc.get("sync", {})}
+    return SyncSettings(
+        match_rules=tuple(MatchRule(r["stripe_field"], r["economic_field"]) for r in matching["rules"]),
+        on_empty_value=matching["on_empty_value"],
+        number_mode=number["mode"],
+        number_stripe_field=number.get("stripe_field") if number["mode"] == "stripe" else None,
+        store_number_in_stripe_field=number.get("store_in_stripe_field")
+        if number["mode"] == "economic"
+        else None,
+        defaults=Defaults(
+            payment_terms_number=defaults.get("payment_terms_number"),
+            customer_group_number=defaults.get("customer_group_number"),
+            vat_zone_number=defaults.get("vat_zone_number"),
+            currency=defaults.get("currency"),
+            layout_number=defaults.get("layout_number"),
+            vat_zone_by_country=defaults.get("vat_zone_by_country"),
+        ),
+        field_mappings=tuple(
+            FieldMapping(m["economic_field"], m.get("stripe_field"), m.get("keep_updated", True))
+            for m in doc["field_mappings"]
+        ),
+        update_existing=sync["update_existing"],
+        on_stripe_delete=sync["on_stripe_delete"],
+    )
+
+
+def _unknown_keys(section: dict, allowed: set[str], where: str, problems: list[str]) -> None:
+    for key in sorted(set(section) - allowed):
+        problems.append(f"{where}{key}: unknown key (allowed: {', '.join(sorted(allowed))}).")
+
+
+def _is_object(value: object, where: str, problems: list[str]) -> bool:
+    if not isinstance(value, dict):
+        problems.append(f"{where}: must be an object.")
+        return False
+    return True
+
+
+def _one_of(value: object, allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
+    if value not in allowed:
+        problems.append(f"{where}: “{value}” is not one of {', '.join(allowed)}.")
+
+
+def _stripe_field(value: object, where: str, problems: list[str]) -> None:
+    problem = stripe_field_problem(value)
+    if problem:
+        problems.append(f"{where}: {problem}.")
+
+
+def _check_matching(matching: object, problems: list[str]) -> None:
+    if not _is_object(matching, "matching", problems):
+        return
+    _unknown_keys(matching, {"rules", "on_empty_value"}, "matching.", problems)
+    _one_of(matching.get("on_empty_value"), ON_EMPTY_VALUES, "matching.on_empty_value", problems)
+    rules = matching.get("rules")
+    if not isinstance(rules, list) or not rules:
+        problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")
+        return
+    seen = set()
+    for i, rule in enumerate(rules):
+        where = f"matching.rules[{i}]"
+        if not _is_object(rule, where, problems):
+            continue
+        _unknown_keys(rule, {"stripe_field", "economic_field"}, f"{where}.", problems)
+        _stripe_field(rule.get("stripe_field"), f"{where}.stripe_field", problems)
+        economic = rule.get("economic_field")
+        if economic not in SEARCHABLE_ECONOMIC_FIELDS:
+            problems.append(
+                f"{where}.economic_field: “{economic}” cannot be searched in e-conomic "
+                f"(use one of {', '.join(SEARCHABLE_ECONOMIC_FIELDS)})."
+            )
+        pair = (rule.get("stripe_field"), economic)
+        if pair in seen:
+            problems.append(f"{where}: the same rule appears twice.")
+        seen.add(pair)
+
+
+def _check_customer_number(number: object, problems: list[str]) -> None:
+    if not _is_object(number, "customer_number", problems):
+        return
+    _unknown_keys(number, {"mode", "stripe_field", "store_in_stripe_field"}, "customer_number.", problems)
+    mode = number.get("mode")
+    _one_of(mode, NUMBER_MODES, "customer_number.mode", problems)
+    stripe_field, store = number.get("stripe_field"), number.get("store_in_stripe_field")
+    if mode == "stripe":
+        _stripe_field(stripe_field, "customer_number.stripe_field", problems)
+    elif mode == "economic" and stripe_field is not None:
+        problems.append("customer_number.stripe_field: must be null when e-conomic creates the numbers.")
+    if store is not None:
+        # Writing back goes through Stripe's metadata update, the one customer field we may change.
+        if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
+            problems.append(
+                f"customer_number.store_in_stripe_field: “{store}” must be a Stripe metadata key "
+                "(metadata.<key>) or null."
+            )
+        else:
+            problem = metadata_key_problem(store.removeprefix(METADATA_PREFIX))
+            if problem:
+                problems.append(f"customer_number.store_in_stripe_field: {problem}.")
+
+
+def _check_defaults(defaults: object, problems: list[str]) -> None:
+    if not _is_object(defaults, "defaults", problems):
+        return
+    _unknown_keys(defaults, {*NUMBER_DEFAULTS, "currency", "vat_zone_by_country"}, "defaults.", problems)
+    for key in NUMBER_DEFAULTS:
+        _optional_number(defaults.get(key), f"defaults.{key}", problems)
+    currency = defaults.get("currency")
+    if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+        problems.append(f"defaults.currency: “{currency}” is not a three-letter ISO currency code like DKK.")
+    by_country = defaults.get("vat_zone_by_country")
+    if by_country is None:
+        return
+    where = "defaults.vat_zone_by_country"
+    if not _is_object(by_country, where, problems):
+        return
+    _unknown_keys(by_country, {"home_country", *VAT_ZONE_KEYS}, f"{where}.", problems)
+    home = by_country.get("home_country")
+    if not (isinstance(home, str) and len(home) == 2 and pycountry.countries.get(alpha_2=home.upper())):
+        problems.append(f"{where}.home_country: “{home}” is not a two-letter country code like DK.")
+    for key in VAT_ZONE_KEYS:
+        if by_country.get(key) is None:
+            problems.append(f"{where}.{key}: missing (a VAT zone number).")
+        else:
+            _optional_number(by_country[key], f"{where}.{key}", problems)
+
+
+def _optional_number(value: object, where: str, problems: list[str]) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        problems.append(f"{where}: “{value}” is not a whole number of 1 or more.")
+
+
+def _check_field_mappings(mappings: object, problems: list[str]) -> None:
+    if not isinstance(mappings, list):
+        problems.append("field_mappings: must be a list.")
+        return
+    seen = set()
+    for i, mapping in enumerate(mappings):
+        where = f"field_mappings[{i}]"
+        if not _is_object(mapping, where, problems):
+            continue
+        _unknown_keys(mapping, {"economic_field", "stripe_field", "keep_updated"}, f"{where}.", problems)
+        economic = mapping.get("economic_field")
+        if economic not in MAPPABLE_ECONOMIC_FIELDS:
+            problems.append(
+                f"{where}.economic_field: “{economic}” is not an e-conomic customer field we map."
+            )
+        elif economic in seen:
+            problems.append(f"{where}.economic_field: “{economic}” is mapped twice.")
+        seen.add(economic)
+        if mapping.get("stripe_field") is not None:
+            _stripe_field(mapping["stripe_field"], f"{where}.stripe_field", problems)
+        if not isinstance(mapping.get("keep_updated", True), bool):
+            problems.append(f"{where}.keep_updated: must be true or false.")
+
+
+def _check_sync(sync: object, problems: list[str]) -> None:
+    if not _is_object(sync, "sync", problems):
+        return
+    _unknown_keys(sync, {"update_existing", "on_stripe_delete"}, "sync.", problems)
+    if "update_existing" in sync:
+        _one_of(sync["update_existing"], UPDATE_EXISTING, "sync.update_existing", problems)
+    if "on_stripe_delete" in sync:
+        _one_of(sync["on_stripe_delete"], ON_STRIPE_DELETE, "sync.on_stripe_delete", problems)
+
+
+def _check_against_lists(defaults: dict, lists: dict, problems: list[str]) -> None:
+    wanted = [(key, defaults.get(key)) for key in LIST_OF_DEFAULT]
+    by_country = defaults.get("vat_zone_by_country")
+    if isinstance(by_country, dict):
+        wanted += [(f"vat_zone_by_country.{k}", by_country.get(k)) for k in VAT_ZONE_KEYS]
+    for key, value in wanted:
+        if value is None:
+            continue
+        list_name = LIST_OF_DEFAULT.get(key, "vat_zones")
+        known = {item["value"] for item in lists.get(list_name, [])}
+        if value not in known:
+            problems.append(
+                f"defaults.{key}: {value} is not in your e-conomic {list_name.replace('_', ' ')} "
+                f"({', '.join(str(v) for v in sorted(known, key=str)) or 'none found'})."
+            )
