@@ -24,8 +24,8 @@ def sync_log(request):
     )
 
 
-@require_POST
 @tenant_view(edit=True)
+@require_POST
 def sync_retry(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
     tenant_id, customer_id = request.tenant.pk, record.stripe_customer_id

@@ -343,3 +343,10 @@ def _vat_zone(defaults: Defaults, stripe_customer: dict, warnings: list[str]) ->
 def _fingerprint(update_fields: dict) -> str:
     canonical = json.dumps(update_fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def barred_payload(*, current_customer: dict) -> dict:
+    """The whole customer for a PUT that bars it (Stripe deleted it; the policy says bar)."""
+    body = {k: v for k, v in current_customer.items() if k not in READ_ONLY_CUSTOMER_FIELDS}
+    body["barred"] = True
+    return body

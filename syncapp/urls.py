@@ -8,6 +8,7 @@ from .forms import EmailAuthenticationForm
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
+    path("sync/", include("customers.tenant_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
+    path("", include("customers.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from mappings.engine import CustomerPlan, SyncSettings, customer_matches, plan_customer, update_payload
+from mappings.engine import (
+    CustomerPlan,
+    SyncSettings,
+    barred_payload,
+    customer_matches,
+    plan_customer,
+    update_payload,
+)
 from mappings.selectors import sync_settings_for
 from syncapp.clients.economic import EconomicClient, Rejected
 from syncapp.clients.stripe import StripeGateway, StripeNotFound
@@ -137,7 +144,7 @@ def _deleted(ctx: _Context, link: CustomerLink | None) -> Outcome:
     current = ctx.economic.get_customer(number)
     if current.get("barred"):
         return Outcome(Action.UNCHANGED, f"e-conomic customer {number} is already barred.", number=number)
-    body = {**update_payload(current_customer=current, plan=_EMPTY_PLAN), "barred": True}
+    body = barred_payload(current_customer=current)
     if ctx.dry_run:
         return Outcome(
             Action.UPDATED, f"Would bar e-conomic customer {number} (dry run).", number=number, payload=body
@@ -309,17 +316,6 @@ def _write_number_back(ctx: _Context, customer: dict, outcome: Outcome) -> None:
         )
         return
     outcome.message += f" Stored the number in Stripe metadata “{key}”."
-
-
-_EMPTY_PLAN = CustomerPlan(
-    match_queries=(),
-    blocking_error=None,
-    create_payload={},
-    update_fields={},
-    fingerprint="",
-    customer_number=None,
-    warnings=(),
-)
 
 
 def record_give_up(*, tenant: Tenant, stripe_customer_id: str, reason: str) -> SyncRecord:
