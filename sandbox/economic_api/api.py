@@ -59,6 +59,7 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         started = time.monotonic()
         agreement: Agreement | None = None
         fault = ""
+        stall_seconds = 0.0
         try:
             request.economic_grant = authenticate(request)
             agreement = request.economic_grant.agreement
@@ -74,7 +75,8 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         except ApiError as exc:
             response = exc.response()
         if agreement is not None and request.method in ("POST", "PUT") and 200 <= response.status_code < 300:
-            response, fault = faults.after_commit(request, agreement, response)
+            outcome = faults.after_commit(request, agreement, response)
+            response, fault, stall_seconds = outcome.response, outcome.fault, outcome.stall_seconds
         RequestLogEntry.objects.create(
             agreement=agreement,
             method=request.method,
@@ -84,6 +86,8 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             fault=fault,
             duration_ms=int((time.monotonic() - started) * 1000),
         )
+        if stall_seconds:
+            time.sleep(stall_seconds)
         return response
 
     return wrapper

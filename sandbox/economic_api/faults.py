@@ -9,6 +9,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
@@ -75,13 +76,26 @@ def before_request(agreement: Agreement) -> None:
         raise InjectedFault(faults.error_status, "The server had a problem.", error_code="E05000")
 
 
-def after_commit(
-    request: HttpRequest, agreement: Agreement, response: HttpResponse
-) -> tuple[HttpResponse, str]:
-    """For a committed POST/PUT: maybe swap the answer for a broken one. Returns (response, fault)."""
+@dataclass
+class AfterCommit:
+    response: HttpResponse
+    fault: str = ""
+    # Seconds to hold the answer back: past the client's timeout it gives up, though the write
+    # happened. The caller waits after its last database write, so a test that ends meanwhile
+    # does not meet a late write.
+    stall_seconds: float = 0
+
+
+def after_commit(request: HttpRequest, agreement: Agreement, response: HttpResponse) -> AfterCommit:
+    """For a committed POST/PUT: maybe swap the answer for a broken or a late one."""
     faults = Faults.objects.filter(agreement=agreement).first()
     if faults is None:
-        return response, ""
+        return AfterCommit(response)
+    if faults.drop_after_commit_count and _take(agreement, "drop_after_commit_count"):
+        return AfterCommit(_dropped_response(request, response), "dropped after commit")
+    if faults.stall_after_commit_count and _take(agreement, "stall_after_commit_count"):
+        return AfterCommit(response, "stalled after commit", faults.stall_seconds)
+    return AfterCommit(response)
     if faults.drop_after_commit_count and _take(agreement, "drop_after_commit_count"):
         return _dropped_response(request, response), "dropped after commit"
     if faults.stall_after_commit_count and _take(agreement, "stall_after_commit_count"):

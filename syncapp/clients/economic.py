@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from .ratelimit import RateLimiter
 
@@ -93,6 +94,15 @@ def _retry_after_seconds(header: str | None) -> float:
         return DEFAULT_RETRY_AFTER
 
 
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Connect timeout, refused connection or unknown host: the request never left us."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    # requests wraps urllib3's MaxRetryError, whose `reason` says what failed.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
 class EconomicClient:
     def __init__(
         self,
@@ -116,6 +126,10 @@ class EconomicClient:
                 "Accept": "application/json",
             }
         )
+
+    def close(self) -> None:
+        """Release pooled connections (a kept-alive one pins a server thread until it times out)."""
+        self.session.close()
 
     def __repr__(self) -> str:
         return f"<EconomicClient {self.base_url} rate_key={self.rate_key}>"
@@ -186,14 +200,9 @@ class EconomicClient:
         self.limiter.acquire(self.rate_key)
         try:
             response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
-        except requests.ConnectTimeout as exc:
-            # Nothing reached e-conomic: safe to try again, even for a write.
-            raise Unavailable(
-                "e-conomic could not be reached (connection timed out); we will try again."
-            ) from exc
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             logger.warning("e-conomic %s %s failed: %s", method, path, type(exc).__name__)
-            if method in _WRITES:
+            if method in _WRITES and not _never_sent(exc):
                 raise Ambiguous(
                     "e-conomic did not confirm the change (the connection was lost); "
                     "we will check whether it was made before trying again."
