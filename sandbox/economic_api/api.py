@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import faults
@@ -40,7 +41,7 @@ def authenticate(request: HttpRequest) -> Grant:
 
 def base_url(request: HttpRequest) -> str:
     """The emulator's root as the caller reached it, for `self` links."""
-    return request.build_absolute_uri("/sandbox/economic").rstrip("/")
+    return request.build_absolute_uri(reverse("sandbox_economic:self")).removesuffix("/self")
 
 
 def json_body(request: HttpRequest) -> Any:

@@ -1,0 +1,147 @@
+"""The per-agreement token bucket: it admits the configured rate, and every process shares it."""
+
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+
+from syncapp.clients.ratelimit import LocalTokenBucket, RedisTokenBucket, limiter_from_settings
+from tests.conftest import ROOT
+
+RATE = 20.0
+WINDOW = 1.5
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def key():
+    return f"test-{uuid.uuid4().hex}"
+
+
+def granted_within(bucket, key: str, until: float) -> int:
+    """How many tokens `acquire` hands out before the monotonic deadline."""
+    count = 0
+    while time.monotonic() < until:
+        bucket.acquire(key)
+        if time.monotonic() <= until:
+            count += 1
+    return count
+
+
+def assert_admits_rate(count: int, *, rate: float, burst: float, window: float) -> None:
+    expected = rate * window + burst
+    # Generous below (a slow machine grants fewer), tight above: more would break the limit.
+    assert expected * 0.7 <= count <= expected + 2, f"{count} tokens in {window}s, expected ~{expected:.0f}"
+
+
+def test_local_bucket_admits_the_configured_rate(key):
+    bucket = LocalTokenBucket(rate=RATE, burst=1)
+    count = granted_within(bucket, key, time.monotonic() + WINDOW)
+    assert_admits_rate(count, rate=RATE, burst=1, window=WINDOW)
+
+
+def test_redis_bucket_admits_the_configured_rate(redis_client, key):
+    bucket = RedisTokenBucket(redis_client, rate=RATE, burst=1)
+    count = granted_within(bucket, key, time.monotonic() + WINDOW)
+    assert_admits_rate(count, rate=RATE, burst=1, window=WINDOW)
+
+
+def test_burst_is_granted_at_once_then_the_rate_applies(redis_client, key):
+    bucket = RedisTokenBucket(redis_client, rate=2, burst=5)
+    assert [bucket.try_acquire(key) for _ in range(5)] == [0] * 5
+    wait = bucket.try_acquire(key)
+    assert 0 < wait <= 0.5
+
+
+def test_keys_have_separate_buckets(redis_client, key):
+    bucket = RedisTokenBucket(redis_client, rate=1, burst=1)
+    assert bucket.try_acquire(f"{key}-a") == 0
+    assert bucket.try_acquire(f"{key}-b") == 0
+    assert bucket.try_acquire(f"{key}-a") > 0
+
+
+_WORKER = """
+import sys, time, redis
+from syncapp.clients.ratelimit import RedisTokenBucket
+url, key = sys.argv[1], sys.argv[2]
+rate, start, end = (float(arg) for arg in sys.argv[3:6])
+bucket = RedisTokenBucket(redis.Redis.from_url(url), rate=rate, burst=1)
+while time.time() < start:
+    time.sleep(0.001)
+count = 0
+while time.time() < end:
+    bucket.acquire(key)
+    if time.time() <= end:
+        count += 1
+print(count)
+"""
+
+
+def _start_worker(*args: object) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WORKER, *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_two_processes_share_the_redis_bucket(key):
+    # Both start on the same wall-clock instant, after their imports are done.
+    start = time.time() + 2.0
+    workers = [_start_worker(settings.REDIS_URL, key, RATE, start, start + WINDOW) for _ in range(2)]
+    counts = [int(worker.communicate(timeout=30)[0]) for worker in workers]
+    assert all(count > 0 for count in counts), counts
+    # Together they get one bucket's worth, not two.
+    assert_admits_rate(sum(counts), rate=RATE, burst=1, window=WINDOW)
+
+
+_PROBE = """
+import sys, redis
+from syncapp.clients.ratelimit import RedisTokenBucket
+print(RedisTokenBucket(redis.Redis.from_url(sys.argv[1]), rate=100).try_acquire(sys.argv[2]))
+"""
+
+
+def test_a_pause_set_by_one_process_is_seen_by_another(redis_client, key):
+    RedisTokenBucket(redis_client, rate=100).pause(key, 5)
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, settings.REDIS_URL, key],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert 3 < float(probe.stdout) <= 5
+
+
+def test_a_shorter_pause_does_not_cut_a_longer_one(redis_client, key):
+    bucket = RedisTokenBucket(redis_client, rate=100)
+    bucket.pause(key, 5)
+    bucket.pause(key, 0.1)
+    assert bucket.try_acquire(key) > 4
+
+
+def test_local_bucket_pause_holds_every_caller_of_the_key(key):
+    bucket = LocalTokenBucket(rate=100)
+    bucket.pause(key, 5)
+    assert bucket.try_acquire(key) > 4
+    assert bucket.try_acquire(f"{key}-other") == 0
+
+
+def test_limiter_from_settings_uses_redis_when_configured_and_is_cached(settings):
+    assert settings.REDIS_URL
+    assert isinstance(limiter_from_settings(), RedisTokenBucket)
+    assert limiter_from_settings() is limiter_from_settings()
+    settings.REDIS_URL = ""
+    assert isinstance(limiter_from_settings(), LocalTokenBucket)
+    settings.ECONOMIC_RATE_PER_SECOND = 7
+    assert limiter_from_settings().rate == 7
