@@ -115,14 +115,20 @@ def _celery_worker_env(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, sandbox_urls, _celery_worker_env, tmp_path):
+def celery_worker(transactional_db, sandbox_urls, economic_app_settings, _celery_worker_env, tmp_path):
     """Real Celery worker processes (prefork, 2 children) on the real Redis broker."""
     import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     log = tmp_path / "worker.log"
-    env = {**_celery_worker_env, **sandbox_urls}
+    env = {
+        **_celery_worker_env,
+        **sandbox_urls,
+        "ECONOMIC_APP_SECRET_TOKEN": settings.ECONOMIC_APP_SECRET_TOKEN,
+        # Longer than any stall the tests inject, so a stalled reply is not mistaken for a timeout.
+        "ECONOMIC_TIMEOUT_SECONDS": "30",
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -157,3 +163,17 @@ def celery_worker(transactional_db, sandbox_urls, _celery_worker_env, tmp_path):
 @pytest.fixture(autouse=True, scope="session")
 def _artifacts_dir():
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Live-server threads and killed workers can leave sessions open; end them so the test
+    database can be dropped cleanly at the end of the run."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
