@@ -9,6 +9,7 @@ from .forms import EmailAuthenticationForm
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("sync/", include("customers.tenant_urls")),
+    path("settings/", include("mappings.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,307 @@
+"""What a merchant types on the settings tabs; each form turns its input into a document section."""
+
+import json
+
+import pycountry
+from django import forms
+
+from .catalog import (
+    ECONOMIC_FIELDS,
+    MAPPABLE_ECONOMIC_FIELDS,
+    METADATA_PREFIX,
+    SEARCHABLE_ECONOMIC_FIELDS,
+    STRIPE_FIELDS,
+    metadata_key_problem,
+    stripe_field_label,
+)
+
+METADATA_CHOICE = "metadata"
+STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
+MAX_IMPORT_BYTES = 1_000_000
+
+
+def split_stripe_field(path: str | None) -> tuple[str, str]:
+    """A stored path as the (select, metadata key) pair the forms show."""
+    if path and path.startswith(METADATA_PREFIX):
+        return METADATA_CHOICE, path.removeprefix(METADATA_PREFIX)
+    return path or "", ""
+
+
+def _joined_stripe_field(form: forms.Form, choice_field: str, key_field: str) -> str | None:
+    """The path from a select + key pair; a bad metadata key becomes an error on the key input."""
+    choice = form.cleaned_data.get(choice_field)
+    if choice != METADATA_CHOICE:
+        return choice or None
+    key = form.cleaned_data.get(key_field, "")
+    problem = metadata_key_problem(key)
+    if problem:
+        form.add_error(key_field, problem[0].upper() + problem[1:] + ".")
+        return None
+    return METADATA_PREFIX + key
+
+
+def _key_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"class": "metadata-key", "autocomplete": "off"}),
+    )
+
+
+class MatchRuleForm(forms.Form):
+    stripe_field = forms.ChoiceField(label="Stripe field", choices=STRIPE_FIELD_CHOICES)
+    metadata_key = _key_field("Metadata key")
+    economic_field = forms.ChoiceField(
+        label="e-conomic field",
+        choices=[(name, ECONOMIC_FIELDS[name].label) for name in SEARCHABLE_ECONOMIC_FIELDS],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["path"] = _joined_stripe_field(self, "stripe_field", "metadata_key")
+        return cleaned
+
+    def raw_row(self) -> dict:
+        """What was typed, valid or not: rows are moved and removed before anything is saved."""
+        return {name: self[name].value() or "" for name in self.fields}
+
+
+MatchRuleFormSet = forms.formset_factory(MatchRuleForm, extra=0, min_num=1, validate_min=True)
+
+
+def rule_rows(rules: list[dict]) -> list[dict]:
+    rows = []
+    for rule in rules:
+        choice, key = split_stripe_field(rule["stripe_field"])
+        rows.append({"stripe_field": choice, "metadata_key": key, "economic_field": rule["economic_field"]})
+    return rows
+
+
+class OnEmptyValueForm(forms.Form):
+    on_empty_value = forms.ChoiceField(
+        label="When the Stripe value of a rule is empty",
+        choices=[
+            ("fail", "Fail: record a clear error for that customer, so you can fill the field in Stripe"),
+            ("next_rule", "Try the next rule (fail only if no rule has a value)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class NumberForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="Customer numbers",
+        choices=[
+            ("economic", "Let e-conomic create the number (recommended)"),
+            ("stripe", "Use the number from a Stripe field"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    store = forms.ChoiceField(
+        label="Store the generated number in Stripe",
+        choices=[("nowhere", "Nowhere"), ("metadata", "In a Stripe metadata key")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    store_key = _key_field("Metadata key for the generated number")
+    number_field = forms.ChoiceField(
+        label="Stripe field holding the number", choices=[("", "—"), *STRIPE_FIELD_CHOICES], required=False
+    )
+    number_key = _key_field("Metadata key holding the number")
+
+    @classmethod
+    def initial_from(cls, section: dict) -> dict:
+        store = section.get("store_in_stripe_field")
+        choice, key = split_stripe_field(section.get("stripe_field"))
+        return {
+            "mode": section["mode"],
+            "store": "metadata" if store else "nowhere",
+            "store_key": store.removeprefix(METADATA_PREFIX) if store else "economic_customer_number",
+            "number_field": choice,
+            "number_key": key,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("mode") == "stripe":
+            if not cleaned.get("number_field"):
+                self.add_error("number_field", "Choose the Stripe field that holds the customer number.")
+            cleaned["section"] = {
+                "mode": "stripe",
+                "stripe_field": _joined_stripe_field(self, "number_field", "number_key"),
+                "store_in_stripe_field": None,
+            }
+        elif cleaned.get("mode") == "economic":
+            store = None
+            if cleaned.get("store") == "metadata":
+                store = _joined_stripe_field(self, "store", "store_key")
+            cleaned["section"] = {"mode": "economic", "stripe_field": None, "store_in_stripe_field": store}
+        return cleaned
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda choice: choice[1])
+
+
+class DefaultsForm(forms.Form):
+    """Dropdowns filled from the merchant's e-conomic lists (see services.economic_lists_for)."""
+
+    LISTS = {
+        "payment_terms_number": ("payment_terms", "Payment terms"),
+        "customer_group_number": ("customer_groups", "Customer group"),
+        "vat_zone_number": ("vat_zones", "VAT zone"),
+        "currency": ("currencies", "Currency"),
+        "layout_number": ("layouts", "Invoice layout"),
+    }
+    ZONES = {
+        "domestic": "Zone for customers in the home country",
+        "eu": "Zone for EU customers",
+        "abroad": ("Zone for customers outside the EU"),
+    }
+
+    def __init__(self, *args, lists: dict, saved: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stale: dict[str, object] = {}
+        for name, (list_name, label) in self.LISTS.items():
+            self.fields[name] = self._choice(name, label, lists[list_name], saved.get(name))
+        self.fields["vat_by_country"] = forms.BooleanField(
+            label="Choose the VAT zone from the customer's country", required=False
+        )
+        self.fields["home_country"] = forms.ChoiceField(
+            label="Your home country", choices=[("", "—"), *_country_choices()], required=False
+        )
+        by_country = saved.get("vat_zone_by_country") or {}
+        for zone, label in self.ZONES.items():
+            self.fields[zone] = self._choice(zone, label, lists["vat_zones"], by_country.get(zone))
+        self.fields[
+            "vat_zone_number"
+        ].help_text = (
+            "Used for every new customer, or, with the country choice below, for customers without a country."
+        )
+
+    def _choice(self, name: str, label: str, items: list[dict], saved) -> forms.TypedChoiceField:
+        choices = [(item["value"], item["label"]) for item in items]
+        if saved is not None and saved not in {item["value"] for item in items}:
+            # Kept on screen rather than silently dropped; saving asks for a value that exists.
+            self.stale[name] = saved
+            choices.append((saved, f"{saved} (no longer found in e-conomic)"))
+        return forms.TypedChoiceField(
+            label=label,
+            choices=[("", "— Not set —"), *choices],
+            coerce=int if name != "currency" else str,
+            empty_value=None,
+            required=False,
+        )
+
+    @staticmethod
+    def initial_from(defaults: dict) -> dict:
+        by_country = defaults.get("vat_zone_by_country") or {}
+        return {
+            **{name: defaults.get(name) for name in DefaultsForm.LISTS},
+            "vat_by_country": bool(by_country),
+            "home_country": by_country.get("home_country", "DK"),
+            **{zone: by_country.get(zone) for zone in DefaultsForm.ZONES},
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in self.stale.items():
+            if cleaned.get(name) == value:
+                self.add_error(name, f"{value} is no longer in your e-conomic agreement: choose another one.")
+        by_country = None
+        if cleaned.get("vat_by_country"):
+            for name in ("home_country", *self.ZONES):
+                if cleaned.get(name) in (None, ""):
+                    self.add_error(name, "Needed when the VAT zone follows the country.")
+            by_country = {
+                "home_country": cleaned.get("home_country"),
+                **{zone: cleaned.get(zone) for zone in self.ZONES},
+            }
+        cleaned["section"] = {
+            **{name: cleaned.get(name) for name in self.LISTS},
+            "vat_zone_by_country": by_country,
+        }
+        return cleaned
+
+
+class FieldMappingsForm(forms.Form):
+    """One row per e-conomic field: which Stripe field fills it, and whether updates follow."""
+
+    UPDATE_CHOICES = [("keep", "Keep updated from Stripe"), ("create", "Set on create only")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in MAPPABLE_ECONOMIC_FIELDS:
+            label = ECONOMIC_FIELDS[name].label
+            self.fields[f"{name}__stripe"] = forms.ChoiceField(
+                label=f"Stripe field for {label}",
+                choices=[("", "Not mapped"), *STRIPE_FIELD_CHOICES],
+                required=False,
+            )
+            self.fields[f"{name}__key"] = _key_field(f"Metadata key for {label}")
+            self.fields[f"{name}__update"] = forms.ChoiceField(
+                label=f"Updates of {label}", choices=self.UPDATE_CHOICES
+            )
+
+    @staticmethod
+    def initial_from(mappings: list[dict]) -> dict:
+        initial = {f"{name}__update": "keep" for name in MAPPABLE_ECONOMIC_FIELDS}
+        for mapping in mappings:
+            name = mapping["economic_field"]
+            initial[f"{name}__stripe"], initial[f"{name}__key"] = split_stripe_field(
+                mapping.get("stripe_field")
+            )
+            initial[f"{name}__update"] = "keep" if mapping.get("keep_updated", True) else "create"
+        return initial
+
+    def rows(self) -> list[dict]:
+        rows = []
+        for name in MAPPABLE_ECONOMIC_FIELDS:
+            stripe, key, update = self[f"{name}__stripe"], self[f"{name}__key"], self[f"{name}__update"]
+            choice = stripe.value() or None
+            path = METADATA_PREFIX + (key.value() or "") if choice == METADATA_CHOICE else choice
+            rows.append(
+                {
+                    "field": ECONOMIC_FIELDS[name],
+                    "stripe": stripe,
+                    "key": key,
+                    "update": update,
+                    "mapped_label": stripe_field_label(path),
+                    "update_label": dict(self.UPDATE_CHOICES).get(update.value(), ""),
+                    "has_errors": bool(stripe.errors or key.errors or update.errors),
+                }
+            )
+        return rows
+
+    def clean(self):
+        cleaned = super().clean()
+        mappings = []
+        for name in MAPPABLE_ECONOMIC_FIELDS:
+            path = _joined_stripe_field(self, f"{name}__stripe", f"{name}__key")
+            if path:
+                keep = cleaned.get(f"{name}__update") != "create"
+                mappings.append({"economic_field": name, "stripe_field": path, "keep_updated": keep})
+        cleaned["section"] = mappings
+        return cleaned
+
+
+class PreviewForm(forms.Form):
+    customer = forms.CharField(
+        label="Stripe customer id",
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": "cus_…", "autocomplete": "off"}),
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Settings file (JSON, as exported)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB; a settings export is a few kilobytes.")
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(f"The file is not valid JSON ({exc}).") from exc

@@ -1,0 +1,167 @@
+"""Saving, importing and previewing a tenant's customer sync settings."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+
+from syncapp.clients.economic import EconomicError
+from syncapp.clients.stripe import StripeError, StripeNotFound
+from syncapp.connections import NotConnected, economic_client_for, stripe_gateway_for
+from syncapp.models import Tenant
+
+from .document import default_document, parse, validate_document
+from .engine import CustomerPlan, MatchQuery, SyncSettings, customer_matches, plan_customer
+from .models import SettingsChange, SettingsSource, SyncSettingsDocument
+from .selectors import sync_settings_for
+
+# Long enough that flipping between tabs does not call e-conomic each time, short enough that a
+# payment term added in e-conomic shows up while the merchant is still setting up.
+ECONOMIC_LISTS_CACHE_SECONDS = 120
+
+
+class SettingsInvalid(Exception):
+    """The document has problems; `problems` names every one and nothing was saved."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) in the settings: " + " ".join(problems))
+        self.problems = problems
+
+
+class EconomicListsUnavailable(Exception):
+    """e-conomic's lists (payment terms, groups, ...) cannot be read now; the message says why."""
+
+
+class PreviewFailed(Exception):
+    """The preview cannot run (Stripe customer unknown, a service not connected or not answering)."""
+
+
+def settings_save(
+    *, tenant: Tenant, user: AbstractBaseUser | None, document: dict, source: str
+) -> SyncSettings:
+    """Validate and store the whole document; record the change with before and after."""
+    problems = validate_document(document)
+    if problems:
+        raise SettingsInvalid(problems)
+    with transaction.atomic():
+        row = SyncSettingsDocument.objects.for_tenant(tenant).select_for_update().first()
+        if row is None:
+            row = SyncSettingsDocument(tenant=tenant, document=default_document())
+        before = row.document
+        if before != document:
+            row.document = document
+            row.updated_by = user
+            row.full_clean()
+            row.save()
+            SettingsChange.objects.for_tenant(tenant).create(
+                user=user,
+                user_email=getattr(user, "email", "") or "",
+                source=source,
+                before=before,
+                after=document,
+            )
+    return parse(document)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    settings: SyncSettings
+    # False when e-conomic could not be reached: the numbers were not checked against its lists.
+    checked_against_economic: bool
+
+
+def settings_import(*, tenant: Tenant, user: AbstractBaseUser | None, document: object) -> ImportResult:
+    """Replace the settings with an exported document, or change nothing and name every problem."""
+    try:
+        lists = economic_lists_for(tenant=tenant)
+    except EconomicListsUnavailable:
+        lists = None
+    problems = validate_document(document, economic_lists=lists)
+    if problems:
+        raise SettingsInvalid(problems)
+    settings = settings_save(tenant=tenant, user=user, document=document, source=SettingsSource.IMPORT)
+    return ImportResult(settings=settings, checked_against_economic=lists is not None)
+
+
+def economic_lists_for(*, tenant: Tenant) -> dict[str, list[dict]]:
+    """The merchant's payment terms, customer groups, VAT zones, currencies and layouts.
+
+    Each list holds {"value", "label"} items; `value` is what the settings document stores.
+    """
+    key = f"mappings:economic-lists:{tenant.pk}"
+    lists = cache.get(key)
+    if lists is not None:
+        return lists
+    try:
+        client = economic_client_for(tenant)
+        lists = {
+            "payment_terms": _items(client.payment_terms(), "paymentTermsNumber"),
+            "customer_groups": _items(client.customer_groups(), "customerGroupNumber"),
+            "vat_zones": _items(client.vat_zones(), "vatZoneNumber"),
+            "currencies": _items(client.currencies(), "code"),
+            "layouts": _items(client.layouts(), "layoutNumber"),
+        }
+    except NotConnected as exc:
+        raise EconomicListsUnavailable(str(exc)) from exc
+    except EconomicError as exc:
+        raise EconomicListsUnavailable(
+            f"e-conomic could not be reached ({exc.message}). Your saved values are kept; try again shortly."
+        ) from exc
+    cache.set(key, lists, ECONOMIC_LISTS_CACHE_SECONDS)
+    return lists
+
+
+def _items(rows: list[dict], number_key: str) -> list[dict]:
+    items = []
+    for row in rows:
+        value = row[number_key]
+        name = row.get("name") or ""
+        label = f"{value} · {name}" if name and name != value else str(value)
+        items.append({"value": value, "label": label})
+    return sorted(items, key=lambda item: str(item["value"]) if number_key == "code" else item["value"])
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    query: MatchQuery
+    hits: tuple[dict, ...]  # e-conomic customers the search found that really have the value
+
+
+@dataclass(frozen=True)
+class Preview:
+    stripe_customer: dict
+    plan: CustomerPlan | None  # None for a customer deleted in Stripe
+    rule_results: tuple[RuleResult, ...]
+    outcome: str  # "matched" | "ambiguous" | "create" | "blocked" | "deleted"
+    matched: dict | None
+    defaults_complete: bool
+
+
+def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
+    """What a sync of this Stripe customer would do now, found out without writing anything."""
+    settings = sync_settings_for(tenant=tenant)
+    try:
+        customer = stripe_gateway_for(tenant).retrieve_customer(stripe_customer_id)
+    except StripeNotFound as exc:
+        raise PreviewFailed(f"Stripe has no customer “{stripe_customer_id}”.") from exc
+    except (NotConnected, StripeError) as exc:
+        raise PreviewFailed(f"Stripe could not be asked: {exc}") from exc
+    if customer.get("deleted"):
+        return Preview(customer, None, (), "deleted", None, settings.defaults_complete)
+    plan = plan_customer(settings=settings, stripe_customer=customer)
+    if plan.blocking_error:
+        return Preview(customer, plan, (), "blocked", None, settings.defaults_complete)
+    results: list[RuleResult] = []
+    try:
+        economic = economic_client_for(tenant)
+        # The same order as the sync: the first rule that finds anyone decides.
+        for query in plan.match_queries:
+            hits = tuple(c for c in economic.search_customers(query.filter) if customer_matches(query, c))
+            results.append(RuleResult(query, hits))
+            if hits:
+                outcome = "matched" if len(hits) == 1 else "ambiguous"
+                return Preview(customer, plan, tuple(results), outcome, hits[0], settings.defaults_complete)
+    except (NotConnected, EconomicError) as exc:
+        raise PreviewFailed(f"e-conomic could not be searched: {exc}") from exc
+    return Preview(customer, plan, tuple(results), "create", None, settings.defaults_complete)

@@ -1,0 +1,230 @@
+"""The customer sync settings tabs. Each save goes through services.settings_save (atomic, recorded)."""
+
+import copy
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from syncapp.tenancy import tenant_view
+
+from . import services
+from .catalog import ECONOMIC_FIELDS
+from .diff import document_diff
+from .forms import (
+    DefaultsForm,
+    FieldMappingsForm,
+    ImportForm,
+    MatchRuleFormSet,
+    NumberForm,
+    OnEmptyValueForm,
+    PreviewForm,
+    rule_rows,
+)
+from .models import SettingsSource
+from .selectors import settings_changes_for, settings_document_for
+
+
+def _save_section(request, source: str, key: str, section) -> list[str]:
+    """Put one tab's section into the document and save it; returns the problems, if any."""
+    document = copy.deepcopy(settings_document_for(tenant=request.tenant))
+    document[key] = section
+    try:
+        services.settings_save(tenant=request.tenant, user=request.user, document=document, source=source)
+    except services.SettingsInvalid as exc:
+        return exc.problems
+    messages.success(request, f"{SettingsSource(source).label} saved.")
+    return []
+
+
+def _render(request, template: str, tab: str, context: dict):
+    return render(request, f"mappings/{template}", {"tab": tab, **context})
+
+
+@tenant_view
+def matching(request):
+    document = settings_document_for(tenant=request.tenant)
+    problems: list[str] = []
+    unsaved = False
+    if request.method == "POST":
+        formset = MatchRuleFormSet(request.POST, prefix="rules")
+        form = OnEmptyValueForm(request.POST)
+        op = request.POST.get("op", "save")
+        if op != "save":
+            rows = [f.raw_row() for f in formset.forms]
+            formset = MatchRuleFormSet(initial=_rearranged(rows, op), prefix="rules")
+            unsaved = True
+        elif formset.is_valid() and form.is_valid():
+            section = {
+                "rules": [
+                    {
+                        "stripe_field": f.cleaned_data["path"],
+                        "economic_field": f.cleaned_data["economic_field"],
+                    }
+                    for f in formset.forms
+                ],
+                "on_empty_value": form.cleaned_data["on_empty_value"],
+            }
+            problems = _save_section(request, SettingsSource.MATCHING, "matching", section)
+            if not problems:
+                return redirect("mappings:matching", slug=request.tenant.slug)
+    else:
+        formset = MatchRuleFormSet(initial=rule_rows(document["matching"]["rules"]), prefix="rules")
+        form = OnEmptyValueForm(initial={"on_empty_value": document["matching"]["on_empty_value"]})
+    return _render(
+        request,
+        "matching.html",
+        "matching",
+        {"formset": formset, "form": form, "problems": problems, "unsaved": unsaved},
+    )
+
+
+def _rearranged(rows: list[dict], op: str) -> list[dict]:
+    """Apply "add", "remove-N", "up-N" or "down-N" to the typed rows (nothing is saved yet)."""
+    action, _, index = op.partition("-")
+    if action == "add":
+        return [*rows, {"stripe_field": "email", "metadata_key": "", "economic_field": "email"}]
+    if not index.isdigit() or int(index) >= len(rows):
+        return rows
+    i = int(index)
+    if action == "remove" and len(rows) > 1:
+        del rows[i]
+    elif action == "up" and i > 0:
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+    elif action == "down" and i < len(rows) - 1:
+        rows[i + 1], rows[i] = rows[i], rows[i + 1]
+    return rows
+
+
+@tenant_view
+def number(request):
+    document = settings_document_for(tenant=request.tenant)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = NumberForm(request.POST)
+        if form.is_valid():
+            problems = _save_section(
+                request, SettingsSource.NUMBER, "customer_number", form.cleaned_data["section"]
+            )
+            if not problems:
+                return redirect("mappings:number", slug=request.tenant.slug)
+    else:
+        form = NumberForm(initial=NumberForm.initial_from(document["customer_number"]))
+    return _render(request, "number.html", "number", {"form": form, "problems": problems})
+
+
+@tenant_view
+def defaults(request):
+    document = settings_document_for(tenant=request.tenant)
+    saved = document["defaults"]
+    try:
+        lists = services.economic_lists_for(tenant=request.tenant)
+    except services.EconomicListsUnavailable as exc:
+        if request.method == "POST":
+            messages.error(request, f"Nothing was saved: {exc}")
+        return _render(
+            request,
+            "defaults.html",
+            "defaults",
+            {"unavailable": str(exc), "saved": _saved_defaults(saved)},
+        )
+    problems: list[str] = []
+    if request.method == "POST":
+        form = DefaultsForm(request.POST, lists=lists, saved=saved)
+        if form.is_valid():
+            problems = _save_section(
+                request, SettingsSource.DEFAULTS, "defaults", form.cleaned_data["section"]
+            )
+            if not problems:
+                return redirect("mappings:defaults", slug=request.tenant.slug)
+    else:
+        form = DefaultsForm(initial=DefaultsForm.initial_from(saved), lists=lists, saved=saved)
+    return _render(request, "defaults.html", "defaults", {"form": form, "problems": problems})
+
+
+def _saved_defaults(saved: dict) -> list[tuple[str, object]]:
+    rows = [(label, saved.get(name)) for name, (_, label) in DefaultsForm.LISTS.items()]
+    by_country = saved.get("vat_zone_by_country")
+    if by_country:
+        rows.append(("Home country", by_country["home_country"]))
+        rows += [(label, by_country[zone]) for zone, label in DefaultsForm.ZONES.items()]
+    return rows
+
+
+@tenant_view
+def field_mappings(request):
+    document = settings_document_for(tenant=request.tenant)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = FieldMappingsForm(request.POST)
+        if form.is_valid():
+            problems = _save_section(
+                request, SettingsSource.FIELD_MAPPINGS, "field_mappings", form.cleaned_data["section"]
+            )
+            if not problems:
+                return redirect("mappings:field_mappings", slug=request.tenant.slug)
+    else:
+        form = FieldMappingsForm(initial=FieldMappingsForm.initial_from(document["field_mappings"]))
+    return _render(request, "field_mappings.html", "field_mappings", {"form": form, "problems": problems})
+
+
+@tenant_view
+def preview(request):
+    """Read-only, so a GET: viewers may preview too, and the URL can be shared with a colleague."""
+    form = PreviewForm(request.GET or None)
+    result, failure = None, None
+    if form.is_valid():
+        try:
+            result = services.settings_preview(
+                tenant=request.tenant, stripe_customer_id=form.cleaned_data["customer"].strip()
+            )
+        except services.PreviewFailed as exc:
+            failure = str(exc)
+    return _render(
+        request,
+        "preview.html",
+        "preview",
+        {"form": form, "result": result, "failure": failure, "economic_fields": ECONOMIC_FIELDS},
+    )
+
+
+@tenant_view
+def transfer(request):
+    problems: list[str] = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.settings_import(
+                tenant=request.tenant, user=request.user, document=form.cleaned_data["file"]
+            )
+        except services.SettingsInvalid as exc:
+            problems = exc.problems
+        else:
+            note = (
+                ""
+                if result.checked_against_economic
+                else " e-conomic could not be reached, so the default numbers were not checked against it."
+            )
+            messages.success(request, f"Settings imported.{note}")
+            return redirect("mappings:transfer", slug=request.tenant.slug)
+    return _render(request, "transfer.html", "transfer", {"form": form, "problems": problems})
+
+
+@tenant_view
+def export(request):
+    document = settings_document_for(tenant=request.tenant)
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n", content_type="application/json"
+    )
+    filename = f"{request.tenant.slug}-customer-sync-settings.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@tenant_view
+def history(request):
+    page = Paginator(settings_changes_for(tenant=request.tenant), 20).get_page(request.GET.get("page"))
+    changes = [(change, document_diff(change.before, change.after)) for change in page]
+    return _render(request, "history.html", "history", {"page": page, "changes": changes})
