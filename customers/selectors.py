@@ -13,11 +13,10 @@ def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str =
     if action:
         records = records.filter(action=action)
     if search:
-        records = records.filter(
-            Q(stripe_customer_id__icontains=search)
-            | Q(stripe_email__icontains=search)
-            | Q(economic_customer_number__iexact=search if search.isdigit() else None)
-        )
+        matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
+        if search.isdigit():
+            matches |= Q(economic_customer_number=int(search))
+        records = records.filter(matches)
     return records
 
 

@@ -1,0 +1,200 @@
+"""Commands, the sweeper, giving up after retries, the sync log page and the admin actions."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
+
+from customers import tasks
+from customers.models import StripeEvent, SyncRecord
+from customers.services import event_give_up, events_sweep
+from tests.factories import MembershipFactory
+
+
+def _stored_event(tenant, event_id="evt_1", customer_id="cus_1", **fields) -> StripeEvent:
+    return StripeEvent.objects.for_tenant(tenant).create(
+        stripe_event_id=event_id,
+        type="customer.updated",
+        stripe_created=timezone.now(),
+        stripe_customer_id=customer_id,
+        payload={"id": event_id},
+        **fields,
+    )
+
+
+def test_tenant_sync_prints_one_json_line_per_customer(merchant, capsys):
+    merchant.economic.add_customer(number=5, name="Known", email="known@firma.dk")
+    customer = merchant.stripe.create_customer(email="known@firma.dk", name="Known")
+    call_command("tenant_sync", merchant.tenant.slug, "--customer", customer["id"])
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line["action"] == "matched" and line["number"] == 5
+    assert "Found e-conomic customer 5" in line["message"]
+
+
+def test_tenant_sync_dry_run_shows_the_payload_and_writes_nothing(merchant, capsys):
+    customer = merchant.stripe.create_customer(email="new@firma.dk", name="New ApS")
+    call_command("tenant_sync", merchant.tenant.slug, "--customer", customer["id"], "--dry-run")
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line["action"] == "created" and line["number"] is None
+    assert line["payload"]["name"] == "New ApS"
+    assert merchant.economic.customers() == []
+
+
+def test_tenant_sync_all_walks_every_stripe_customer(merchant, capsys):
+    for n in range(3):
+        merchant.stripe.create_customer(email=f"c{n}@firma.dk", name=f"C{n}")
+    call_command("tenant_sync", merchant.tenant.slug, "--all")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["action"] for line in lines] == ["created"] * 3
+    assert len(merchant.economic.customers()) == 3
+
+
+def test_tenant_sync_exits_1_when_a_customer_fails(merchant, capsys):
+    customer = merchant.stripe.create_customer(name="No Mail")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("tenant_sync", merchant.tenant.slug, "--customer", customer["id"])
+    assert excinfo.value.returncode == 1
+    assert json.loads(capsys.readouterr().out)["action"] == "failed"
+
+
+@pytest.mark.django_db
+def test_tenant_sync_unknown_slug_exits_2():
+    with pytest.raises(CommandError) as excinfo:
+        call_command("tenant_sync", "nope", "--customer", "cus_1")
+    assert excinfo.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_sync_log_json_lists_newest_first(tenant, capsys):
+    for n, action in enumerate(["created", "failed"]):
+        SyncRecord.objects.for_tenant(tenant).create(
+            stripe_customer_id=f"cus_{n}", action=action, message=f"m{n}"
+        )
+    call_command("sync_log", tenant.slug, "--limit", "5", "--json")
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["stripe_customer_id"], r["action"]) for r in rows] == [
+        ("cus_1", "failed"),
+        ("cus_0", "created"),
+    ]
+
+
+@pytest.mark.django_db
+def test_sweeper_requeues_only_stale_pending_events(tenant, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.process_event, "delay", queued.append)
+    stale = _stored_event(tenant, "evt_stale")
+    StripeEvent.all_tenants.filter(pk=stale.pk).update(received=timezone.now() - timedelta(minutes=10))
+    _stored_event(tenant, "evt_fresh")
+    done = _stored_event(tenant, "evt_done", status=StripeEvent.Status.PROCESSED)
+    StripeEvent.all_tenants.filter(pk=done.pk).update(received=timezone.now() - timedelta(minutes=10))
+    assert events_sweep() == 1
+    assert queued == [stale.pk]
+
+
+@pytest.mark.django_db
+def test_giving_up_marks_the_event_failed_with_the_reason(tenant):
+    event = _stored_event(tenant, attempts=9)
+    record = event_give_up(event_id=event.pk, reason="e-conomic is not answering right now (503).")
+    event.refresh_from_db()
+    assert event.status == "failed" and "503" in event.last_error
+    assert record.action == "failed" and "Gave up after 9 attempts" in record.message
+
+
+def test_retry_delay_honours_retry_after_and_grows():
+    assert tasks.retry_delay(0, 30) >= 30
+    assert all(tasks.retry_delay(n, None) <= 600 for n in range(12))
+    assert max(tasks.retry_delay(6, None) for _ in range(50)) > 2
+
+
+@pytest.mark.django_db
+def test_sync_log_page_filters_and_explains(owner_client, tenant):
+    SyncRecord.objects.for_tenant(tenant).create(
+        stripe_customer_id="cus_ok",
+        stripe_email="ok@firma.dk",
+        action="created",
+        economic_customer_number=7,
+        message="Created e-conomic customer 7.",
+    )
+    SyncRecord.objects.for_tenant(tenant).create(
+        stripe_customer_id="cus_bad",
+        action="failed",
+        message="Stripe customer cus_bad has no email",
+        economic_log_id="log-123",
+    )
+    page = owner_client.get(reverse("sync_log", args=[tenant.slug]), {"action": "failed"}).content.decode()
+    assert "cus_bad" in page and "log-123" in page and "Retry" in page
+    assert "cus_ok" not in page
+    found = owner_client.get(reverse("sync_log", args=[tenant.slug]), {"q": "ok@firma"}).content.decode()
+    assert "cus_ok" in found and "cus_bad" not in found
+
+
+@pytest.mark.django_db
+def test_viewer_sees_the_log_but_cannot_retry(viewer_client, tenant):
+    record = SyncRecord.objects.for_tenant(tenant).create(
+        stripe_customer_id="cus_bad", action="failed", message="x"
+    )
+    page = viewer_client.get(reverse("sync_log", args=[tenant.slug])).content.decode()
+    assert "cus_bad" in page and "Retry" not in page
+    assert viewer_client.post(reverse("sync_retry", args=[tenant.slug, record.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_retry_queues_a_sync_of_that_customer(
+    owner_client, tenant, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.sync_customer, "delay", lambda *args: queued.append(args))
+    record = SyncRecord.objects.for_tenant(tenant).create(
+        stripe_customer_id="cus_bad", action="failed", message="x"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("sync_retry", args=[tenant.slug, record.pk]))
+    assert response.status_code == 302
+    assert queued == [(tenant.pk, "cus_bad")]
+
+
+@pytest.mark.django_db
+def test_one_merchant_cannot_retry_another_merchants_record(client, tenant):
+    record = SyncRecord.objects.for_tenant(tenant).create(
+        stripe_customer_id="cus_x", action="failed", message="x"
+    )
+    intruder = MembershipFactory(role="owner")
+    client.force_login(intruder.user)
+    response = client.post(reverse("sync_retry", args=[intruder.tenant.slug, record.pk]))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_dashboard_counts_the_last_day_by_action(owner_client, tenant):
+    records = SyncRecord.objects.for_tenant(tenant)
+    records.create(stripe_customer_id="cus_1", action="created", message="Created e-conomic customer 1.")
+    records.create(stripe_customer_id="cus_2", action="failed", message="Ambiguous match: 11, 12")
+    old = records.create(stripe_customer_id="cus_3", action="failed", message="old")
+    SyncRecord.all_tenants.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=2))
+    response = owner_client.get(reverse("dashboard", args=[tenant.slug]))
+    panel = next(p for p in response.context["panels"] if p["template"] == "customers/panels/sync.html")
+    assert panel["counts"]["created"] == 1 and panel["counts"]["failed"] == 1
+    assert "Ambiguous match: 11, 12" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_replay_requeues_the_event(
+    client, tenant, django_user_model, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.process_event, "delay", queued.append)
+    event = _stored_event(tenant, status=StripeEvent.Status.FAILED, last_error="Ambiguous match")
+    staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:customers_stripeevent_changelist"),
+            {"action": "replay_events", "_selected_action": [event.pk]},
+        )
+    event.refresh_from_db()
+    assert event.status == "pending"
+    assert queued == [event.pk]
