@@ -22,6 +22,7 @@ from syncapp.clients.economic import (
     escape_filter_value,
     filter_equals,
 )
+from syncapp.connections import economic_client_for
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -589,3 +590,13 @@ def test_control_api_sets_faults_and_lists_requests(api_url, client, economic_ag
         ("/sandbox/economic/self", 503, "injected 503"),
         ("/sandbox/economic/self", 200, ""),
     ]
+
+
+def test_connected_tenant_reaches_its_agreement_through_connections(
+    sandbox_urls, economic_connected_tenant, economic_agreement
+):
+    client = economic_client_for(economic_connected_tenant)
+    try:
+        assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
+    finally:
+        client.close()
