@@ -98,7 +98,9 @@ def economic_lists_for(*, tenant: Tenant) -> dict[str, list[dict]]:
         lists = {
             "payment_terms": _items(client.payment_terms(), "paymentTermsNumber"),
             "customer_groups": _items(client.customer_groups(), "customerGroupNumber"),
-            "vat_zones": _items(client.vat_zones(), "vatZoneNumber"),
+            "vat_zones": _items(
+                [zone for zone in client.vat_zones() if zone.get("enabledForCustomer", True)], "vatZoneNumber"
+            ),
             "currencies": _items(client.currencies(), "code"),
             "layouts": _items(client.layouts(), "layoutNumber"),
         }

@@ -276,3 +276,54 @@ def test_settings_of_one_tenant_do_not_leak_to_another(owner_client, tenant):
     settings_save(tenant=other, user=None, document=document, source="import")
     assert settings_document_for(tenant=tenant) == default_document()
     assert json.loads(owner_client.get(url(tenant, "export")).content) == default_document()
+
+
+@pytest.fixture
+def economic_owner_client(client, transactional_db, sandbox_urls, economic_connected_tenant):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(tenant=economic_connected_tenant, role="admin").user)
+    return client
+
+
+def test_defaults_are_picked_from_the_merchants_economic_lists(
+    economic_owner_client, economic_connected_tenant
+):
+    tenant = economic_connected_tenant
+    page = economic_owner_client.get(url(tenant, "defaults")).content.decode()
+    assert '<option value="3">3 · Netto 30 dage</option>' in page
+    data = {
+        "payment_terms_number": "3",
+        "customer_group_number": "2",
+        "vat_zone_number": "1",
+        "currency": "EUR",
+        "layout_number": "",
+        "vat_by_country": "on",
+        "home_country": "DK",
+        "domestic": "1",
+        "eu": "2",
+        "abroad": "3",
+    }
+    assert economic_owner_client.post(url(tenant, "defaults"), data).status_code == 302
+    assert settings_document_for(tenant=tenant)["defaults"] == {
+        "payment_terms_number": 3,
+        "customer_group_number": 2,
+        "vat_zone_number": 1,
+        "currency": "EUR",
+        "layout_number": None,
+        "vat_zone_by_country": {"home_country": "DK", "domestic": 1, "eu": 2, "abroad": 3},
+    }
+
+
+def test_a_saved_default_gone_from_economic_is_shown_and_must_be_replaced(
+    economic_owner_client, economic_connected_tenant
+):
+    tenant = economic_connected_tenant
+    document = default_document()
+    document["defaults"]["payment_terms_number"] = 42
+    settings_save(tenant=tenant, user=None, document=document, source="import")
+    page = economic_owner_client.get(url(tenant, "defaults")).content.decode()
+    assert '<option value="42" selected>42 (no longer found in e-conomic)</option>' in page
+    response = economic_owner_client.post(url(tenant, "defaults"), {"payment_terms_number": "42"})
+    assert "42 is no longer in your e-conomic agreement: choose another one." in response.content.decode()
+    assert settings_document_for(tenant=tenant)["defaults"]["payment_terms_number"] == 42
