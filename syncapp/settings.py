@@ -177,6 +177,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # stripe-python logs every request at INFO: too much for a worker's log.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }
 
 CELERY_BEAT_SCHEDULE = {
