@@ -166,6 +166,14 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
 
     create_payload = _defaults_payload(settings.defaults, stripe_customer, warnings)
     create_payload.update(mapped)
+    # A created customer must be findable by the rules that looked for it: that is how the retry
+    # after a lost create reply finds it instead of creating it a second time.
+    for query in queries:
+        if (
+            query.economic_field not in create_payload
+            and ECONOMIC_FIELDS[query.economic_field].kind != "integer"
+        ):
+            create_payload[query.economic_field] = query.value
     if not create_payload.get("name"):
         fallback = stripe_value(stripe_customer, "email") or customer_id
         # e-conomic requires a name; many Stripe customers (checkout) only have an email.

@@ -379,3 +379,17 @@ def test_dry_run_writes_nothing_anywhere(merchant):
     assert merchant.economic.customers() == []
     assert merchant.stripe.request_count(method="POST") == stripe_writes
     assert not CustomerLink.objects.for_tenant(merchant.tenant).exists()
+
+
+def test_lost_create_is_found_even_when_the_match_field_is_not_mapped(merchant):
+    # The merchant matches on email but does not map email into e-conomic: the create still
+    # carries it, so the search after a lost reply finds the customer.
+    configure(merchant.tenant, field_mappings=[{"economic_field": "name", "stripe_field": "name"}])
+    customer = merchant.stripe.create_customer(email="unmapped@firma.dk", name="Unmapped ApS")
+    merchant.economic.set_faults(drop_after_commit=1)
+    with pytest.raises(TransientSyncError):
+        sync(merchant, customer["id"])
+    record = sync(merchant, customer["id"])
+    assert record.action == Action.CREATED
+    assert len(merchant.economic.customers()) == 1
+    assert merchant.economic.customers()[0]["email"] == "unmapped@firma.dk"
