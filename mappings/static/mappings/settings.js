@@ -44,7 +44,10 @@
       if (!button) return;
       button.addEventListener("click", function () {
         var editing = row.classList.toggle("editing");
+        var label = button.getAttribute("data-label");
         button.textContent = editing ? "Done" : "Edit";
+        button.setAttribute("aria-label", (editing ? "Done with " : "Edit ") + label);
+        button.setAttribute("aria-expanded", editing ? "true" : "false");
         if (editing) row.querySelector("select").focus();
         else showRow(row);
       });
