@@ -2,6 +2,8 @@
 
 from .catalog import economic_field_label, stripe_field_label
 
+_ON_EMPTY = {"fail": "fail", "next_rule": "try the next rule"}
+
 
 def document_diff(before: dict, after: dict) -> list[tuple[str, str, str]]:
     """(what, before, after) for every setting that differs."""
@@ -20,7 +22,7 @@ def _flatten(document: dict) -> dict[str, str]:
         f"{stripe_field_label(r['stripe_field'])} ↔ {economic_field_label(r['economic_field'])}"
         for r in matching.get("rules", [])
     )
-    flat["When a match value is empty"] = str(matching.get("on_empty_value"))
+    flat["When a match value is empty"] = _ON_EMPTY.get(matching.get("on_empty_value"), "—")
     for key, value in document.get("customer_number", {}).items():
         flat[f"Customer number: {key.replace('_', ' ')}"] = _text(value)
     defaults = document.get("defaults", {})

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from syncapp.tenancy import tenant_view
 
 from . import services
-from .catalog import ECONOMIC_FIELDS
 from .diff import document_diff
 from .forms import (
     DefaultsForm,
@@ -186,7 +185,14 @@ def preview(request):
         request,
         "preview.html",
         "preview",
-        {"form": form, "result": result, "failure": failure, "economic_fields": ECONOMIC_FIELDS},
+        {
+            "form": form,
+            "result": result,
+            "failure": failure,
+            "payload": json.dumps(result.plan.create_payload, indent=2, ensure_ascii=False)
+            if result and result.plan
+            else "",
+        },
     )
 
 

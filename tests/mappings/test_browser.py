@@ -194,8 +194,8 @@ def test_merchant_previews_a_customer_the_sync_would_create(
         "No e-conomic customer matches: would create this customer."
     )
     payload = page.get_by_test_id("preview-payload")
-    expect(payload).to_contain_text("'address': 'Vestergade 12, 2. th'")
-    expect(payload).to_contain_text("'country': 'Denmark'")
+    expect(payload).to_contain_text('"address": "Vestergade 12, 2. th"')
+    expect(payload).to_contain_text('"country": "Denmark"')
     shot(page, "5-preview-create")
     assert [c["customerNumber"] for c in economic_agreement.customers()] == [7]
 

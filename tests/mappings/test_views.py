@@ -249,7 +249,7 @@ def test_history_shows_who_changed_what(owner_client, owner, tenant):
     owner_client.post(url(tenant, "matching"), rules_post([("email", "", "email")], on_empty="next_rule"))
     page = owner_client.get(url(tenant, "history")).content.decode()
     assert owner.email in page and "Customer match settings" in page
-    assert "When a match value is empty</td><td><del>fail</del></td><td><ins>next_rule</ins>" in page
+    assert "When a match value is empty</td><td><del>fail</del></td><td><ins>try the next rule</ins>" in page
 
 
 def test_dashboard_asks_for_defaults_until_they_are_complete(owner_client, tenant):
