@@ -1,16 +1,29 @@
+import io
+import json
 import secrets
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from syncapp.models import Tenant
+from syncapp.connections_services import (
+    connections_summary,
+    demo_connections_store,
+    stripe_webhook_url,
+)
+from syncapp.models import ConnectionStatus, Tenant
 from syncapp.services import tenant_create
 
 DEMO_EMAIL = "demo@example.com"
+DEMO_CUSTOMERS = 50
 
 
 class Command(BaseCommand):
-    help = "For `make run`: create the demo merchant and its owner, and print the login."
+    help = (
+        "For `make run`: create the demo merchant and its owner, connect it to the built-in "
+        "sandboxes (seeded once; re-runs keep the data), and print the login."
+    )
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -21,9 +34,46 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug="demo").first() or tenant_create(
             slug="demo", name="Demo Merchant ApS", owner=user
         )
+        self.stdout.write(self._connect_to_sandboxes(tenant))
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo merchant “{tenant.name}” is ready.\n"
                 f"  Open http://127.0.0.1:8000/ and log in as {DEMO_EMAIL} / {password}\n"
             )
+        )
+
+    def _connect_to_sandboxes(self, tenant: Tenant) -> str:
+        summary = connections_summary(tenant=tenant)
+        if all(summary[s]["status"] == ConnectionStatus.CONNECTED for s in ("economic", "stripe")):
+            return "  The demo merchant is already connected to the sandboxes; their data is kept."
+        if not apps.is_installed("sandbox"):
+            return (
+                "  The sandboxes are off (SANDBOX_ENABLED): connect Stripe and e-conomic on the "
+                "Connections page."
+            )
+        # Through the sandbox's own command, not its modules: product code stays free of sandbox
+        # imports, and the server that would answer the APIs over HTTP is not running yet.
+        out = io.StringIO()
+        call_command(
+            "sandbox_seed",
+            customers=DEMO_CUSTOMERS,
+            webhook_url=stripe_webhook_url(tenant),
+            json=True,
+            stdout=out,
+        )
+        seeded = json.loads(out.getvalue())
+        economic, stripe = seeded["economic"], seeded["stripe"]
+        demo_connections_store(
+            tenant=tenant,
+            economic_grant_token=economic["grant_token"],
+            agreement_number=economic["agreement_number"],
+            company_name=economic["company_name"],
+            stripe_api_key=stripe["api_key"],
+            stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
+            stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
+        )
+        return (
+            f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
+            f"({economic['customers']} customers) and a Stripe test account ({stripe['customers']} "
+            f"customers, {seeded['shared_emails']} sharing an e-mail)."
         )

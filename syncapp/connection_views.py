@@ -1,0 +1,137 @@
+"""The Connections page: connect, check and disconnect e-conomic and Stripe. Viewers only read."""
+
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import connections_services as services
+from .crypto import masked
+from .forms import StripeConnectForm
+from .models import ConnectionStatus, Tenant
+from .tenancy import tenant_view
+
+# The e-conomic grant in flight, per tenant: its callback must come back to the browser session
+# that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
+_GRANT_STATE_KEY = "economic_grant_state:{}"
+# What a restricted key needs, shown beside the key field.
+STRIPE_PERMISSIONS = [
+    ("Customers", "Write", "to read customers and write the e-conomic number back"),
+    ("Webhook Endpoints", "Write", "to register the address Stripe sends customer changes to"),
+    ("Events", "Read", "to fetch changes Stripe could not deliver"),
+]
+
+
+def _page_context(tenant: Tenant) -> dict:
+    economic = services.economic_connection_for(tenant=tenant)
+    stripe = services.stripe_connection_for(tenant=tenant)
+    return {
+        "economic": economic,
+        "economic_status": economic.status if economic else ConnectionStatus.NOT_CONNECTED,
+        "economic_token_masked": masked(economic.grant_token) if economic else "",
+        "stripe": stripe,
+        "stripe_status": stripe.status if stripe else ConnectionStatus.NOT_CONNECTED,
+        "stripe_key_masked": masked(stripe.api_key) if stripe else "",
+        "stripe_secret_masked": masked(stripe.webhook_secret) if stripe else "",
+        "webhook_url": services.stripe_webhook_url(tenant),
+    }
+
+
+def connections_panel(tenant: Tenant) -> dict:
+    """The dashboard card: one status badge per service."""
+    return {"template": "syncapp/panels/connections.html", **_page_context(tenant)}
+
+
+@never_cache
+@tenant_view
+def connections(request):
+    form = StripeConnectForm()
+    if request.method == "POST":
+        form = StripeConnectForm(request.POST)
+        if form.is_valid():
+            try:
+                connection = services.stripe_connect(tenant=request.tenant, **form.cleaned_data)
+            except services.CredentialRefused as exc:
+                form.add_error(
+                    "webhook_secret" if exc.credential == "stripe_webhook_secret" else "api_key", exc.message
+                )
+            else:
+                mode = "live" if connection.livemode else "test"
+                messages.success(request, f"Stripe is connected ({mode} mode).")
+                return redirect("connections", slug=request.tenant.slug)
+    return render(
+        request,
+        "syncapp/connections.html",
+        {**_page_context(request.tenant), "stripe_form": form, "permissions": STRIPE_PERMISSIONS},
+    )
+
+
+@tenant_view(edit=True)
+@require_POST
+def economic_connect(request):
+    state = secrets.token_urlsafe(24)
+    request.session[_GRANT_STATE_KEY.format(request.tenant.pk)] = state
+    return redirect(services.economic_grant_url(tenant=request.tenant, state=state))
+
+
+@never_cache
+@tenant_view(edit=True)
+@require_GET
+def economic_callback(request, state):
+    expected = request.session.pop(_GRANT_STATE_KEY.format(request.tenant.pk), "")
+    token = request.GET.get("token", "")
+    if not expected or not secrets.compare_digest(expected, state):
+        messages.error(
+            request,
+            "This e-conomic approval was not started from this browser, so it was ignored and nothing "
+            "was saved. Click “Connect e-conomic” to start again.",
+        )
+    else:
+        try:
+            connection = services.economic_connect(tenant=request.tenant, grant_token=token)
+        except services.CredentialRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"e-conomic is connected: agreement {connection.agreement_number} {connection.company_name}.",
+            )
+    # Redirect at once so the grant token leaves the address bar and the browser history.
+    return redirect("connections", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def economic_disconnect(request):
+    services.economic_disconnect(tenant=request.tenant)
+    messages.success(request, "e-conomic is disconnected; its access grant was forgotten.")
+    return redirect("connections", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def stripe_disconnect(request):
+    services.stripe_disconnect(tenant=request.tenant)
+    messages.success(
+        request,
+        "Stripe is disconnected; the key and signing secrets were forgotten. Delete the webhook "
+        "endpoint in your Stripe Dashboard if you no longer need it.",
+    )
+    return redirect("connections", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def connections_check(request):
+    economic = services.economic_check(tenant=request.tenant)
+    stripe = services.stripe_check(tenant=request.tenant)
+    checked = [c for c in (economic, stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
+    if not checked:
+        messages.info(request, "Nothing is connected yet.")
+    elif all(c.status == ConnectionStatus.CONNECTED for c in checked):
+        messages.success(request, "Every connection answered.")
+    else:
+        messages.error(request, "A connection is failing: see the reason below.")
+    return redirect("connections", slug=request.tenant.slug)
