@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures_economic", "tests.fixtures_stripe"]
+pytest_plugins = ["tests.fixtures_economic", "tests.fixtures_stripe", "tests.fixtures_merchant"]

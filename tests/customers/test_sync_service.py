@@ -5,7 +5,7 @@ import pytest
 from customers.errors import TransientSyncError
 from customers.models import CustomerLink, SyncRecord
 from customers.services import customer_sync
-from tests.customers.conftest import configure
+from tests.fixtures_merchant import configure
 
 Action = SyncRecord.Action
 
