@@ -268,7 +268,8 @@ class FieldMappingsForm(forms.Form):
                     "key": key,
                     "update": update,
                     "mapped_label": stripe_field_label(path),
-                    "update_label": dict(self.UPDATE_CHOICES).get(update.value(), ""),
+                    # Whether updates follow means nothing for a field that is not filled at all.
+                    "update_label": dict(self.UPDATE_CHOICES).get(update.value(), "") if path else "—",
                     "has_errors": bool(stripe.errors or key.errors or update.errors),
                 }
             )

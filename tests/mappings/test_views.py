@@ -194,6 +194,8 @@ def test_field_mappings_page_shows_each_row_with_its_hint(owner_client, tenant):
     assert 'data-testid="mapping-row-city"' in page
     assert "text, up to 50 characters" in page
     assert "Billing address, lines 1 and 2" in page
+    website = page[page.index('data-testid="mapping-row-website"') :]
+    assert '<span class="shown" data-shown="update">—</span>' in website[: website.index("</tr>")]
 
 
 def test_defaults_tab_explains_when_economic_is_not_connected_and_keeps_saved_values(owner_client, tenant):

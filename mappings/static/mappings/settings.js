@@ -35,7 +35,7 @@
     var text = select.value === "metadata" ? "Metadata “" + key.value + "”" : optionText(select);
     row.querySelector('[data-shown="stripe"]').textContent = text;
     var update = row.querySelector('select[name$="__update"]');
-    row.querySelector('[data-shown="update"]').textContent = optionText(update);
+    row.querySelector('[data-shown="update"]').textContent = select.value ? optionText(update) : "—";
   }
 
   function setUpMappingRows(form) {
