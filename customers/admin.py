@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .models import CustomerLink, StripeEvent, SyncRecord
+from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
 from .services import event_replay
 from .tasks import sync_customer
 
@@ -60,3 +60,10 @@ class CustomerLinkAdmin(admin.ModelAdmin):
     list_filter = ["created_by_us", "tenant"]
     search_fields = ["stripe_customer_id", "economic_customer_number", "tenant__slug"]
     readonly_fields = [f.name for f in CustomerLink._meta.fields]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["created", "tenant", "status", "customers_seen", "started_by"]
+    list_filter = ["status", "tenant"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]

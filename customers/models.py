@@ -93,3 +93,28 @@ class SyncRecord(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.stripe_customer_id}"
+
+
+class ImportRun(TenantOwnedModel):
+    """One import of every existing Stripe customer, with its progress for the merchant to watch."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    started_by = models.CharField(max_length=255, blank=True)
+    customers_seen = models.PositiveIntegerField(default=0)
+    economic_customers_preloaded = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"

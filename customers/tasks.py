@@ -9,6 +9,7 @@ from syncapp.models import Tenant
 
 from .errors import TransientSyncError
 from .services import customer_sync, event_give_up, event_process, events_sweep
+from .services.imports import import_give_up, import_run
 from .services.sync import record_give_up
 
 MAX_RETRIES = 8
@@ -54,3 +55,12 @@ def sync_customer(self, tenant_id: int, stripe_customer_id: str) -> None:
 @shared_task
 def sweep_pending_events() -> int:
     return events_sweep()
+
+
+@shared_task(**TASK_OPTIONS)
+def run_import(self, run_id: int) -> None:
+    _with_retries(
+        self,
+        lambda: import_run(run_id=run_id),
+        lambda reason: import_give_up(run_id=run_id, reason=reason),
+    )

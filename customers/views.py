@@ -6,8 +6,9 @@ from django.views.decorators.http import require_POST
 
 from syncapp.tenancy import tenant_view
 
-from .models import SyncRecord
+from .models import ImportRun, SyncRecord
 from .selectors import sync_records_for
+from .services.imports import ImportAlreadyRunning, import_start
 from .tasks import sync_customer
 
 
@@ -32,3 +33,22 @@ def sync_retry(request, record_id: int):
     transaction.on_commit(lambda: sync_customer.delay(tenant_id, customer_id))
     messages.success(request, f"Sync of {customer_id} queued: its result appears here in a moment.")
     return redirect("sync_log", slug=request.tenant.slug)
+
+
+@tenant_view
+def import_page(request):
+    runs = ImportRun.objects.for_tenant(request.tenant)[:10]
+    running = any(run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING) for run in runs)
+    return render(request, "customers/import.html", {"runs": runs, "running": running})
+
+
+@tenant_view(edit=True)
+@require_POST
+def import_begin(request):
+    try:
+        import_start(tenant=request.tenant, started_by=request.user.email)
+    except ImportAlreadyRunning as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, "Import started: progress appears below.")
+    return redirect("import", slug=request.tenant.slug)

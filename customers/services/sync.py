@@ -19,6 +19,7 @@ from mappings.engine import (
     plan_customer,
     update_payload,
 )
+from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
 from syncapp.clients.economic import EconomicClient, Rejected
 from syncapp.clients.stripe import StripeGateway, StripeNotFound
@@ -53,10 +54,17 @@ class _Context:
     stripe: StripeGateway
     economic: EconomicClient
     dry_run: bool
+    # Imports preload e-conomic's customers here instead of searching once per customer.
+    match_index: MatchIndex | None = None
 
 
 def customer_sync(
-    *, tenant: Tenant, stripe_customer_id: str, event: StripeEvent | None = None, dry_run: bool = False
+    *,
+    tenant: Tenant,
+    stripe_customer_id: str,
+    event: StripeEvent | None = None,
+    dry_run: bool = False,
+    match_index: MatchIndex | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
@@ -64,12 +72,21 @@ def customer_sync(
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
         return customer_sync_locked(
-            tenant=tenant, stripe_customer_id=stripe_customer_id, event=event, dry_run=dry_run
+            tenant=tenant,
+            stripe_customer_id=stripe_customer_id,
+            event=event,
+            dry_run=dry_run,
+            match_index=match_index,
         )
 
 
 def customer_sync_locked(
-    *, tenant: Tenant, stripe_customer_id: str, event: StripeEvent | None, dry_run: bool
+    *,
+    tenant: Tenant,
+    stripe_customer_id: str,
+    event: StripeEvent | None,
+    dry_run: bool,
+    match_index: MatchIndex | None = None,
 ) -> SyncRecord:
     started = time.monotonic()
     try:
@@ -80,6 +97,7 @@ def customer_sync_locked(
             stripe=stripe_gateway_for(tenant),
             economic=economic_client_for(tenant),
             dry_run=dry_run,
+            match_index=match_index,
         )
         outcome = _sync(ctx)
     except TRANSIENT as exc:
@@ -199,7 +217,7 @@ def _match_or_create(ctx: _Context, link: CustomerLink | None, plan: CustomerPla
     if plan.blocking_error:
         return Outcome(Action.FAILED, plan.blocking_error)
     for query in plan.match_queries:
-        hits = [c for c in ctx.economic.search_customers(query.filter) if customer_matches(query, c)]
+        hits = _find(ctx, query)
         if len(hits) > 1:
             numbers = ", ".join(str(c["customerNumber"]) for c in hits)
             return Outcome(
@@ -210,6 +228,12 @@ def _match_or_create(ctx: _Context, link: CustomerLink | None, plan: CustomerPla
         if hits:
             return _link_found(ctx, link, plan, query, hits[0])
     return _create(ctx, plan)
+
+
+def _find(ctx: _Context, query) -> list[dict]:
+    if ctx.match_index is not None:
+        return ctx.match_index.lookup(query)
+    return [c for c in ctx.economic.search_customers(query.filter) if customer_matches(query, c)]
 
 
 def _link_found(ctx, link, plan, query, found: dict) -> Outcome:
@@ -274,6 +298,8 @@ def _create(ctx: _Context, plan: CustomerPlan) -> Outcome:
         return Outcome(Action.FAILED, merchant_message(exc), payload=payload, log_id=exc.log_id or "")
     number = int(created["customerNumber"])
     _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
+    if ctx.match_index is not None:
+        ctx.match_index.add({**payload, "customerNumber": number})
     return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
 
 

@@ -1,0 +1,87 @@
+"""Import: sync every existing Stripe customer once, cheaply.
+
+Stripe customers are streamed (auto-pagination); e-conomic's customers are preloaded in pages of
+1000 into a match index, so a matched customer costs no e-conomic call and a created one costs
+one. Each customer still goes through `customer_sync` (lock, policy, record), so an import and a
+webhook never disagree, and an import that is interrupted can simply run again.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from mappings.match_index import MatchIndex
+from mappings.selectors import sync_settings_for
+from syncapp.connections import NotConnected, economic_client_for, stripe_gateway_for
+from syncapp.models import Tenant
+
+from ..errors import PERMANENT, TRANSIENT, TransientSyncError, merchant_message
+from ..models import ImportRun
+from .sync import customer_sync
+
+PROGRESS_EVERY = 25
+Status = ImportRun.Status
+
+
+class ImportAlreadyRunning(Exception):
+    pass
+
+
+def import_start(*, tenant: Tenant, started_by: str) -> ImportRun:
+    """Queue an import; one at a time per tenant."""
+    from ..tasks import run_import
+
+    with transaction.atomic():
+        runs = ImportRun.objects.for_tenant(tenant).select_for_update()
+        if runs.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
+            raise ImportAlreadyRunning("An import is already running: its progress is shown below.")
+        run = ImportRun.objects.for_tenant(tenant).create(started_by=started_by)
+        transaction.on_commit(lambda: run_import.delay(run.pk))
+    return run
+
+
+def import_run(*, run_id: int) -> ImportRun:
+    # The task carries only the id; the run's tenant scopes everything after this lookup.
+    run = ImportRun.all_tenants.select_related("tenant").get(pk=run_id)
+    tenant = run.tenant
+    _update(run, status=Status.RUNNING, message="Loading your e-conomic customers…")
+    try:
+        settings = sync_settings_for(tenant=tenant)
+        fields = {rule.economic_field for rule in settings.match_rules}
+        index = MatchIndex.of(economic_client_for(tenant).iter_customers(page_size=1000), fields=fields)
+        _update(run, economic_customers_preloaded=index.size)
+        _update(run, message="Syncing your Stripe customers…")
+        counts: dict[str, int] = {}
+        for seen, customer in enumerate(stripe_gateway_for(tenant).iter_customers(), start=1):
+            record = customer_sync(tenant=tenant, stripe_customer_id=customer["id"], match_index=index)
+            counts[record.action] = counts.get(record.action, 0) + 1
+            if seen % PROGRESS_EVERY == 0:
+                _update(run, customers_seen=seen, counts=counts)
+        total = sum(counts.values())
+        _update(
+            run,
+            status=Status.FINISHED,
+            customers_seen=total,
+            counts=counts,
+            finished=timezone.now(),
+            message=f"Imported {total} Stripe customers: see each one in the sync log.",
+        )
+    except TransientSyncError:
+        raise
+    except TRANSIENT as exc:
+        raise TransientSyncError(str(exc)) from exc
+    except (*PERMANENT, NotConnected) as exc:
+        _update(run, status=Status.FAILED, finished=timezone.now(), message=merchant_message(exc))
+    return run
+
+
+def import_give_up(*, run_id: int, reason: str) -> None:
+    run = ImportRun.all_tenants.get(pk=run_id)
+    _update(
+        run, status=Status.FAILED, finished=timezone.now(), message=f"Stopped: {reason} Start it again later."
+    )
+
+
+def _update(run: ImportRun, **fields) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    ImportRun.all_tenants.filter(pk=run.pk).update(**fields)
