@@ -125,8 +125,15 @@ STORAGES = {
     },
 }
 
-# Celery: with no broker configured (make run) tasks run in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Shared by all processes when Redis is there (e-conomic lists are cached per tenant for minutes).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Celery: with no broker configured (make run) tasks run in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True

@@ -177,3 +177,11 @@ def _close_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty shared cache: tenant ids repeat across test runs."""
+    from django.core.cache import cache
+
+    cache.clear()
