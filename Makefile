@@ -23,11 +23,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The offline demo: SQLite, tasks in-process, the built-in sandboxes; no account anywhere needed.
+# The product reaches the sandboxes over HTTP at their own addresses, as it would the real APIs.
+RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=http://127.0.0.1:8000 \
+	ECONOMIC_API_URL=http://127.0.0.1:8000/sandbox/economic \
+	STRIPE_API_BASE=http://127.0.0.1:8000/sandbox/stripe \
+	ECONOMIC_GRANT_URL=http://127.0.0.1:8000/sandbox/economic/requestaccess.aspx \
+	ECONOMIC_APP_SECRET_TOKEN=sandbox-app-secret ECONOMIC_APP_PUBLIC_TOKEN=sandbox-app-public
+
 run: $(STAMP)
 	mkdir -p var
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py demo_setup
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py demo_setup
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's chromium for Playwright (a browser download does not work here).
 chromium:

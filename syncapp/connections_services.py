@@ -109,7 +109,7 @@ def _economic_store(
             "verified_at": timezone.now(),
         },
     )
-    logger.info("Tenant %s connected e-conomic agreement %s", tenant.slug, agreement_number)
+    logger.info("Tenant %s: e-conomic agreement %s verified and stored", tenant.slug, agreement_number)
     return connection
 
 
@@ -259,7 +259,7 @@ def _stripe_store(tenant: Tenant, credentials: StripeCredentials) -> StripeConne
         connection.verified_at = timezone.now()
         connection.save()
     logger.info(
-        "Tenant %s connected Stripe (livemode=%s, webhook endpoint %s)",
+        "Tenant %s: Stripe key verified and stored (livemode=%s, webhook endpoint %s)",
         tenant.slug,
         credentials.livemode,
         credentials.webhook_endpoint_id or "entered by the merchant",
