@@ -313,6 +313,17 @@ def stripe_check(*, tenant: Tenant) -> StripeConnection | None:
     return connection
 
 
+def connection_mark_failing(*, tenant: Tenant, service: str, message: str) -> None:
+    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason."""
+    model = EconomicConnection if service == "economic" else StripeConnection
+    connection = model.objects.for_tenant(tenant).first()
+    if connection is not None and (connection.status, connection.last_error) != (
+        ConnectionStatus.FAILING,
+        message,
+    ):
+        _mark_failing(connection, message)
+
+
 def _mark_failing(connection: EconomicConnection | StripeConnection, message: str) -> None:
     connection.status, connection.last_error = ConnectionStatus.FAILING, message
     connection.save(update_fields=["status", "last_error"])

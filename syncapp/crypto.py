@@ -52,9 +52,13 @@ class EncryptedTextField(models.TextField):
         return encrypt(value) if value else value
 
 
-# Patterns of the secrets this product handles: Stripe keys and webhook secrets. e-conomic grant
-# tokens have no recognisable shape, so the code never logs them in the first place.
-_SECRET_PATTERN = re.compile(r"\b(sk|rk|whsec)_(live_|test_)?[0-9A-Za-z]{6,}")
+# Patterns of the secrets this product handles: Stripe keys and webhook secrets, and the
+# e-conomic grant token that arrives as `?token=` on the grant callback (a request log line).
+_SECRET_PATTERN = re.compile(r"\b(sk|rk|whsec)_(live_|test_)?[0-9A-Za-z]{6,}|([?&]token=)[^&\s\"']+")
+
+
+def _redact(match: re.Match) -> str:
+    return match.group(3) + "••••" if match.group(3) else match.group(1) + "_••••"
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -63,6 +67,6 @@ class RedactSecretsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if _SECRET_PATTERN.search(message):
-            record.msg = _SECRET_PATTERN.sub(lambda m: m.group(1) + "_••••", message)
+            record.msg = _SECRET_PATTERN.sub(_redact, message)
             record.args = None
         return True

@@ -185,7 +185,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # stripe-python logs every request at INFO: too much for a worker's log.
-    "loggers": {"stripe": {"level": "WARNING"}},
+    "loggers": {
+        "stripe": {"level": "WARNING"},
+        # runserver's request lines go through our redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 CELERY_BEAT_SCHEDULE = {

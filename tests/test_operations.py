@@ -62,6 +62,8 @@ def test_compose_file_wires_every_service():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         assert service["healthcheck"]["test"], name
     assert "gunicorn syncapp.wsgi:application" in services["web"]["command"]
+    # The access log shows paths without query strings: e-conomic's grant callback carries ?token=.
+    assert "%(U)s" in services["web"]["command"] and "%(r)s" not in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A syncapp worker")
     assert services["beat"]["command"].startswith("celery -A syncapp beat")
     example_names = {

@@ -69,3 +69,12 @@ def test_log_filter_redacts_stripe_secrets(caplog):
         logger.info("connecting with %s", SECRET)
     assert SECRET not in caplog.text
     assert "sk_••••" in caplog.text
+
+
+def test_log_filter_redacts_a_grant_token_in_a_request_line(caplog):
+    logger = logging.getLogger("syncapp.test")
+    logger.addFilter(crypto.RedactSecretsFilter())
+    with caplog.at_level(logging.INFO, logger="syncapp.test"):
+        logger.info('"GET /t/acme/connections/economic/callback/abc/?token=GrantTok3n-xyz&x=1 HTTP/1.1" 302')
+    assert "GrantTok3n-xyz" not in caplog.text
+    assert "?token=••••&x=1" in caplog.text

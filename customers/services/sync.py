@@ -21,9 +21,10 @@ from mappings.engine import (
 )
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.clients.economic import EconomicClient, Rejected
-from syncapp.clients.stripe import StripeGateway, StripeNotFound
+from syncapp.clients.economic import AuthFailed, EconomicClient, Rejected
+from syncapp.clients.stripe import StripeAuthFailed, StripeGateway, StripeNotFound
 from syncapp.connections import economic_client_for, stripe_gateway_for
+from syncapp.connections_services import connection_mark_failing
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
@@ -104,6 +105,10 @@ def customer_sync_locked(
         raise as_transient(exc) from exc
     except Rejected as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=exc.log_id or "")
+    except (AuthFailed, StripeAuthFailed) as exc:
+        outcome = Outcome(Action.FAILED, merchant_message(exc))
+        service = "economic" if isinstance(exc, AuthFailed) else "stripe"
+        connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     except PERMANENT as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
     return SyncRecord.objects.for_tenant(tenant).create(

@@ -5,6 +5,7 @@ import pytest
 from customers.errors import TransientSyncError
 from customers.models import CustomerLink, SyncRecord
 from customers.services import customer_sync
+from syncapp.models import EconomicConnection
 from tests.fixtures_merchant import configure
 
 Action = SyncRecord.Action
@@ -351,6 +352,8 @@ def test_revoked_grant_is_a_clear_failure(merchant):
     record = sync(merchant, customer["id"])
     assert record.action == Action.FAILED
     assert "reconnect e-conomic" in record.message
+    connection = EconomicConnection.objects.for_tenant(merchant.tenant).get()
+    assert connection.status == "failing" and "reconnect e-conomic" in connection.last_error
 
 
 def test_lost_create_reply_is_found_by_the_retry_not_created_twice(merchant):
