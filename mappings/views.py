@@ -99,19 +99,24 @@ def _rearranged(rows: list[dict], op: str) -> list[dict]:
 
 @tenant_view
 def number(request):
+    return _edit_section(
+        request, NumberForm, source=SettingsSource.NUMBER, key="customer_number", tab="number"
+    )
+
+
+def _edit_section(request, form_class, *, source: str, key: str, tab: str):
+    """A tab that edits one section of the document with one form, saved atomically."""
     document = settings_document_for(tenant=request.tenant)
     problems: list[str] = []
     if request.method == "POST":
-        form = NumberForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
-            problems = _save_section(
-                request, SettingsSource.NUMBER, "customer_number", form.cleaned_data["section"]
-            )
+            problems = _save_section(request, source, key, form.cleaned_data["section"])
             if not problems:
-                return redirect("mappings:number", slug=request.tenant.slug)
+                return redirect(f"mappings:{tab}", slug=request.tenant.slug)
     else:
-        form = NumberForm(initial=NumberForm.initial_from(document["customer_number"]))
-    return _render(request, "number.html", "number", {"form": form, "problems": problems})
+        form = form_class(initial=form_class.initial_from(document[key]))
+    return _render(request, f"{tab}.html", tab, {"form": form, "problems": problems})
 
 
 @tenant_view
@@ -154,19 +159,13 @@ def _saved_defaults(saved: dict) -> list[tuple[str, object]]:
 
 @tenant_view
 def field_mappings(request):
-    document = settings_document_for(tenant=request.tenant)
-    problems: list[str] = []
-    if request.method == "POST":
-        form = FieldMappingsForm(request.POST)
-        if form.is_valid():
-            problems = _save_section(
-                request, SettingsSource.FIELD_MAPPINGS, "field_mappings", form.cleaned_data["section"]
-            )
-            if not problems:
-                return redirect("mappings:field_mappings", slug=request.tenant.slug)
-    else:
-        form = FieldMappingsForm(initial=FieldMappingsForm.initial_from(document["field_mappings"]))
-    return _render(request, "field_mappings.html", "field_mappings", {"form": form, "problems": problems})
+    return _edit_section(
+        request,
+        FieldMappingsForm,
+        source=SettingsSource.FIELD_MAPPINGS,
+        key="field_mappings",
+        tab="field_mappings",
+    )
 
 
 @tenant_view

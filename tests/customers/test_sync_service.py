@@ -15,6 +15,17 @@ def sync(merchant, customer_id, **kwargs) -> SyncRecord:
     return customer_sync(tenant=merchant.tenant, stripe_customer_id=customer_id, **kwargs)
 
 
+def numbers_from_stripe(merchant) -> None:
+    configure(
+        merchant.tenant,
+        customer_number={
+            "mode": "stripe",
+            "stripe_field": "metadata.customer_number",
+            "store_in_stripe_field": None,
+        },
+    )
+
+
 def link_of(merchant, customer_id) -> CustomerLink:
     return CustomerLink.objects.for_tenant(merchant.tenant).get(stripe_customer_id=customer_id)
 
@@ -104,14 +115,7 @@ def test_matched_number_is_written_back_too_and_only_once(merchant):
 
 
 def test_number_is_taken_from_a_stripe_field(merchant):
-    configure(
-        merchant.tenant,
-        customer_number={
-            "mode": "stripe",
-            "stripe_field": "metadata.customer_number",
-            "store_in_stripe_field": None,
-        },
-    )
+    numbers_from_stripe(merchant)
     customer = merchant.stripe.create_customer(
         email="n@firma.dk", name="Numbered", metadata={"customer_number": "4711"}
     )
@@ -126,14 +130,7 @@ def test_number_is_taken_from_a_stripe_field(merchant):
 
 @pytest.mark.parametrize("bad", ["abc", "10.5", "0", "1000000000"])
 def test_number_that_is_not_a_whole_number_in_range_fails_clearly(merchant, bad):
-    configure(
-        merchant.tenant,
-        customer_number={
-            "mode": "stripe",
-            "stripe_field": "metadata.customer_number",
-            "store_in_stripe_field": None,
-        },
-    )
+    numbers_from_stripe(merchant)
     customer = merchant.stripe.create_customer(
         email="n@firma.dk", name="N", metadata={"customer_number": bad}
     )
@@ -145,14 +142,7 @@ def test_number_that_is_not_a_whole_number_in_range_fails_clearly(merchant, bad)
 
 
 def test_number_already_taken_in_economic_fails_naming_it(merchant):
-    configure(
-        merchant.tenant,
-        customer_number={
-            "mode": "stripe",
-            "stripe_field": "metadata.customer_number",
-            "store_in_stripe_field": None,
-        },
-    )
+    numbers_from_stripe(merchant)
     merchant.economic.add_customer(number=4711, name="Someone else", email="else@firma.dk")
     customer = merchant.stripe.create_customer(
         email="n@firma.dk", name="N", metadata={"customer_number": "4711"}
