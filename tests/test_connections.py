@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from mappings.selectors import sync_settings_for
 from sandbox.economic_api.models import Agreement
 from sandbox.economic_api.models import Customer as EconomicCustomer
 from sandbox.economic_api.seed import DEFAULT_APP_SECRET
@@ -472,6 +473,8 @@ def test_demo_setup_connects_the_demo_tenant_to_working_sandboxes_once(sandbox_u
     gateway = stripe_gateway_for(tenant)
     assert gateway.verify()["customers_visible"] is True
     gateway.close()
+    # Its defaults are set from the seeded lists, so the demo can create customers at once.
+    assert sync_settings_for(tenant=tenant).defaults_complete
 
 
 def test_demo_tenant_shows_both_services_connected(client, sandbox_urls, economic_app_settings):

@@ -72,8 +72,27 @@ class Command(BaseCommand):
             stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
             stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
         )
+        _demo_defaults(tenant)
         return (
             f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
             f"({economic['customers']} customers) and a Stripe test account ({stripe['customers']} "
             f"customers, {seeded['shared_emails']} sharing an e-mail)."
         )
+
+
+def _demo_defaults(tenant: Tenant) -> None:
+    """Customer defaults from the seeded sandbox lists, so the demo syncs from the first minute."""
+    from mappings.document import default_document
+    from mappings.models import SettingsSource
+    from mappings.services import settings_save
+
+    document = default_document()
+    document["defaults"].update(
+        payment_terms_number=3,  # Netto 30 dage
+        customer_group_number=1,  # Domestic customers
+        vat_zone_number=1,  # Domestic
+        currency="DKK",
+        layout_number=19,  # Standard faktura
+        vat_zone_by_country={"home_country": "DK", "domestic": 1, "eu": 2, "abroad": 3},
+    )
+    settings_save(tenant=tenant, user=None, document=document, source=SettingsSource.DEFAULTS)
