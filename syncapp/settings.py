@@ -94,6 +94,15 @@ if DEBUG:
     DATABASES = {"default": env.db("DATABASE_URL", default=_default_db)}
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves the app and the sandboxes from threads of one process that write at once
+    # (webhook deliveries, in-process tasks): WAL lets readers go on, IMMEDIATE transactions queue
+    # writers behind the busy timeout instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
