@@ -1,6 +1,7 @@
 """Saving, importing and previewing a tenant's customer sync settings."""
 
 from dataclasses import dataclass
+from itertools import islice
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -167,3 +168,13 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
     except (NotConnected, EconomicError) as exc:
         raise PreviewFailed(f"e-conomic could not be searched: {exc}") from exc
     return Preview(customer, plan, tuple(results), "create", None, settings.defaults_complete)
+
+
+def recent_stripe_customers(*, tenant: Tenant, limit: int = 8) -> list[dict]:
+    """The newest Stripe customers, to pick one for the preview; empty when Stripe can't answer."""
+    try:
+        gateway = stripe_gateway_for(tenant)
+        newest = list(islice(gateway.iter_customers(), limit))
+    except (NotConnected, StripeError):
+        return []
+    return [{"id": c["id"], "name": c.get("name") or "", "email": c.get("email") or ""} for c in newest]

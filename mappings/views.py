@@ -188,6 +188,7 @@ def preview(request):
             "form": form,
             "result": result,
             "failure": failure,
+            "recent": [] if form.is_bound else services.recent_stripe_customers(tenant=request.tenant),
             "payload": json.dumps(result.plan.create_payload, indent=2, ensure_ascii=False)
             if result and result.plan
             else "",

@@ -1,6 +1,7 @@
 """Services against the e-conomic and Stripe emulators, over real HTTP."""
 
 import pytest
+from django.urls import reverse
 
 from mappings.document import default_document
 from mappings.models import SettingsChange
@@ -10,10 +11,12 @@ from mappings.services import (
     PreviewFailed,
     SettingsInvalid,
     economic_lists_for,
+    recent_stripe_customers,
     settings_import,
     settings_preview,
     settings_save,
 )
+from tests.factories import MembershipFactory
 from tests.fixtures_stripe import connect_stripe
 
 
@@ -135,3 +138,16 @@ def test_preview_of_a_customer_without_match_value_explains_the_failure(connecte
 def test_preview_of_an_unknown_customer_says_so(connected):
     with pytest.raises(PreviewFailed, match="Stripe has no customer “cus_nope”"):
         settings_preview(tenant=connected, stripe_customer_id="cus_nope")
+
+
+def test_preview_offers_the_newest_stripe_customers_to_pick(connected, stripe_account, client):
+    stripe_account.create_customer(email="old@firma.dk", name="Old ApS")
+    newest = stripe_account.create_customer(email="new@firma.dk", name="New ApS")
+    client.force_login(MembershipFactory(tenant=connected, role="viewer").user)
+    page = client.get(reverse("mappings:preview", args=[connected.slug])).content.decode()
+    assert f'href="?customer={newest["id"]}"' in page
+    assert page.index("New ApS") < page.index("Old ApS")
+
+
+def test_preview_without_stripe_connection_offers_no_customers(tenant):
+    assert recent_stripe_customers(tenant=tenant) == []
