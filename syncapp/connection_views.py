@@ -113,12 +113,16 @@ def economic_disconnect(request):
 @tenant_view(edit=True)
 @require_POST
 def stripe_disconnect(request):
-    services.stripe_disconnect(tenant=request.tenant)
-    messages.success(
-        request,
-        "Stripe is disconnected; the key and signing secrets were forgotten. Delete the webhook "
-        "endpoint in your Stripe Dashboard if you no longer need it.",
-    )
+    if services.stripe_disconnect(tenant=request.tenant):
+        messages.success(
+            request, "Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone."
+        )
+    else:
+        messages.warning(
+            request,
+            "Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
+            "not let us delete our webhook endpoint: delete it in your Stripe Dashboard.",
+        )
     return redirect("connections", slug=request.tenant.slug)
 
 

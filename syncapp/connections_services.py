@@ -276,8 +276,20 @@ def stripe_connect(
     )
 
 
-def stripe_disconnect(*, tenant: Tenant) -> None:
-    """Forget the key and secrets. The endpoint at Stripe stays until the merchant deletes it."""
+def stripe_disconnect(*, tenant: Tenant) -> bool:
+    """Forget the key and secrets, and delete the webhook endpoint we registered (so Stripe stops
+    sending events nobody can verify). Returns False when the endpoint could not be deleted."""
+    connection = StripeConnection.objects.for_tenant(tenant).first()
+    endpoint_removed = True
+    if connection is not None and connection.api_key and connection.webhook_endpoint_stripe_id:
+        gateway = stripe_gateway(connection.api_key)
+        try:
+            gateway.delete_webhook_endpoint(connection.webhook_endpoint_stripe_id)
+        except StripeError:
+            endpoint_removed = False
+            logger.warning("Tenant %s: could not delete its Stripe webhook endpoint", tenant.slug)
+        finally:
+            gateway.close()
     StripeConnection.objects.for_tenant(tenant).update(
         api_key="",
         webhook_secret="",
@@ -289,6 +301,7 @@ def stripe_disconnect(*, tenant: Tenant) -> None:
         verified_at=None,
     )
     logger.info("Tenant %s disconnected Stripe", tenant.slug)
+    return endpoint_removed
 
 
 def stripe_check(*, tenant: Tenant) -> StripeConnection | None:

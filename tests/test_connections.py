@@ -21,7 +21,7 @@ from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
 from sandbox.stripe_api.models import Customer as StripeCustomer
 from sandbox.stripe_api.seed import seed_account
 from syncapp import connections_services as services
-from syncapp.connections import economic_client_for, stripe_gateway_for
+from syncapp.connections import economic_client_for, stripe_gateway, stripe_gateway_for
 from syncapp.connections_services import CredentialRefused
 from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 from tests.conftest import ROOT
@@ -290,6 +290,10 @@ def test_stripe_disconnect_forgets_key_and_secrets(owner_client, tenant, stripe_
     owner_client.post(reverse("stripe_disconnect", args=[tenant.slug]))
     connection = _stripe(tenant)
     assert (connection.api_key, connection.webhook_secret, connection.status) == ("", "", "not_connected")
+    # Our endpoint is deleted at Stripe too, so it stops sending events nobody can verify.
+    gateway = stripe_gateway(stripe_account.api_key)
+    assert gateway.list_webhook_endpoints() == []
+    gateway.close()
 
 
 # --- who may do what, status badges ------------------------------------------------------------

@@ -170,6 +170,12 @@ class StripeGateway:
             _raise_mapped(exc)
         return _plain(endpoint)
 
+    def delete_webhook_endpoint(self, endpoint_id: str) -> None:
+        try:
+            self._client.v1.webhook_endpoints.delete(endpoint_id)
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+
     def list_webhook_endpoints(self) -> list[dict]:
         try:
             page = self._client.v1.webhook_endpoints.list(params={"limit": 100})
