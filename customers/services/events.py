@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
+from ..errors import TransientSyncError
 from ..locks import customer_lock
 from ..models import SYNCED_EVENT_TYPES, StripeEvent, SyncRecord
 from .sync import WRITE_BACK_KEY_PREFIX, customer_sync_locked
@@ -57,9 +58,14 @@ def event_process(*, event_id: int) -> SyncRecord | None:
             _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
             return None
         StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=event.attempts + 1)
-        record = customer_sync_locked(
-            tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event, dry_run=False
-        )
+        try:
+            record = customer_sync_locked(
+                tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event, dry_run=False
+            )
+        except TransientSyncError as exc:
+            # Still pending: support sees why in the admin while the task waits to retry.
+            StripeEvent.all_tenants.filter(pk=event.pk).update(last_error=exc.message)
+            raise
         if record.action == SyncRecord.Action.FAILED:
             _finish(event, Status.FAILED, record.message)
         else:

@@ -198,3 +198,17 @@ def test_admin_replay_requeues_the_event(
     event.refresh_from_db()
     assert event.status == "pending"
     assert queued == [event.pk]
+
+
+def test_a_throttled_event_stays_pending_with_the_reason_for_support(merchant):
+    from customers.errors import TransientSyncError
+    from customers.services import event_process
+
+    customer = merchant.stripe.create_customer(email="t@firma.dk", name="T")
+    event = _stored_event(merchant.tenant, "evt_throttled", customer["id"])
+    merchant.economic.set_faults(throttle=3, retry_after=4)
+    with pytest.raises(TransientSyncError):
+        event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == "pending" and event.attempts == 1
+    assert "slow down" in event.last_error
