@@ -226,7 +226,8 @@ def _report(results: dict) -> None:
     print("\nWebhook ingest (Django stack + PostgreSQL, broker publish stubbed)")
     print(
         f"  {ingest['requests']} requests: p50 {ingest['p50_ms']} ms, p95 {ingest['p95_ms']} ms, "
-        f"max {ingest['max_ms']} ms, {ingest['sql_statements_per_request']} SQL statements each"
+        f"max {ingest['max_ms']} ms, {ingest['sql_statements_per_request']} SQL statements "
+        f"({ingest['inserts_per_request']} INSERT) each"
     )
     print("\nSync of Stripe customers into e-conomic (emulators over HTTP, gunicorn)")
     print(
