@@ -52,7 +52,9 @@ def import_run(*, run_id: int) -> ImportRun:
         _update(run, message="Syncing your Stripe customers…")
         counts: dict[str, int] = {}
         for seen, customer in enumerate(stripe_gateway_for(tenant).iter_customers(), start=1):
-            record = customer_sync(tenant=tenant, stripe_customer_id=customer["id"], match_index=index)
+            record = customer_sync(
+                tenant=tenant, stripe_customer_id=customer["id"], match_index=index, listed_customer=customer
+            )
             counts[record.action] = counts.get(record.action, 0) + 1
             if seen % PROGRESS_EVERY == 0:
                 _update(run, customers_seen=seen, counts=counts)

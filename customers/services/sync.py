@@ -55,8 +55,10 @@ class _Context:
     stripe: StripeGateway
     economic: EconomicClient
     dry_run: bool
-    # Imports preload e-conomic's customers here instead of searching once per customer.
+    # Imports preload e-conomic's customers here instead of searching once per customer, and
+    # pass the Stripe customer they have just listed instead of fetching it again.
     match_index: MatchIndex | None = None
+    listed_customer: dict | None = None
 
 
 def customer_sync(
@@ -66,6 +68,7 @@ def customer_sync(
     event: StripeEvent | None = None,
     dry_run: bool = False,
     match_index: MatchIndex | None = None,
+    listed_customer: dict | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
@@ -78,6 +81,7 @@ def customer_sync(
             event=event,
             dry_run=dry_run,
             match_index=match_index,
+            listed_customer=listed_customer,
         )
 
 
@@ -88,6 +92,7 @@ def customer_sync_locked(
     event: StripeEvent | None,
     dry_run: bool,
     match_index: MatchIndex | None = None,
+    listed_customer: dict | None = None,
 ) -> SyncRecord:
     started = time.monotonic()
     try:
@@ -99,6 +104,7 @@ def customer_sync_locked(
             economic=economic_client_for(tenant),
             dry_run=dry_run,
             match_index=match_index,
+            listed_customer=listed_customer,
         )
         outcome = _sync(ctx)
     except TRANSIENT as exc:
@@ -131,7 +137,7 @@ def _sync(ctx: _Context) -> Outcome:
         CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
     )
     try:
-        customer = ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
+        customer = ctx.listed_customer or ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
     except StripeNotFound:
         return Outcome(
             Action.SKIPPED, f"Stripe has no customer {ctx.stripe_customer_id} (any more): nothing to sync."

@@ -27,10 +27,13 @@ def test_import_matches_from_the_preloaded_index_and_creates_the_rest(merchant):
     for n in range(5):
         merchant.stripe.create_customer(email=f"new{n}@firma.dk", name=f"New {n}")
     mark = merchant.economic.mark()
+    stripe_reads = merchant.stripe.request_count(method="GET")
 
     run = _run(merchant)
 
     assert run.status == "finished", run.message
+    # Stripe: one page of the customer list; each listed customer is not fetched again.
+    assert merchant.stripe.request_count(method="GET") - stripe_reads == 1
     assert run.counts == {"matched": 10, "created": 5}
     assert run.customers_seen == 15 and run.economic_customers_preloaded == 30
     # One page of 1000 to preload, then one call per created customer; none per match.
