@@ -1,6 +1,6 @@
 """Turning the clients' errors into what the sync does next and what the merchant reads.
 
-One place decides which failures can pass (retry later) and words every failure for a merchant.
+One place decides which failures can pass (retry later) and which need the merchant.
 """
 
 from syncapp.clients import economic, stripe
@@ -27,40 +27,18 @@ PERMANENT = (economic.EconomicError, stripe.StripeError, NotConnected)
 
 
 def as_transient(exc: Exception) -> TransientSyncError:
-    if isinstance(exc, economic.Throttled):
-        return TransientSyncError(
-            f"e-conomic asked us to slow down; retrying in {exc.retry_after:g} s.",
-            retry_after=exc.retry_after,
-        )
-    if isinstance(exc, economic.Ambiguous):
-        return TransientSyncError(
-            "e-conomic did not confirm a change in time; the retry searches before it writes again."
-        )
-    if isinstance(exc, economic.Unavailable):
-        return TransientSyncError(f"e-conomic is not answering right now ({exc.message}); retrying.")
-    if isinstance(exc, stripe.StripeThrottled):
-        return TransientSyncError("Stripe asked us to slow down; retrying.")
-    return TransientSyncError(f"Stripe is not answering right now ({exc}); retrying.")
+    return TransientSyncError(_message(exc), retry_after=getattr(exc, "retry_after", None))
 
 
 def merchant_message(exc: Exception) -> str:
-    """A failure that will not pass by waiting, in words a merchant can act on."""
-    if isinstance(exc, NotConnected):
-        return str(exc)
-    if isinstance(exc, economic.AuthFailed):
-        return (
-            "e-conomic refused our access to your agreement (the grant may have been revoked): "
-            "reconnect e-conomic on the Connections page."
-        )
-    if isinstance(exc, economic.Rejected):
-        details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.field_errors.items())
-        return f"e-conomic rejected the customer: {details or exc.message}"
-    if isinstance(exc, economic.NotFound):
-        return f"e-conomic could not find the customer: {exc.message}"
+    """A failure that will not pass by waiting, in words a merchant can act on.
+
+    The clients already word their errors for merchants; the sync only adds where to fix a key.
+    """
     if isinstance(exc, stripe.StripeAuthFailed):
-        return "Stripe refused our API key: paste a new key on the Connections page."
-    if isinstance(exc, stripe.StripeError):
-        return f"Stripe refused the request: {exc}"
-    if isinstance(exc, economic.EconomicError):
-        return f"e-conomic refused the request: {exc.message}"
-    return str(exc)
+        return f"{_message(exc)} Paste a working key on the Connections page."
+    return _message(exc)
+
+
+def _message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)

@@ -52,10 +52,3 @@ def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, 
         user.save()
         tenant = tenant_create(slug=unique_tenant_slug(company_name), name=company_name, owner=user)
     return user, tenant
-
-
-def user_add_to_tenant(*, tenant: Tenant, email: str, role: str = Role.VIEWER) -> Membership:
-    email = email.strip().lower()
-    user, _ = User.objects.get_or_create(username=email, defaults={"email": email})
-    membership, _ = Membership.objects.for_tenant(tenant).get_or_create(user=user, defaults={"role": role})
-    return membership

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.connections import NotConnected, economic_client_for, stripe_gateway_for
+from syncapp.connections import economic_client_for, stripe_gateway_for
 from syncapp.models import Tenant
 
-from ..errors import PERMANENT, TRANSIENT, TransientSyncError, merchant_message
+from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..models import ImportRun
 from .sync import customer_sync
 
@@ -67,11 +67,9 @@ def import_run(*, run_id: int) -> ImportRun:
             finished=timezone.now(),
             message=f"Imported {total} Stripe customers: see each one in the sync log.",
         )
-    except TransientSyncError:
-        raise
     except TRANSIENT as exc:
-        raise TransientSyncError(str(exc)) from exc
-    except (*PERMANENT, NotConnected) as exc:
+        raise as_transient(exc) from exc
+    except PERMANENT as exc:
         _update(run, status=Status.FAILED, finished=timezone.now(), message=merchant_message(exc))
     return run
 

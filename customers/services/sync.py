@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mappings.engine import (
     CustomerPlan,
+    MatchQuery,
     SyncSettings,
     barred_payload,
     customer_matches,
@@ -95,6 +96,7 @@ def customer_sync_locked(
     listed_customer: dict | None = None,
 ) -> SyncRecord:
     started = time.monotonic()
+    ctx = None
     try:
         ctx = _Context(
             tenant=tenant,
@@ -109,14 +111,15 @@ def customer_sync_locked(
         outcome = _sync(ctx)
     except TRANSIENT as exc:
         raise as_transient(exc) from exc
-    except Rejected as exc:
-        outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=exc.log_id or "")
-    except (AuthFailed, StripeAuthFailed) as exc:
-        outcome = Outcome(Action.FAILED, merchant_message(exc))
-        service = "economic" if isinstance(exc, AuthFailed) else "stripe"
-        connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     except PERMANENT as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
+        if isinstance(exc, AuthFailed | StripeAuthFailed):
+            service = "economic" if isinstance(exc, AuthFailed) else "stripe"
+            connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
+    finally:
+        if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection
+            ctx.economic.close()
+            ctx.stripe.close()
     return SyncRecord.objects.for_tenant(tenant).create(
         event=event,
         stripe_customer_id=stripe_customer_id,
@@ -241,13 +244,15 @@ def _match_or_create(ctx: _Context, link: CustomerLink | None, plan: CustomerPla
     return _create(ctx, plan)
 
 
-def _find(ctx: _Context, query) -> list[dict]:
+def _find(ctx: _Context, query: MatchQuery) -> list[dict]:
     if ctx.match_index is not None:
         return ctx.match_index.lookup(query)
     return [c for c in ctx.economic.search_customers(query.filter) if customer_matches(query, c)]
 
 
-def _link_found(ctx, link, plan, query, found: dict) -> Outcome:
+def _link_found(
+    ctx: _Context, link: CustomerLink | None, plan: CustomerPlan, query: MatchQuery, found: dict
+) -> Outcome:
     number = int(found["customerNumber"])
     # A create whose reply was lost (worker killed, connection dropped) is found here by searching.
     recovered = link is not None and link.create_started is not None
