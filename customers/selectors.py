@@ -9,7 +9,7 @@ from .models import StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
-    records = SyncRecord.objects.for_tenant(tenant).select_related("event")
+    records = SyncRecord.objects.for_tenant(tenant)
     if action:
         records = records.filter(action=action)
     if search:
