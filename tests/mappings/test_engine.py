@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from mappings.document import default_document, parse
@@ -353,13 +353,18 @@ def test_any_customer_gets_a_plan_within_economic_limits(customer):
 
 
 @given(value=st.text(min_size=1).filter(lambda v: v.strip() and not any(c.isspace() for c in v.strip())))
+@example(value="Anna@Firma.dk")
 def test_email_filter_round_trips_any_value_and_matches_it(value):
     doc = default_document()
     result = plan_customer(settings=parse(doc), stripe_customer={"id": "cus_h", "email": value})
     (query,) = result.match_queries
     assert query.filter.startswith("email$like:")
     assert _unescape(query.filter.removeprefix("email$like:")) == value.strip()
-    assert customer_matches(query, {"email": f"other@x.dk {value.strip().upper()}"})
+    shouted = value.strip().upper()
+    # Upper-casing is not always case-insensitively equal (Turkish dotless ı becomes I, whose
+    # case-fold is i): only such values are expected to match in another case.
+    assume(shouted.casefold() == value.strip().casefold())
+    assert customer_matches(query, {"email": f"other@x.dk {shouted}"})
 
 
 @given(text=st.text(max_size=30))
