@@ -5,12 +5,19 @@ import sys
 import time
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.conf import settings
 
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI replays the same examples every run (a red build means a change broke something, not bad
+# luck) and has no deadline on a busy 2-core machine; local runs keep exploring new examples.
+hypothesis.settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 CHROMIUM = "/usr/bin/chromium"
 
 
