@@ -189,11 +189,11 @@ def _bench_sync(settings) -> dict:
     from customers.models import SyncRecord
     from customers.services import customer_sync
     from sandbox.economic_api.models import Grant, RequestLogEntry
-    from syncapp.connections import stripe_gateway_for
+    from syncapp.connections import stripe_client_for
 
     tenant, grant = _merchant(settings)
     agreement = Grant.objects.get(token=grant).agreement
-    ids = [customer["id"] for customer in stripe_gateway_for(tenant).iter_customers()]
+    ids = [customer["id"] for customer in stripe_client_for(tenant).iter_customers()]
     calls: dict[str, list[int]] = {}
     timings: list[float] = []
     started_all = time.perf_counter()

@@ -17,9 +17,9 @@ class TransientSyncError(Exception):
 
 
 TRANSIENT = (
-    economic.Throttled,
-    economic.Unavailable,
-    economic.Ambiguous,
+    economic.EconomicThrottled,
+    economic.EconomicUnavailable,
+    economic.EconomicWriteUnconfirmed,
     stripe.StripeThrottled,
     stripe.StripeUnavailable,
 )

@@ -2,8 +2,6 @@ from django.db import models
 
 from syncapp.tenancy import TenantOwnedModel
 
-SYNCED_EVENT_TYPES = ("customer.created", "customer.updated", "customer.deleted")
-
 
 class StripeEvent(TenantOwnedModel):
     """A Stripe webhook event, stored before anything else so nothing accepted is ever lost."""

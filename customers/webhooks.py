@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from syncapp.clients.stripe import InvalidSignature, construct_event
+from syncapp.clients.stripe import StripeInvalidSignature, construct_event
 from syncapp.models import StripeConnection, Tenant
 
 from .services import event_store
@@ -44,7 +44,7 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         event = construct_event(
             body, request.headers.get("Stripe-Signature", ""), secrets, tolerance=SIGNATURE_TOLERANCE_SECONDS
         )
-    except InvalidSignature:
+    except StripeInvalidSignature:
         logger.warning("Rejected a Stripe webhook with a bad signature for tenant %s", tenant.slug)
         return _error(400, "Invalid Stripe-Signature.")
     except (ValueError, json.JSONDecodeError):

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from syncapp.clients.economic import EconomicError
 from syncapp.clients.stripe import StripeError, StripeNotFound
-from syncapp.connections import NotConnected, economic_client_for, stripe_gateway_for
+from syncapp.connections import NotConnected, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from .document import default_document, parse, validate_document
@@ -145,7 +145,7 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
     """What a sync of this Stripe customer would do now, found out without writing anything."""
     settings = sync_settings_for(tenant=tenant)
     try:
-        customer = stripe_gateway_for(tenant).retrieve_customer(stripe_customer_id)
+        customer = stripe_client_for(tenant).retrieve_customer(stripe_customer_id)
     except StripeNotFound as exc:
         raise PreviewFailed(f"Stripe has no customer “{stripe_customer_id}”.") from exc
     except (NotConnected, StripeError) as exc:
@@ -173,7 +173,7 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
 def recent_stripe_customers(*, tenant: Tenant, limit: int = 8) -> list[dict]:
     """The newest Stripe customers, to pick one for the preview; empty when Stripe can't answer."""
     try:
-        gateway = stripe_gateway_for(tenant)
+        gateway = stripe_client_for(tenant)
         newest = list(islice(gateway.iter_customers(), limit))
     except (NotConnected, StripeError):
         return []

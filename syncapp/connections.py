@@ -3,8 +3,8 @@
 from django.conf import settings
 
 from .clients.economic import EconomicClient
-from .clients.ratelimit import limiter_from_settings
-from .clients.stripe import StripeGateway
+from .clients.ratelimit import RateLimiter, limiter_for
+from .clients.stripe import StripeClient
 from .models import EconomicConnection, StripeConnection, Tenant
 
 
@@ -27,20 +27,26 @@ def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
         app_secret_token=settings.ECONOMIC_APP_SECRET_TOKEN,
         rate_key=rate_key,
         timeout=settings.ECONOMIC_TIMEOUT_SECONDS,
-        limiter=limiter_from_settings(),
+        limiter=economic_rate_limiter(),
     )
 
 
-def stripe_gateway_for(tenant: Tenant) -> StripeGateway:
+def economic_rate_limiter() -> RateLimiter:
+    """Shared by every worker through Redis when REDIS_URL is set, else in-process."""
+    return limiter_for(redis_url=settings.REDIS_URL, rate=settings.ECONOMIC_RATE_PER_SECOND)
+
+
+def stripe_client_for(tenant: Tenant) -> StripeClient:
     connection = StripeConnection.objects.for_tenant(tenant).first()
     if connection is None or not connection.api_key:
         raise NotConnected("Stripe is not connected: add your API key on the Connections page.")
-    return stripe_gateway(connection.api_key)
+    return stripe_client(connection.api_key)
 
 
-def stripe_gateway(api_key: str) -> StripeGateway:
-    return StripeGateway(
+def stripe_client(api_key: str) -> StripeClient:
+    return StripeClient(
         api_key,
         base_url=settings.STRIPE_API_BASE,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        timeout=settings.STRIPE_TIMEOUT_SECONDS,
     )

@@ -14,14 +14,20 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .clients.economic import AuthFailed, EconomicError, Unavailable
-from .clients.stripe import StripeAuthFailed, StripeError, StripeGateway, StripeUnavailable
-from .connections import economic_client, stripe_gateway
+from .clients.economic import EconomicAuthFailed, EconomicError, EconomicUnavailable
+from .clients.stripe import (
+    CUSTOMER_EVENT_TYPES,
+    StripeAuthFailed,
+    StripeClient,
+    StripeError,
+    StripeUnavailable,
+    is_live_key,
+)
+from .connections import economic_client, stripe_client
 from .models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_EVENTS = ["customer.created", "customer.updated", "customer.deleted"]
 STRIPE_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 WEBHOOK_SECRET_PREFIX = "whsec_"
 
@@ -75,13 +81,13 @@ def economic_verify(*, tenant: Tenant, grant_token: str) -> dict:
     client = economic_client(grant_token, rate_key=f"tenant-{tenant.pk}")
     try:
         return client.self_info()
-    except AuthFailed as exc:
+    except EconomicAuthFailed as exc:
         raise CredentialRefused(
             "economic_grant_token",
             "e-conomic did not accept the access grant (it may have been revoked, or access was "
             "not granted to this app). Nothing was saved: connect again.",
         ) from exc
-    except Unavailable as exc:
+    except EconomicUnavailable as exc:
         raise CredentialRefused(
             "economic_grant_token",
             "e-conomic could not be reached to check the access grant. Nothing was saved: "
@@ -184,7 +190,7 @@ def _check_secret_shape(webhook_secret: str) -> None:
         )
 
 
-def _our_endpoint(gateway: StripeGateway, *, url: str, known: StripeConnection | None) -> str | None:
+def _our_endpoint(gateway: StripeClient, *, url: str, known: StripeConnection | None) -> str | None:
     """The id of the endpoint we registered earlier, if this account still has it at our URL.
 
     A new key for the same account then keeps the endpoint (and its secret) instead of adding a
@@ -217,7 +223,7 @@ def stripe_prepare(
         # Only the signing secret changes: the stored key stays as it was.
         return StripeCredentials(known.api_key, bool(known.livemode), webhook_secret, "")
     _check_key_shape(api_key)
-    gateway = stripe_gateway(api_key)
+    gateway = stripe_client(api_key)
     try:
         gateway.verify()
         if webhook_secret:
@@ -226,7 +232,7 @@ def stripe_prepare(
         kept = _our_endpoint(gateway, url=url, known=known)
         if kept:
             return StripeCredentials(api_key, gateway.livemode, known.webhook_secret, kept)
-        endpoint = gateway.create_webhook_endpoint(url=url, events=WEBHOOK_EVENTS)
+        endpoint = gateway.create_webhook_endpoint(url=url, events=list(CUSTOMER_EVENT_TYPES))
         return StripeCredentials(api_key, gateway.livemode, endpoint["secret"], endpoint["id"])
     except StripeAuthFailed as exc:
         raise CredentialRefused("stripe_api_key", f"{exc.message} Nothing was saved.") from exc
@@ -282,7 +288,7 @@ def stripe_disconnect(*, tenant: Tenant) -> bool:
     connection = StripeConnection.objects.for_tenant(tenant).first()
     endpoint_removed = True
     if connection is not None and connection.api_key and connection.webhook_endpoint_stripe_id:
-        gateway = stripe_gateway(connection.api_key)
+        gateway = stripe_client(connection.api_key)
         try:
             gateway.delete_webhook_endpoint(connection.webhook_endpoint_stripe_id)
         except StripeError:
@@ -309,7 +315,7 @@ def stripe_check(*, tenant: Tenant) -> StripeConnection | None:
     connection = stripe_connection_for(tenant=tenant)
     if connection is None or not connection.api_key:
         return connection
-    gateway = stripe_gateway(connection.api_key)
+    gateway = stripe_client(connection.api_key)
     try:
         gateway.verify()
     except StripeError as exc:
@@ -424,7 +430,7 @@ def demo_connections_store(
             tenant,
             StripeCredentials(
                 api_key=stripe_api_key,
-                livemode=stripe_api_key.startswith(("sk_live_", "rk_live_")),
+                livemode=is_live_key(stripe_api_key),
                 webhook_secret=stripe_webhook_secret,
                 webhook_endpoint_id=stripe_webhook_endpoint_id,
             ),

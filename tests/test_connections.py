@@ -21,7 +21,7 @@ from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
 from sandbox.stripe_api.models import Customer as StripeCustomer
 from sandbox.stripe_api.seed import seed_account
 from syncapp import connections_services as services
-from syncapp.connections import economic_client_for, stripe_gateway, stripe_gateway_for
+from syncapp.connections import economic_client_for, stripe_client, stripe_client_for
 from syncapp.connections_services import CredentialRefused
 from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 from tests.conftest import ROOT
@@ -291,7 +291,7 @@ def test_stripe_disconnect_forgets_key_and_secrets(owner_client, tenant, stripe_
     connection = _stripe(tenant)
     assert (connection.api_key, connection.webhook_secret, connection.status) == ("", "", "not_connected")
     # Our endpoint is deleted at Stripe too, so it stops sending events nobody can verify.
-    gateway = stripe_gateway(stripe_account.api_key)
+    gateway = stripe_client(stripe_account.api_key)
     assert gateway.list_webhook_endpoints() == []
     gateway.close()
 
@@ -474,7 +474,7 @@ def test_demo_setup_connects_the_demo_tenant_to_working_sandboxes_once(sandbox_u
     assert stripe.webhook_secret == endpoint.secret
     # The stored values really open the sandboxes over HTTP.
     assert economic_client_for(tenant).self_info()["agreementNumber"] == _economic(tenant).agreement_number
-    gateway = stripe_gateway_for(tenant)
+    gateway = stripe_client_for(tenant)
     assert gateway.verify()["customers_visible"] is True
     gateway.close()
     # Its defaults are set from the seeded lists, so the demo can create customers at once.

@@ -9,7 +9,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from syncapp.clients.ratelimit import LocalTokenBucket, RedisTokenBucket, limiter_from_settings
+from syncapp.clients.ratelimit import LocalTokenBucket, RedisTokenBucket
+from syncapp.connections import economic_rate_limiter
 from tests.conftest import ROOT
 
 RATE = 20.0
@@ -137,11 +138,11 @@ def test_local_bucket_pause_holds_every_caller_of_the_key(key):
     assert bucket.try_acquire(f"{key}-other") == 0
 
 
-def test_limiter_from_settings_uses_redis_when_configured_and_is_cached(settings):
+def test_economic_rate_limiter_uses_redis_when_configured_and_is_cached(settings):
     assert settings.REDIS_URL
-    assert isinstance(limiter_from_settings(), RedisTokenBucket)
-    assert limiter_from_settings() is limiter_from_settings()
+    assert isinstance(economic_rate_limiter(), RedisTokenBucket)
+    assert economic_rate_limiter() is economic_rate_limiter()
     settings.REDIS_URL = ""
-    assert isinstance(limiter_from_settings(), LocalTokenBucket)
+    assert isinstance(economic_rate_limiter(), LocalTokenBucket)
     settings.ECONOMIC_RATE_PER_SECOND = 7
-    assert limiter_from_settings().rate == 7
+    assert economic_rate_limiter().rate == 7

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
 from syncapp.models import Tenant
 
 from ..errors import TransientSyncError
 from ..locks import customer_lock
-from ..models import SYNCED_EVENT_TYPES, StripeEvent, SyncRecord
+from ..models import StripeEvent, SyncRecord
 from .sync import WRITE_BACK_KEY_PREFIX, customer_sync_locked
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
     """
     from ..tasks import process_event
 
-    synced = event.get("type") in SYNCED_EVENT_TYPES
+    synced = event.get("type") in CUSTOMER_EVENT_TYPES
     data_object = (event.get("data") or {}).get("object") or {}
     try:
         with transaction.atomic():
@@ -100,7 +101,7 @@ def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
     from ..tasks import process_event
 
     event = StripeEvent.objects.for_tenant(tenant).get(pk=event_id)
-    if event.type not in SYNCED_EVENT_TYPES:
+    if event.type not in CUSTOMER_EVENT_TYPES:
         return event
     event.status, event.last_error = Status.PENDING, ""
     event.save(update_fields=["status", "last_error"])

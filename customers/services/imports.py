@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.connections import economic_client_for, stripe_gateway_for
+from syncapp.connections import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
@@ -51,7 +51,7 @@ def import_run(*, run_id: int) -> ImportRun:
         _update(run, economic_customers_preloaded=index.size)
         _update(run, message="Syncing your Stripe customers…")
         counts: dict[str, int] = {}
-        for seen, customer in enumerate(stripe_gateway_for(tenant).iter_customers(), start=1):
+        for seen, customer in enumerate(stripe_client_for(tenant).iter_customers(), start=1):
             record = customer_sync(
                 tenant=tenant, stripe_customer_id=customer["id"], match_index=index, listed_customer=customer
             )

@@ -22,9 +22,9 @@ from mappings.engine import (
 )
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.clients.economic import AuthFailed, EconomicClient, Rejected
-from syncapp.clients.stripe import StripeAuthFailed, StripeGateway, StripeNotFound
-from syncapp.connections import economic_client_for, stripe_gateway_for
+from syncapp.clients.economic import EconomicAuthFailed, EconomicClient, EconomicRejected
+from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
+from syncapp.connections import economic_client_for, stripe_client_for
 from syncapp.connections_services import connection_mark_failing
 from syncapp.models import Tenant
 
@@ -53,7 +53,7 @@ class _Context:
     tenant: Tenant
     stripe_customer_id: str
     settings: SyncSettings
-    stripe: StripeGateway
+    stripe: StripeClient
     economic: EconomicClient
     dry_run: bool
     # Imports preload e-conomic's customers here instead of searching once per customer, and
@@ -102,7 +102,7 @@ def customer_sync_locked(
             tenant=tenant,
             stripe_customer_id=stripe_customer_id,
             settings=sync_settings_for(tenant=tenant),
-            stripe=stripe_gateway_for(tenant),
+            stripe=stripe_client_for(tenant),
             economic=economic_client_for(tenant),
             dry_run=dry_run,
             match_index=match_index,
@@ -113,8 +113,8 @@ def customer_sync_locked(
         raise as_transient(exc) from exc
     except PERMANENT as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
-        if isinstance(exc, AuthFailed | StripeAuthFailed):
-            service = "economic" if isinstance(exc, AuthFailed) else "stripe"
+        if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
+            service = "economic" if isinstance(exc, EconomicAuthFailed) else "stripe"
             connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     finally:
         if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection
@@ -299,7 +299,7 @@ def _create(ctx: _Context, plan: CustomerPlan) -> Outcome:
     _save_link(ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now())
     try:
         created = ctx.economic.create_customer(payload)
-    except Rejected as exc:
+    except EconomicRejected as exc:
         CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).update(
             create_started=None
         )

@@ -39,7 +39,7 @@ class EconomicError(Exception):
         self.log_id = log_id
 
 
-class Rejected(EconomicError):
+class EconomicRejected(EconomicError):
     """400: e-conomic refused the data or the filter; fixing the data is needed, not a retry."""
 
     def __init__(self, message: str, *, field_errors: dict[str, list[str]], **kwargs: Any):
@@ -47,15 +47,15 @@ class Rejected(EconomicError):
         self.field_errors = field_errors
 
 
-class NotFound(EconomicError):
+class EconomicNotFound(EconomicError):
     """404."""
 
 
-class AuthFailed(EconomicError):
+class EconomicAuthFailed(EconomicError):
     """401 / 403: the grant was revoked or does not allow this; the merchant must reconnect."""
 
 
-class Throttled(EconomicError):
+class EconomicThrottled(EconomicError):
     """429: too many calls for this agreement; try again after `retry_after` seconds."""
 
     def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
@@ -63,11 +63,11 @@ class Throttled(EconomicError):
         self.retry_after = retry_after
 
 
-class Unavailable(EconomicError):
+class EconomicUnavailable(EconomicError):
     """5xx, or a read that timed out or lost its connection: safe to retry later."""
 
 
-class Ambiguous(EconomicError):
+class EconomicWriteUnconfirmed(EconomicError):
     """A POST/PUT whose answer was lost: it may have been applied, so look before writing again."""
 
 
@@ -189,7 +189,7 @@ class EconomicClient:
     def _same_origin(self, url: str) -> str:
         # The tokens go wherever nextPage points: follow it only to the API we were given.
         if urlsplit(url)[:2] != urlsplit(self.base_url)[:2]:
-            raise Unavailable("e-conomic answered with a next page on another server; stopped there.")
+            raise EconomicUnavailable("e-conomic answered with a next page on another server; stopped there.")
         return url
 
     def _request(
@@ -203,11 +203,11 @@ class EconomicClient:
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             logger.warning("e-conomic %s %s failed: %s", method, path, type(exc).__name__)
             if method in _WRITES and not _never_sent(exc):
-                raise Ambiguous(
+                raise EconomicWriteUnconfirmed(
                     "e-conomic did not confirm the change (the connection was lost); "
                     "we will check whether it was made before trying again."
                 ) from exc
-            raise Unavailable("e-conomic is not answering right now; we will try again.") from exc
+            raise EconomicUnavailable("e-conomic is not answering right now; we will try again.") from exc
         logger.debug("e-conomic %s %s -> %s", method, path, response.status_code)
         if response.status_code >= 400:
             raise self._error(response)
@@ -217,8 +217,10 @@ class EconomicClient:
             return response.json()
         except ValueError as exc:
             if method in _WRITES:
-                raise Ambiguous("e-conomic sent an unreadable answer to a change; we will check it.") from exc
-            raise Unavailable("e-conomic sent an unreadable answer; we will try again.") from exc
+                raise EconomicWriteUnconfirmed(
+                    "e-conomic sent an unreadable answer to a change; we will check it."
+                ) from exc
+            raise EconomicUnavailable("e-conomic sent an unreadable answer; we will try again.") from exc
 
     def _error(self, response: requests.Response) -> EconomicError:
         status = response.status_code
@@ -237,31 +239,31 @@ class EconomicClient:
                 if isinstance(entry, dict)
             }
             reasons = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in field_errors.items())
-            return Rejected(
+            return EconomicRejected(
                 f"e-conomic refused the request: {reasons or detail}",
                 field_errors=field_errors,
                 status=status,
                 log_id=log_id,
             )
         if status in (401, 403):
-            return AuthFailed(
+            return EconomicAuthFailed(
                 f"e-conomic refused access ({detail}): reconnect e-conomic on the Connections page.",
                 status=status,
                 log_id=log_id,
             )
         if status == 404:
-            return NotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
+            return EconomicNotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
         if status == 429:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             self.limiter.pause(self.rate_key, retry_after)
-            return Throttled(
+            return EconomicThrottled(
                 f"e-conomic asked us to slow down; trying again in {retry_after:g} seconds.",
                 retry_after=retry_after,
                 status=status,
                 log_id=log_id,
             )
         if status >= 500:
-            return Unavailable(
+            return EconomicUnavailable(
                 f"e-conomic had a problem (HTTP {status}); we will try again.", status=status, log_id=log_id
             )
         return EconomicError(f"e-conomic answered HTTP {status}: {detail}", status=status, log_id=log_id)

@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Protocol
 
 import redis
-from django.conf import settings
 
 
 class RateLimiter(Protocol):
@@ -128,12 +127,8 @@ class LocalTokenBucket:
 
 
 @lru_cache(maxsize=8)
-def _limiter(redis_url: str, rate: float) -> RateLimiter:
+def limiter_for(*, redis_url: str, rate: float) -> RateLimiter:
+    """Redis-backed when a Redis URL is given (all workers share it), else in-process; one per config."""
     if redis_url:
         return RedisTokenBucket(redis.Redis.from_url(redis_url), rate=rate)
     return LocalTokenBucket(rate=rate)
-
-
-def limiter_from_settings() -> RateLimiter:
-    """Redis-backed when REDIS_URL is set (all workers share it), else in-process; one per config."""
-    return _limiter(settings.REDIS_URL, settings.ECONOMIC_RATE_PER_SECOND)

@@ -12,8 +12,9 @@ import stripe
 
 # Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
 _KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
-HTTP_TIMEOUT_SECONDS = 20
 LIST_PAGE_SIZE = 100
+# The customer events the product syncs: the webhook endpoint we register asks for exactly these.
+CUSTOMER_EVENT_TYPES = ("customer.created", "customer.updated", "customer.deleted")
 
 
 class StripeError(Exception):
@@ -47,8 +48,12 @@ class StripeRejected(StripeError):
     """400: invalid parameters, or an idempotency key reused with other parameters."""
 
 
-class InvalidSignature(Exception):
+class StripeInvalidSignature(Exception):
     """A webhook whose `Stripe-Signature` is missing, wrong or too old."""
+
+
+def is_live_key(api_key: str) -> bool:
+    return api_key.startswith(("sk_live_", "rk_live_"))
 
 
 def _scrub(text: str) -> str:
@@ -101,10 +106,10 @@ def _plain(obj: Any) -> dict[str, Any]:
     return data
 
 
-class StripeGateway:
-    def __init__(self, api_key: str, *, base_url: str, max_network_retries: int):
-        self.livemode = api_key.startswith(("sk_live_", "rk_live_"))
-        self._http = stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS)
+class StripeClient:
+    def __init__(self, api_key: str, *, base_url: str, max_network_retries: int, timeout: float):
+        self.livemode = is_live_key(api_key)
+        self._http = stripe.RequestsClient(timeout=timeout)
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": base_url},
@@ -113,7 +118,7 @@ class StripeGateway:
         )
 
     def __repr__(self) -> str:
-        return f"StripeGateway(livemode={self.livemode})"
+        return f"StripeClient(livemode={self.livemode})"
 
     def close(self) -> None:
         """Close the kept-alive HTTP connections now rather than when garbage collected."""
@@ -187,7 +192,7 @@ class StripeGateway:
 def construct_event(payload: bytes, sig_header: str, secrets: list[str], tolerance: int = 300) -> dict:
     """Verify a webhook against any of `secrets` (several while one is being rolled); the event.
 
-    Raises `InvalidSignature` for a missing, wrong or stale signature and `ValueError` for a
+    Raises `StripeInvalidSignature` for a missing, wrong or stale signature and `ValueError` for a
     body that is not JSON. The raw bytes are verified: never a re-serialised body.
     """
     for secret in secrets:
@@ -196,4 +201,4 @@ def construct_event(payload: bytes, sig_header: str, secrets: list[str], toleran
         except stripe.SignatureVerificationError:
             continue
         return _plain(event)
-    raise InvalidSignature("No signing secret matches the Stripe-Signature header (or it is too old).")
+    raise StripeInvalidSignature("No signing secret matches the Stripe-Signature header (or it is too old).")

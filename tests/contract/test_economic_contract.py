@@ -12,13 +12,13 @@ import requests
 
 from sandbox.economic_api.seed import DEFAULT_APP_PUBLIC, DEFAULT_APP_SECRET, seed_agreement
 from syncapp.clients.economic import (
-    Ambiguous,
-    AuthFailed,
+    EconomicAuthFailed,
     EconomicClient,
-    NotFound,
-    Rejected,
-    Throttled,
-    Unavailable,
+    EconomicNotFound,
+    EconomicRejected,
+    EconomicThrottled,
+    EconomicUnavailable,
+    EconomicWriteUnconfirmed,
     escape_filter_value,
     filter_equals,
 )
@@ -121,7 +121,7 @@ def test_self_names_the_agreement_and_company(client, economic_agreement):
 
 def test_unknown_grant_token_is_auth_failed_and_never_echoed(make_client):
     secret_grant = "not-a-grant-but-a-secret-1234567890"
-    with pytest.raises(AuthFailed) as caught:
+    with pytest.raises(EconomicAuthFailed) as caught:
         make_client(secret_grant).self_info()
     assert caught.value.status == 401
     assert caught.value.log_id
@@ -130,7 +130,7 @@ def test_unknown_grant_token_is_auth_failed_and_never_echoed(make_client):
 
 
 def test_unknown_app_secret_token_is_auth_failed(make_client):
-    with pytest.raises(AuthFailed) as caught:
+    with pytest.raises(EconomicAuthFailed) as caught:
         make_client(app_secret="some-other-app").self_info()
     assert caught.value.status == 401
 
@@ -138,7 +138,7 @@ def test_unknown_app_secret_token_is_auth_failed(make_client):
 def test_revoked_grant_answers_401(client, economic_agreement):
     client.self_info()
     economic_agreement.revoke()
-    with pytest.raises(AuthFailed) as caught:
+    with pytest.raises(EconomicAuthFailed) as caught:
         client.self_info()
     assert caught.value.status == 401
 
@@ -147,7 +147,7 @@ def test_demo_tokens_are_read_only(make_client):
     demo = make_client("demo", app_secret="demo")
     assert demo.self_info()["company"]["name"]
     assert len(demo.search_customers("customerNumber$gt:0")) > 0
-    with pytest.raises(AuthFailed) as caught:
+    with pytest.raises(EconomicAuthFailed) as caught:
         demo.create_customer(NEW_CUSTOMER)
     assert caught.value.status == 403
 
@@ -183,7 +183,7 @@ def test_customer_number_given_on_create_is_kept(client):
 
 def test_duplicate_customer_number_is_rejected(client, economic_agreement):
     economic_agreement.add_customer(number=1042)
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.create_customer({**NEW_CUSTOMER, "customerNumber": 1042})
     assert caught.value.status == 400
     assert list(caught.value.field_errors) == ["customerNumber"]
@@ -193,7 +193,7 @@ def test_duplicate_customer_number_is_rejected(client, economic_agreement):
 
 @pytest.mark.parametrize("number", [0, 1_000_000_000])
 def test_customer_number_outside_1_to_999999999_is_rejected(client, number):
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.create_customer({**NEW_CUSTOMER, "customerNumber": number})
     assert "customerNumber" in caught.value.field_errors
 
@@ -201,7 +201,7 @@ def test_customer_number_outside_1_to_999999999_is_rejected(client, number):
 @pytest.mark.parametrize("field", ["name", "currency", "customerGroup", "paymentTerms", "vatZone"])
 def test_missing_required_field_is_validation_error_with_log_id(client, economic_agreement, field):
     payload = {k: v for k, v in NEW_CUSTOMER.items() if k != field}
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.create_customer(payload)
     assert field in caught.value.field_errors
     assert caught.value.log_id
@@ -216,7 +216,7 @@ def test_missing_required_field_is_validation_error_with_log_id(client, economic
 )  # fmt: skip
 def test_text_longer_than_its_limit_is_rejected(client, field, limit):
     client.create_customer({**NEW_CUSTOMER, field: "x" * limit})
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.create_customer({**NEW_CUSTOMER, field: "x" * (limit + 1)})
     assert field in caught.value.field_errors
 
@@ -224,7 +224,7 @@ def test_text_longer_than_its_limit_is_rejected(client, field, limit):
 def test_error_log_id_is_fresh_every_time(client):
     log_ids = set()
     for _ in range(3):
-        with pytest.raises(Rejected) as caught:
+        with pytest.raises(EconomicRejected) as caught:
             client.create_customer({"name": "No currency"})
         log_ids.add(caught.value.log_id)
     assert len(log_ids) == 3
@@ -240,13 +240,13 @@ def test_put_replaces_the_whole_customer(client):
 
 def test_put_with_a_missing_required_field_is_rejected(client):
     number = client.create_customer(NEW_CUSTOMER)["customerNumber"]
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.update_customer(number, {"name": "Only a name"})
     assert {"currency", "vatZone"} <= set(caught.value.field_errors)
 
 
 def test_unknown_customer_is_not_found(client):
-    with pytest.raises(NotFound) as caught:
+    with pytest.raises(EconomicNotFound) as caught:
         client.get_customer(424242)
     assert caught.value.status == 404
 
@@ -320,7 +320,7 @@ def test_in_and_nin_take_bracketed_lists(client, economic_agreement):
 
 def test_in_list_over_200_values_is_rejected(client):
     values = ",".join(str(n) for n in range(1, 202))
-    with pytest.raises(Rejected):
+    with pytest.raises(EconomicRejected):
         client.search_customers(f"customerNumber$in:[{values}]")
 
 
@@ -340,7 +340,7 @@ def test_number_comparisons(client, economic_agreement):
 
 
 def test_filter_on_non_filterable_property_is_rejected(client):
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         client.search_customers("templates$eq:x")
     assert caught.value.status == 400
     assert caught.value.log_id
@@ -348,7 +348,7 @@ def test_filter_on_non_filterable_property_is_rejected(client):
 
 @pytest.mark.parametrize("bad", ["name$eq:a(b", "name$zz:x", "name$eq:x$and:", "(name$eq:x", "name$eq:a$b"])
 def test_malformed_filter_is_rejected(client, bad):
-    with pytest.raises(Rejected):
+    with pytest.raises(EconomicRejected):
         client.search_customers(bad)
 
 
@@ -402,7 +402,7 @@ def test_next_page_keeps_the_filter(make_client, economic_agreement):
 
 def test_pagesize_over_1000_is_rejected(client, raw):
     assert raw("GET", "/customers", params={"pagesize": 1000}).status_code == 200
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(EconomicRejected) as caught:
         list(client.iter_customers(page_size=1001))
     assert caught.value.status == 400
 
@@ -448,7 +448,7 @@ def test_429_raises_throttled_with_retry_after(make_client, economic_agreement):
     economic_agreement.set_faults(throttle=1, retry_after=7)
     limiter = RecordingLimiter()
     client = make_client(limiter=limiter)
-    with pytest.raises(Throttled) as caught:
+    with pytest.raises(EconomicThrottled) as caught:
         client.self_info()
     assert caught.value.retry_after == 7
     assert caught.value.status == 429
@@ -459,7 +459,7 @@ def test_429_raises_throttled_with_retry_after(make_client, economic_agreement):
 @pytest.mark.parametrize("status", [500, 503])
 def test_5xx_raises_unavailable(client, economic_agreement, status):
     economic_agreement.set_faults(errors=1, error_status=status)
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(EconomicUnavailable) as caught:
         client.get_customer(1)
     assert caught.value.status == status
     assert caught.value.log_id
@@ -467,7 +467,7 @@ def test_5xx_raises_unavailable(client, economic_agreement, status):
 
 def test_dropped_connection_after_commit_on_post_is_ambiguous(client, economic_agreement):
     economic_agreement.set_faults(drop_after_commit=1)
-    with pytest.raises(Ambiguous) as caught:
+    with pytest.raises(EconomicWriteUnconfirmed) as caught:
         client.create_customer(NEW_CUSTOMER)
     assert "check" in caught.value.message
     # The write happened although the answer was lost: searching again finds it.
@@ -478,21 +478,21 @@ def test_dropped_connection_after_commit_on_post_is_ambiguous(client, economic_a
 def test_dropped_connection_after_commit_on_put_is_ambiguous(client, economic_agreement):
     number = client.create_customer(NEW_CUSTOMER)["customerNumber"]
     economic_agreement.set_faults(drop_after_commit=1)
-    with pytest.raises(Ambiguous):
+    with pytest.raises(EconomicWriteUnconfirmed):
         client.update_customer(number, {**NEW_CUSTOMER, "name": "Renamed ApS"})
     assert client.get_customer(number)["name"] == "Renamed ApS"
 
 
 def test_answer_stalled_past_the_timeout_after_commit_is_ambiguous(make_client, economic_agreement):
     economic_agreement.set_faults(stall_after_commit=1, stall_seconds=2)
-    with pytest.raises(Ambiguous):
+    with pytest.raises(EconomicWriteUnconfirmed):
         make_client(timeout=0.5).create_customer(NEW_CUSTOMER)
     assert len(economic_agreement.customers()) == 1
 
 
 def test_read_timeout_is_unavailable(make_client, economic_agreement):
     economic_agreement.set_faults(latency=1.5)
-    with pytest.raises(Unavailable):
+    with pytest.raises(EconomicUnavailable):
         make_client(timeout=0.5).self_info()
     # The server goes on with the call after we gave up; let it finish inside this test.
     wait_for(lambda: economic_agreement.requests_since(0, path="/self"), message="the slow call to finish")
@@ -500,7 +500,7 @@ def test_read_timeout_is_unavailable(make_client, economic_agreement):
 
 def test_unreachable_server_is_unavailable_even_for_a_write(make_client):
     closed = make_client(base_url="http://127.0.0.1:9/sandbox/economic", timeout=2)
-    with pytest.raises(Unavailable):
+    with pytest.raises(EconomicUnavailable):
         closed.create_customer(NEW_CUSTOMER)
 
 
@@ -569,7 +569,7 @@ def test_control_api_sets_faults_and_lists_requests(api_url, client, economic_ag
         timeout=10,
     )
     assert reply.status_code == 200
-    with pytest.raises(Unavailable):
+    with pytest.raises(EconomicUnavailable):
         client.self_info()
     client.self_info()
     EconomicClient(

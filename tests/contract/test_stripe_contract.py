@@ -18,9 +18,9 @@ from sandbox.stripe_api.models import ApiKey, Delivery, Event, SinkRequest, Webh
 from sandbox.stripe_api.seed import seed_account
 from syncapp.clients import stripe as client
 from syncapp.clients.stripe import (
-    InvalidSignature,
     StripeAuthFailed,
-    StripeGateway,
+    StripeClient,
+    StripeInvalidSignature,
     StripeNotFound,
     StripeRejected,
     construct_event,
@@ -40,8 +40,8 @@ def base_url(sandbox_urls):
 def make_gateway(base_url):
     made = []
 
-    def make(api_key: str) -> StripeGateway:
-        made.append(StripeGateway(api_key, base_url=base_url, max_network_retries=0))
+    def make(api_key: str) -> StripeClient:
+        made.append(StripeClient(api_key, base_url=base_url, max_network_retries=0, timeout=20))
         return made[-1]
 
     yield make
@@ -362,7 +362,7 @@ def test_any_of_several_secrets_verifies_while_one_is_rolled():
 def test_stale_signature_is_rejected():
     payload = _event_payload()
     header = sign(payload, "whsec_current", int(time.time()) - 301)
-    with pytest.raises(InvalidSignature):
+    with pytest.raises(StripeInvalidSignature):
         construct_event(payload, header, ["whsec_current"], tolerance=300)
 
 
@@ -374,14 +374,14 @@ def test_future_timestamp_is_not_rejected():
 
 @pytest.mark.parametrize("header", ["", "garbage", "t=123", "v1=abc"])
 def test_missing_or_malformed_signature_header_is_rejected(header):
-    with pytest.raises(InvalidSignature):
+    with pytest.raises(StripeInvalidSignature):
         construct_event(_event_payload(), header, ["whsec_current"])
 
 
 def test_signature_over_a_reserialised_body_is_rejected():
     payload = _event_payload()
     header = sign(payload, "whsec_current")
-    with pytest.raises(InvalidSignature):
+    with pytest.raises(StripeInvalidSignature):
         construct_event(json.dumps(json.loads(payload), indent=2).encode(), header, ["whsec_current"])
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.errors import TransientSyncError
 from customers.services import customer_sync
-from syncapp.connections import NotConnected, stripe_gateway_for
+from syncapp.connections import NotConnected, stripe_client_for
 from syncapp.models import Tenant
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No merchant with slug {slug}.", returncode=2)
         try:
-            ids = [customer] if customer else [c["id"] for c in stripe_gateway_for(tenant).iter_customers()]
+            ids = [customer] if customer else [c["id"] for c in stripe_client_for(tenant).iter_customers()]
         except NotConnected as exc:
             raise CommandError(str(exc), returncode=2) from exc
         failed = False
