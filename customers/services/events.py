@@ -12,7 +12,7 @@ from syncapp.models import Tenant
 from ..errors import TransientSyncError
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
-from .sync import WRITE_BACK_KEY_PREFIX, customer_sync_locked
+from .sync import WRITE_BACK_KEY_PREFIX, customer_sync
 
 logger = logging.getLogger(__name__)
 Status = StripeEvent.Status
@@ -51,6 +51,7 @@ def event_process(*, event_id: int) -> SyncRecord | None:
     """Process one stored event: sync its customer, unless it is done or is our own echo."""
     # The task carries only the id; the event's tenant scopes everything after this lookup.
     event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
+    # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
     with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
         event.refresh_from_db()
         if event.status != Status.PENDING and event.status != Status.FAILED:
@@ -60,8 +61,8 @@ def event_process(*, event_id: int) -> SyncRecord | None:
             return None
         StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=event.attempts + 1)
         try:
-            record = customer_sync_locked(
-                tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event, dry_run=False
+            record = customer_sync(
+                tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event
             )
         except TransientSyncError as exc:
             # Still pending: support sees why in the admin while the task waits to retry.

@@ -73,10 +73,12 @@ def customer_sync(
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
-    Raises TransientSyncError for failures that can pass; the caller decides when to retry.
+    The only way in: it holds the customer's lock for the whole sync, so a customer is never synced
+    twice at once. Raises TransientSyncError for failures that can pass; the caller decides when to
+    retry.
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
-        return customer_sync_locked(
+        return _sync_and_record(
             tenant=tenant,
             stripe_customer_id=stripe_customer_id,
             event=event,
@@ -86,14 +88,14 @@ def customer_sync(
         )
 
 
-def customer_sync_locked(
+def _sync_and_record(
     *,
     tenant: Tenant,
     stripe_customer_id: str,
     event: StripeEvent | None,
     dry_run: bool,
-    match_index: MatchIndex | None = None,
-    listed_customer: dict | None = None,
+    match_index: MatchIndex | None,
+    listed_customer: dict | None,
 ) -> SyncRecord:
     started = time.monotonic()
     ctx = None
