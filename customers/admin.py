@@ -1,9 +1,7 @@
 from django.contrib import admin, messages
-from django.db import transaction
 
 from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
-from .services import event_replay
-from .tasks import sync_customer
+from .services import event_replay, sync_retry
 
 
 @admin.register(StripeEvent)
@@ -48,9 +46,9 @@ class SyncRecordAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry sync of these customers")
     def retry_syncs(self, request, queryset):
-        pairs = set(queryset.values_list("tenant_id", "stripe_customer_id"))
-        for tenant_id, customer_id in pairs:
-            transaction.on_commit(lambda t=tenant_id, c=customer_id: sync_customer.delay(t, c))
+        pairs = {(record.tenant, record.stripe_customer_id) for record in queryset.select_related("tenant")}
+        for tenant, customer_id in pairs:
+            sync_retry(tenant=tenant, stripe_customer_id=customer_id)
         self.message_user(request, f"{len(pairs)} customer sync(s) queued.", messages.SUCCESS)
 
 

@@ -8,6 +8,8 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from syncapp.dashboard import register_panel
 
+        # Registers the tasks that `queue.py` sends by name, in web processes too.
+        from . import tasks  # noqa: F401
         from .panels import sync_panel
 
         register_panel(sync_panel, order=30)

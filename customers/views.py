@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,8 +7,8 @@ from syncapp.tenancy import tenant_view
 
 from .models import ImportRun, SyncRecord
 from .selectors import sync_records_for
+from .services import sync_retry
 from .services.imports import ImportAlreadyRunning, import_start
-from .tasks import sync_customer
 
 
 @tenant_view
@@ -27,11 +26,12 @@ def sync_log(request):
 
 @tenant_view(edit=True)
 @require_POST
-def sync_retry(request, record_id: int):
+def sync_log_retry(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
-    tenant_id, customer_id = request.tenant.pk, record.stripe_customer_id
-    transaction.on_commit(lambda: sync_customer.delay(tenant_id, customer_id))
-    messages.success(request, f"Sync of {customer_id} queued: its result appears here in a moment.")
+    sync_retry(tenant=request.tenant, stripe_customer_id=record.stripe_customer_id)
+    messages.success(
+        request, f"Sync of {record.stripe_customer_id} queued: its result appears here in a moment."
+    )
     return redirect("sync_log", slug=request.tenant.slug)
 
 

@@ -1,4 +1,12 @@
 from .events import event_give_up, event_process, event_replay, event_store, events_sweep
-from .sync import customer_sync
+from .sync import customer_sync, sync_retry
 
-__all__ = ["customer_sync", "event_give_up", "event_process", "event_replay", "event_store", "events_sweep"]
+__all__ = [
+    "customer_sync",
+    "event_give_up",
+    "event_process",
+    "event_replay",
+    "event_store",
+    "events_sweep",
+    "sync_retry",
+]

@@ -12,6 +12,7 @@ from syncapp.models import Tenant
 from ..errors import TransientSyncError
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
+from ..queue import enqueue_event, requeue_events
 from .sync import WRITE_BACK_KEY_PREFIX, customer_sync
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
 
     The only work on the webhook's path: one insert. A redelivered event id is a no-op.
     """
-    from ..tasks import process_event
-
     synced = event.get("type") in CUSTOMER_EVENT_TYPES
     data_object = (event.get("data") or {}).get("object") or {}
     try:
@@ -41,7 +40,7 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
                 last_error="" if synced else "Not a customer.created/updated/deleted event.",
             )
             if synced:
-                transaction.on_commit(lambda: process_event.delay(stored.pk))
+                enqueue_event(stored.pk)
     except IntegrityError:
         return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
     return stored, True
@@ -99,29 +98,24 @@ def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
 
 def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
     """Support/merchant action: process a stored event again (e.g. after fixing the settings)."""
-    from ..tasks import process_event
-
     event = StripeEvent.objects.for_tenant(tenant).get(pk=event_id)
     if event.type not in CUSTOMER_EVENT_TYPES:
         return event
     event.status, event.last_error = Status.PENDING, ""
     event.save(update_fields=["status", "last_error"])
-    transaction.on_commit(lambda: process_event.delay(event.pk))
+    enqueue_event(event.pk)
     return event
 
 
 def events_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Re-enqueue pending events a broker restart may have lost. Processing is idempotent."""
-    from ..tasks import process_event
-
     # Spans all tenants on purpose: the sweeper serves every merchant.
     stale = list(
         StripeEvent.all_tenants.filter(status=Status.PENDING, received__lt=timezone.now() - older_than)
         .order_by("received")
         .values_list("pk", flat=True)[:1000]
     )
-    for pk in stale:
-        process_event.delay(pk)
+    requeue_events(stale)
     if stale:
         logger.info("Re-enqueued %d pending events", len(stale))
     return len(stale)

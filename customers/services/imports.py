@@ -16,6 +16,7 @@ from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..models import ImportRun
+from ..queue import enqueue_import
 from .sync import customer_sync
 
 PROGRESS_EVERY = 25
@@ -28,14 +29,12 @@ class ImportAlreadyRunning(Exception):
 
 def import_start(*, tenant: Tenant, started_by: str) -> ImportRun:
     """Queue an import; one at a time per tenant."""
-    from ..tasks import run_import
-
     with transaction.atomic():
         runs = ImportRun.objects.for_tenant(tenant).select_for_update()
         if runs.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
             raise ImportAlreadyRunning("An import is already running: its progress is shown below.")
         run = ImportRun.objects.for_tenant(tenant).create(started_by=started_by)
-        transaction.on_commit(lambda: run_import.delay(run.pk))
+        enqueue_import(run.pk)
     return run
 
 

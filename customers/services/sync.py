@@ -31,6 +31,7 @@ from syncapp.models import Tenant
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
+from ..queue import enqueue_customer_sync
 
 Action = SyncRecord.Action
 # Our own write-backs carry this idempotency-key prefix, so their `customer.updated` echo is known.
@@ -368,3 +369,8 @@ def record_give_up(*, tenant: Tenant, stripe_customer_id: str, reason: str) -> S
         action=Action.FAILED,
         message=f"Gave up after several attempts: {reason} Retry it from the sync log when fixed.",
     )
+
+
+def sync_retry(*, tenant: Tenant, stripe_customer_id: str) -> None:
+    """A merchant's Retry in the sync log, or support's in the admin: sync the customer again, soon."""
+    enqueue_customer_sync(tenant.pk, stripe_customer_id)

@@ -182,6 +182,26 @@ def test_dashboard_counts_the_last_day_by_action(owner_client, tenant):
 
 
 @pytest.mark.django_db
+def test_admin_retry_queues_one_sync_per_customer_like_the_sync_log(
+    client, tenant, django_user_model, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.sync_customer, "delay", lambda *args: queued.append(args))
+    records = SyncRecord.objects.for_tenant(tenant)
+    first = records.create(stripe_customer_id="cus_bad", action="failed", message="x")
+    again = records.create(stripe_customer_id="cus_bad", action="failed", message="y")
+    other = records.create(stripe_customer_id="cus_other", action="failed", message="z")
+    staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:customers_syncrecord_changelist"),
+            {"action": "retry_syncs", "_selected_action": [first.pk, again.pk, other.pk]},
+        )
+    assert sorted(queued) == [(tenant.pk, "cus_bad"), (tenant.pk, "cus_other")]
+
+
+@pytest.mark.django_db
 def test_admin_replay_requeues_the_event(
     client, tenant, django_user_model, monkeypatch, django_capture_on_commit_callbacks
 ):
