@@ -8,9 +8,8 @@ from celery.utils.time import get_exponential_backoff_interval
 from syncapp.models import Tenant
 
 from .errors import TransientSyncError
-from .services import customer_sync, event_give_up, event_process, events_sweep
+from .services import customer_sync, event_give_up, event_process, events_sweep, sync_record_failed
 from .services.imports import import_give_up, import_run
-from .services.sync import record_give_up
 
 MAX_RETRIES = 8
 TASK_OPTIONS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": MAX_RETRIES}
@@ -48,7 +47,9 @@ def sync_customer(self, tenant_id: int, stripe_customer_id: str) -> None:
     _with_retries(
         self,
         lambda: customer_sync(tenant=tenant, stripe_customer_id=stripe_customer_id),
-        lambda reason: record_give_up(tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason),
+        lambda reason: sync_record_failed(
+            tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason
+        ),
     )
 
 

@@ -1,5 +1,5 @@
 from .events import event_give_up, event_process, event_replay, event_store, events_sweep
-from .sync import customer_sync, sync_retry
+from .sync import customer_sync, sync_record_failed, sync_retry
 
 __all__ = [
     "customer_sync",
@@ -8,5 +8,6 @@ __all__ = [
     "event_replay",
     "event_store",
     "events_sweep",
+    "sync_record_failed",
     "sync_retry",
 ]

@@ -13,7 +13,7 @@ from ..errors import TransientSyncError
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
 from ..queue import enqueue_event, requeue_events
-from .sync import WRITE_BACK_KEY_PREFIX, customer_sync
+from .sync import WRITE_BACK_KEY_PREFIX, customer_sync, sync_record_failed
 
 logger = logging.getLogger(__name__)
 Status = StripeEvent.Status
@@ -88,11 +88,12 @@ def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
     """After the last retry: mark the event failed and explain it in the sync log."""
     event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
     _finish(event, Status.FAILED, reason)
-    return SyncRecord.objects.for_tenant(event.tenant).create(
-        event=event,
+    return sync_record_failed(
+        tenant=event.tenant,
         stripe_customer_id=event.stripe_customer_id,
-        action=SyncRecord.Action.FAILED,
-        message=f"Gave up after {event.attempts} attempts: {reason} Retry it from the sync log when fixed.",
+        reason=reason,
+        attempts=event.attempts,
+        event=event,
     )
 
 

@@ -123,6 +123,19 @@ def _sync_and_record(
         if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection
             ctx.economic.close()
             ctx.stripe.close()
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record(tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms)
+
+
+def _record(
+    tenant: Tenant,
+    stripe_customer_id: str,
+    outcome: Outcome,
+    *,
+    event: StripeEvent | None = None,
+    dry_run: bool = False,
+    duration_ms: int = 0,
+) -> SyncRecord:
     return SyncRecord.objects.for_tenant(tenant).create(
         event=event,
         stripe_customer_id=stripe_customer_id,
@@ -133,7 +146,7 @@ def _sync_and_record(
         warnings=outcome.warnings,
         payload=outcome.payload,
         economic_log_id=outcome.log_id,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        duration_ms=duration_ms,
         dry_run=dry_run,
     )
 
@@ -363,12 +376,18 @@ def _write_number_back(ctx: _Context, customer: dict, outcome: Outcome) -> None:
     outcome.message += f" Stored the number in Stripe metadata “{key}”."
 
 
-def record_give_up(*, tenant: Tenant, stripe_customer_id: str, reason: str) -> SyncRecord:
-    return SyncRecord.objects.for_tenant(tenant).create(
-        stripe_customer_id=stripe_customer_id,
-        action=Action.FAILED,
-        message=f"Gave up after several attempts: {reason} Retry it from the sync log when fixed.",
-    )
+def sync_record_failed(
+    *,
+    tenant: Tenant,
+    stripe_customer_id: str,
+    reason: str,
+    attempts: int | None = None,
+    event: StripeEvent | None = None,
+) -> SyncRecord:
+    """A sync that kept failing in ways that can pass, given up after its last retry."""
+    tries = f"{attempts} attempts" if attempts else "several attempts"
+    message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
+    return _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
 
 
 def sync_retry(*, tenant: Tenant, stripe_customer_id: str) -> None:

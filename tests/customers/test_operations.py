@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers import tasks
 from customers.models import StripeEvent, SyncRecord
-from customers.services import event_give_up, events_sweep
+from customers.services import event_give_up, events_sweep, sync_record_failed
 from tests.factories import MembershipFactory
 
 
@@ -102,6 +102,15 @@ def test_giving_up_marks_the_event_failed_with_the_reason(tenant):
     event.refresh_from_db()
     assert event.status == "failed" and "503" in event.last_error
     assert record.action == "failed" and "Gave up after 9 attempts" in record.message
+
+
+@pytest.mark.django_db
+def test_giving_up_a_retried_customer_sync_explains_it_in_the_log(tenant):
+    record = sync_record_failed(tenant=tenant, stripe_customer_id="cus_1", reason="Stripe is down.")
+    assert record.action == SyncRecord.Action.FAILED and record.event is None
+    assert record.message == (
+        "Gave up after several attempts: Stripe is down. Retry it from the sync log when fixed."
+    )
 
 
 def test_retry_delay_honours_retry_after_and_grows():
