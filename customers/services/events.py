@@ -13,7 +13,8 @@ from ..errors import TransientSyncError
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
 from ..queue import enqueue_event, requeue_events
-from .sync import WRITE_BACK_KEY_PREFIX, customer_sync, sync_record_failed
+from .sync import customer_sync, sync_record_failed
+from .write_back import is_own_echo
 
 logger = logging.getLogger(__name__)
 Status = StripeEvent.Status
@@ -55,7 +56,7 @@ def event_process(*, event_id: int) -> SyncRecord | None:
         event.refresh_from_db()
         if event.status != Status.PENDING and event.status != Status.FAILED:
             return None
-        if _is_our_write_back(event):
+        if is_own_echo(event):
             _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
             return None
         StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=event.attempts + 1)
@@ -72,11 +73,6 @@ def event_process(*, event_id: int) -> SyncRecord | None:
         else:
             _finish(event, Status.PROCESSED, "")
         return record
-
-
-def _is_our_write_back(event: StripeEvent) -> bool:
-    key = ((event.payload.get("request") or {}).get("idempotency_key")) or ""
-    return event.type == "customer.updated" and key.startswith(WRITE_BACK_KEY_PREFIX)
 
 
 def _finish(event: StripeEvent, status: str, error: str) -> None:

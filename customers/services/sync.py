@@ -32,10 +32,9 @@ from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..queue import enqueue_customer_sync
+from .write_back import number_write_back
 
 Action = SyncRecord.Action
-# Our own write-backs carry this idempotency-key prefix, so their `customer.updated` echo is known.
-WRITE_BACK_KEY_PREFIX = "econ-number-"
 
 
 @dataclass
@@ -169,7 +168,7 @@ def _sync(ctx: _Context) -> Outcome:
         outcome = _update_linked(ctx, link, plan)
     else:
         outcome = _match_or_create(ctx, link, plan)
-    if outcome.number is not None and outcome.action != Action.FAILED:
+    if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
         _write_number_back(ctx, customer, outcome)
     outcome.email = email
     outcome.warnings = list(plan.warnings) + outcome.warnings
@@ -350,30 +349,16 @@ def _save_link(ctx: _Context, *, number, created_by_us, fingerprint, create_star
 
 
 def _write_number_back(ctx: _Context, customer: dict, outcome: Outcome) -> None:
-    """Store the e-conomic number in the chosen Stripe metadata key, if it is not there yet.
-
-    A failure here does not undo the link: it is a warning, and the next sync tries again.
-    """
-    target = ctx.settings.store_number_in_stripe_field
-    if not target or not target.startswith("metadata.") or ctx.dry_run:
-        return
-    key = target.removeprefix("metadata.")
-    number = str(outcome.number)
-    if (customer.get("metadata") or {}).get(key) == number:
-        return
-    try:
-        ctx.stripe.update_metadata(
-            ctx.stripe_customer_id,
-            {key: number},
-            idempotency_key=f"{WRITE_BACK_KEY_PREFIX}{ctx.tenant.slug}-{ctx.stripe_customer_id}-{number}",
-        )
-    except (*TRANSIENT, *PERMANENT) as exc:
-        outcome.warnings.append(
-            f"Could not store the number in Stripe metadata “{key}” ({merchant_message(exc)}); "
-            "the next sync of this customer tries again."
-        )
-        return
-    outcome.message += f" Stored the number in Stripe metadata “{key}”."
+    written = number_write_back(
+        stripe=ctx.stripe,
+        tenant=ctx.tenant,
+        stripe_customer_id=ctx.stripe_customer_id,
+        customer=customer,
+        field=ctx.settings.store_number_in_stripe_field,
+        number=outcome.number,
+    )
+    outcome.message += written.note
+    outcome.warnings.extend(written.warnings)
 
 
 def sync_record_failed(
