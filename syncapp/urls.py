@@ -8,8 +8,6 @@ from .forms import EmailAuthenticationForm
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
-    path("sync/", include("customers.tenant_urls")),
-    path("import/", include("customers.import_urls")),
     path("settings/", include("mappings.urls")),
     path("connections/", connection_views.connections, name="connections"),
     path("connections/check/", connection_views.connections_check, name="connections_check"),
