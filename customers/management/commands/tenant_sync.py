@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.errors import TransientSyncError
+from customers.models import SyncRecord
 from customers.services import customer_sync
 from syncapp.connections import NotConnected, stripe_client_for
 from syncapp.models import Tenant
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 }
                 if dry_run and record.payload:
                     line["payload"] = record.payload
-                failed |= record.action == "failed"
+                failed |= record.action == SyncRecord.Action.FAILED
             except TransientSyncError as exc:
                 line = {
                     "customer": customer_id,
