@@ -18,12 +18,9 @@ from .catalog import (
     stripe_field_problem,
 )
 from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
+from .vocabulary import NumberMode, OnEmptyValue, OnStripeDelete, UpdateExisting
 
 VERSION = 1
-ON_EMPTY_VALUES = ("fail", "next_rule")
-NUMBER_MODES = ("economic", "stripe")
-UPDATE_EXISTING = ("never", "created_by_us", "always")
-ON_STRIPE_DELETE = ("ignore", "bar")
 NUMBER_DEFAULTS = ("payment_terms_number", "customer_group_number", "vat_zone_number", "layout_number")
 VAT_ZONE_KEYS = ("domestic", "eu", "abroad")
 # Which e-conomic list each number default must be found in (keys of economic_lists).
@@ -46,9 +43,12 @@ _DEFAULT_FIELD_MAPPINGS = [
 ]
 _DEFAULT = {
     "version": VERSION,
-    "matching": {"rules": [{"stripe_field": "email", "economic_field": "email"}], "on_empty_value": "fail"},
+    "matching": {
+        "rules": [{"stripe_field": "email", "economic_field": "email"}],
+        "on_empty_value": OnEmptyValue.FAIL,
+    },
     "customer_number": {
-        "mode": "economic",
+        "mode": NumberMode.ECONOMIC,
         "stripe_field": None,
         "store_in_stripe_field": "metadata.economic_customer_number",
     },
@@ -63,7 +63,7 @@ _DEFAULT = {
     "field_mappings": [
         {"economic_field": e, "stripe_field": s, "keep_updated": True} for e, s in _DEFAULT_FIELD_MAPPINGS
     ],
-    "sync": {"update_existing": "created_by_us", "on_stripe_delete": "ignore"},
+    "sync": {"update_existing": UpdateExisting.CREATED_BY_US, "on_stripe_delete": OnStripeDelete.IGNORE},
 }
 
 
@@ -109,11 +109,11 @@ def parse(doc: dict) -> SyncSettings:
     sync = {**_DEFAULT["sync"], **doc.get("sync", {})}
     return SyncSettings(
         match_rules=tuple(MatchRule(r["stripe_field"], r["economic_field"]) for r in matching["rules"]),
-        on_empty_value=matching["on_empty_value"],
-        number_mode=number["mode"],
-        number_stripe_field=number.get("stripe_field") if number["mode"] == "stripe" else None,
+        on_empty_value=OnEmptyValue(matching["on_empty_value"]),
+        number_mode=NumberMode(number["mode"]),
+        number_stripe_field=number.get("stripe_field") if number["mode"] == NumberMode.STRIPE else None,
         store_number_in_stripe_field=number.get("store_in_stripe_field")
-        if number["mode"] == "economic"
+        if number["mode"] == NumberMode.ECONOMIC
         else None,
         defaults=Defaults(
             payment_terms_number=defaults.get("payment_terms_number"),
@@ -127,8 +127,8 @@ def parse(doc: dict) -> SyncSettings:
             FieldMapping(m["economic_field"], m.get("stripe_field"), m.get("keep_updated", True))
             for m in doc["field_mappings"]
         ),
-        update_existing=sync["update_existing"],
-        on_stripe_delete=sync["on_stripe_delete"],
+        update_existing=UpdateExisting(sync["update_existing"]),
+        on_stripe_delete=OnStripeDelete(sync["on_stripe_delete"]),
     )
 
 
@@ -159,7 +159,7 @@ def _check_matching(matching: object, problems: list[str]) -> None:
     if not _is_object(matching, "matching", problems):
         return
     _unknown_keys(matching, {"rules", "on_empty_value"}, "matching.", problems)
-    _one_of(matching.get("on_empty_value"), ON_EMPTY_VALUES, "matching.on_empty_value", problems)
+    _one_of(matching.get("on_empty_value"), tuple(OnEmptyValue), "matching.on_empty_value", problems)
     rules = matching.get("rules")
     if not isinstance(rules, list) or not rules:
         problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")
@@ -188,11 +188,11 @@ def _check_customer_number(number: object, problems: list[str]) -> None:
         return
     _unknown_keys(number, {"mode", "stripe_field", "store_in_stripe_field"}, "customer_number.", problems)
     mode = number.get("mode")
-    _one_of(mode, NUMBER_MODES, "customer_number.mode", problems)
+    _one_of(mode, tuple(NumberMode), "customer_number.mode", problems)
     stripe_field, store = number.get("stripe_field"), number.get("store_in_stripe_field")
-    if mode == "stripe":
+    if mode == NumberMode.STRIPE:
         _stripe_field(stripe_field, "customer_number.stripe_field", problems)
-    elif mode == "economic" and stripe_field is not None:
+    elif mode == NumberMode.ECONOMIC and stripe_field is not None:
         problems.append("customer_number.stripe_field: must be null when e-conomic creates the numbers.")
     if store is not None:
         # Writing back goes through Stripe's metadata update, the one customer field we may change.
@@ -267,9 +267,9 @@ def _check_sync(sync: object, problems: list[str]) -> None:
         return
     _unknown_keys(sync, {"update_existing", "on_stripe_delete"}, "sync.", problems)
     if "update_existing" in sync:
-        _one_of(sync["update_existing"], UPDATE_EXISTING, "sync.update_existing", problems)
+        _one_of(sync["update_existing"], tuple(UpdateExisting), "sync.update_existing", problems)
     if "on_stripe_delete" in sync:
-        _one_of(sync["on_stripe_delete"], ON_STRIPE_DELETE, "sync.on_stripe_delete", problems)
+        _one_of(sync["on_stripe_delete"], tuple(OnStripeDelete), "sync.on_stripe_delete", problems)
 
 
 def _check_against_lists(defaults: dict, lists: dict, problems: list[str]) -> None:

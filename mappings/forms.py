@@ -14,6 +14,7 @@ from .catalog import (
     metadata_key_problem,
     stripe_field_label,
 )
+from .vocabulary import NumberMode, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
 STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
@@ -82,8 +83,11 @@ class OnEmptyValueForm(forms.Form):
     on_empty_value = forms.ChoiceField(
         label="When the Stripe value of a rule is empty",
         choices=[
-            ("fail", "Fail: record a clear error for that customer, so you can fill the field in Stripe"),
-            ("next_rule", "Try the next rule (fail only if no rule has a value)"),
+            (
+                OnEmptyValue.FAIL,
+                "Fail: record a clear error for that customer, so you can fill the field in Stripe",
+            ),
+            (OnEmptyValue.NEXT_RULE, "Try the next rule (fail only if no rule has a value)"),
         ],
         widget=forms.RadioSelect,
     )
@@ -93,8 +97,8 @@ class NumberForm(forms.Form):
     mode = forms.ChoiceField(
         label="Customer numbers",
         choices=[
-            ("economic", "Let e-conomic create the number (recommended)"),
-            ("stripe", "Use the number from a Stripe field"),
+            (NumberMode.ECONOMIC, "Let e-conomic create the number (recommended)"),
+            (NumberMode.STRIPE, "Use the number from a Stripe field"),
         ],
         widget=forms.RadioSelect,
     )
@@ -124,19 +128,23 @@ class NumberForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("mode") == "stripe":
+        if cleaned.get("mode") == NumberMode.STRIPE:
             if not cleaned.get("number_field"):
                 self.add_error("number_field", "Choose the Stripe field that holds the customer number.")
             cleaned["section"] = {
-                "mode": "stripe",
+                "mode": NumberMode.STRIPE,
                 "stripe_field": _joined_stripe_field(self, "number_field", "number_key"),
                 "store_in_stripe_field": None,
             }
-        elif cleaned.get("mode") == "economic":
+        elif cleaned.get("mode") == NumberMode.ECONOMIC:
             store = None
             if cleaned.get("store") == "metadata":
                 store = _joined_stripe_field(self, "store", "store_key")
-            cleaned["section"] = {"mode": "economic", "stripe_field": None, "store_in_stripe_field": store}
+            cleaned["section"] = {
+                "mode": NumberMode.ECONOMIC,
+                "stripe_field": None,
+                "store_in_stripe_field": store,
+            }
         return cleaned
 
 

@@ -16,6 +16,7 @@ from mappings.services import (
     settings_preview,
     settings_save,
 )
+from mappings.vocabulary import MatchOutcome
 from tests.factories import MembershipFactory
 from tests.fixtures_stripe import connect_stripe
 
@@ -107,9 +108,9 @@ def test_preview_finds_the_economic_customer_the_rule_would_match(
     economic_agreement.add_customer(number=502, name="Anna ApS", email="info@firma.dk ANNA@firma.dk")
     mark = economic_agreement.mark()
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "matched"
-    assert preview.matched["customerNumber"] == 502
-    (rule,) = preview.rule_results
+    assert preview.match.outcome == MatchOutcome.MATCHED
+    assert preview.match.found["customerNumber"] == 502
+    (rule,) = preview.match.tried
     assert [c["customerNumber"] for c in rule.hits] == [502]  # the look-alike was not taken
     assert {entry.method for entry in economic_agreement.requests_since(mark)} == {"GET"}
 
@@ -121,7 +122,7 @@ def test_preview_shows_the_payload_it_would_create(connected, stripe_account, ec
     )
     mark = economic_agreement.mark()
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "create"
+    assert preview.match.outcome == MatchOutcome.NOT_FOUND
     assert preview.plan.create_payload["country"] == "Sweden"
     assert preview.plan.create_payload["name"] == "Ny Kunde ApS"
     assert economic_agreement.customers() == []
@@ -131,7 +132,7 @@ def test_preview_shows_the_payload_it_would_create(connected, stripe_account, ec
 def test_preview_of_a_customer_without_match_value_explains_the_failure(connected, stripe_account):
     customer = stripe_account.create_customer(name="Uden Email")
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "blocked"
+    assert preview.match.outcome == MatchOutcome.BLOCKED
     assert preview.plan.blocking_error.startswith(f"Stripe customer {customer['id']} has no email")
 
 
