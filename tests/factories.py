@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from mappings.document import default_document
 from syncapp.models import Membership, Role, Tenant
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -38,3 +39,28 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _get_manager(cls, model_class):
         return model_class.all_tenants
+
+
+# e-conomic lists seeded in every sandbox agreement: Netto 30, Domestic, DKK, layout 19.
+COMPLETE_DEFAULTS = {
+    "payment_terms_number": 1,
+    "customer_group_number": 1,
+    "vat_zone_number": 1,
+    "currency": "DKK",
+    "layout_number": 19,
+}
+
+
+def settings_document(*, complete: bool = True, **sections) -> dict:
+    """A settings document: the defaults a tenant starts with, with complete customer defaults
+    unless `complete=False`, and the sections given merged one level deep."""
+    document = default_document()
+    if complete:
+        document["defaults"] = {**document["defaults"], **COMPLETE_DEFAULTS}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(document.get(key), dict):
+            document[key] = {**document[key], **value}
+        else:
+            document[key] = value
+    return document
+
