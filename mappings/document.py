@@ -11,9 +11,9 @@ import re
 import pycountry
 
 from .catalog import (
+    FILTERABLE_ECONOMIC_FIELDS,
     MAPPABLE_ECONOMIC_FIELDS,
     METADATA_PREFIX,
-    SEARCHABLE_ECONOMIC_FIELDS,
     metadata_key_problem,
     stripe_field_problem,
 )
@@ -172,10 +172,10 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         _unknown_keys(rule, {"stripe_field", "economic_field"}, f"{where}.", problems)
         _stripe_field(rule.get("stripe_field"), f"{where}.stripe_field", problems)
         economic = rule.get("economic_field")
-        if economic not in SEARCHABLE_ECONOMIC_FIELDS:
+        if economic not in FILTERABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{economic}” cannot be searched in e-conomic "
-                f"(use one of {', '.join(SEARCHABLE_ECONOMIC_FIELDS)})."
+                f"{where}.economic_field: “{economic}” cannot be a match field: e-conomic cannot "
+                f"filter customers on it (use one of {', '.join(FILTERABLE_ECONOMIC_FIELDS)})."
             )
         pair = (rule.get("stripe_field"), economic)
         if pair in seen:

@@ -7,9 +7,9 @@ from django import forms
 
 from .catalog import (
     ECONOMIC_FIELDS,
+    FILTERABLE_ECONOMIC_FIELDS,
     MAPPABLE_ECONOMIC_FIELDS,
     METADATA_PREFIX,
-    SEARCHABLE_ECONOMIC_FIELDS,
     STRIPE_FIELDS,
     metadata_key_problem,
     stripe_field_label,
@@ -55,7 +55,7 @@ class MatchRuleForm(forms.Form):
     metadata_key = _key_field("Metadata key")
     economic_field = forms.ChoiceField(
         label="e-conomic field",
-        choices=[(name, ECONOMIC_FIELDS[name].label) for name in SEARCHABLE_ECONOMIC_FIELDS],
+        choices=[(name, ECONOMIC_FIELDS[name].label) for name in FILTERABLE_ECONOMIC_FIELDS],
     )
 
     def clean(self):

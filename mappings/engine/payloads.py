@@ -3,7 +3,6 @@ rules, and the whole-customer bodies of a PUT (update, bar)."""
 
 import hashlib
 import json
-import re
 
 import pycountry
 
@@ -32,21 +31,19 @@ EU_COUNTRIES = frozenset(
 
 
 def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]) -> str | None:
-    """A Stripe value as the e-conomic field takes it: a country name, digits, cut to length."""
+    """A Stripe value as the e-conomic field takes it: a country name, a fixed length, cut to length."""
     if value is None:
         return None
     field = ECONOMIC_FIELDS[mapping.economic_field]
     if mapping.economic_field == "country" and mapping.stripe_field in STRIPE_COUNTRY_FIELDS:
         value = _country_name(value, warnings)
-    if field.kind == "digits":
-        digits = re.sub(r"\s", "", value)
-        if not (digits.isascii() and digits.isdigit() and len(digits) == field.max_length):
-            warnings.append(
-                f"{field.label} “{value}” from {mapping.stripe_field} is not {field.max_length} digits: "
-                "it was left out."
-            )
-            return None
-        return digits
+    if field.kind == "fixed" and len(value) != field.max_length:
+        # e-conomic refuses any other length with a 400; the rest of the customer still syncs.
+        warnings.append(
+            f"{field.label} “{value}” from {mapping.stripe_field} is not exactly {field.max_length} "
+            "characters: it was left out."
+        )
+        return None
     if field.max_length is not None and len(value) > field.max_length:
         warnings.append(
             f"{field.label} from {mapping.stripe_field} is {len(value)} characters and e-conomic allows "
