@@ -81,6 +81,32 @@ def filter_equals(field: str, value: str) -> str:
     return f"{field}$eq:{escape_filter_value(value.strip())}"
 
 
+def validation_errors(errors: Any, where: str = "") -> dict[str, list[str]]:
+    """Every `errorMessage` in an error body's `errors`, by the dotted place it names.
+
+    e-conomic shapes `errors` like the request: a dict keyed by field, nested as the request's
+    objects nest, or lists of such (seen from production), so nothing here assumes one flat level.
+    """
+    found: dict[str, list[str]] = {}
+
+    def add(place: str, messages: list[str]) -> None:
+        found.setdefault(place or "request", []).extend(messages)
+
+    if isinstance(errors, list):
+        for item in errors:
+            for place, messages in validation_errors(item, where).items():
+                add(place, messages)
+    elif isinstance(errors, dict):
+        if "errorMessage" in errors:
+            add(where or str(errors.get("propertyName") or ""), [str(errors["errorMessage"])])
+        for key, value in errors.items():
+            if isinstance(value, dict | list):
+                inner = where if key == "errors" else ".".join(p for p in (where, key) if p)
+                for place, messages in validation_errors(value, inner).items():
+                    add(place, messages)
+    return found
+
+
 def _retry_after_seconds(header: str | None) -> float:
     if not header:
         return DEFAULT_RETRY_AFTER
@@ -233,11 +259,7 @@ class EconomicClient:
         log_id = body.get("logId")
         detail = body.get("message") or response.reason or f"HTTP {status}"
         if status == 400:
-            field_errors = {
-                field: [e.get("errorMessage", "") for e in entry.get("errors", [])]
-                for field, entry in (body.get("errors") or {}).items()
-                if isinstance(entry, dict)
-            }
+            field_errors = validation_errors(body.get("errors"))
             reasons = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in field_errors.items())
             return EconomicRejected(
                 f"e-conomic refused the request: {reasons or detail}",
