@@ -169,10 +169,26 @@ class EconomicClient:
         return list(self.iter_customers(filter=filter))
 
     def iter_customers(self, *, filter: str | None = None, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
-        params: dict[str, Any] = {"pagesize": page_size, "sort": "customerNumber"}
-        if filter:
-            params["filter"] = filter
-        yield from self._iter_collection("/customers", params)
+        """Every customer (that `filter` admits), by customer number, one call a page.
+
+        Pages by `customerNumber$gt:<last seen>` instead of following `skippages`: that is right at
+        any size, even where classic paging stops at 10,000 items, and a customer created meanwhile
+        cannot shift a page and be skipped.
+        """
+        # `$and:` binds tighter than `$or:`: a filter with alternatives is kept whole.
+        scope = f"({filter})" if filter and "$or:" in filter else filter
+        last_number = None
+        while True:
+            after = f"customerNumber$gt:{last_number}" if last_number is not None else None
+            params: dict[str, Any] = {"pagesize": page_size, "sort": "customerNumber"}
+            if scope or after:
+                params["filter"] = "$and:".join(p for p in (after, scope) if p)
+            page = self._request("GET", "/customers", params=params)
+            customers = page.get("collection", [])
+            yield from customers
+            if not customers or not page.get("pagination", {}).get("nextPage"):
+                return
+            last_number = customers[-1]["customerNumber"]
 
     def get_customer(self, number: int) -> dict:
         return self._request("GET", f"/customers/{int(number)}")

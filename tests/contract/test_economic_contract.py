@@ -400,6 +400,22 @@ def test_next_page_keeps_the_filter(make_client, economic_agreement):
     assert numbers(found) == [1, 3, 5, 7, 9, 11]
 
 
+def test_customers_are_paged_by_customer_number_not_by_skipping_pages(make_client, economic_agreement):
+    for number in (3, 5, 8, 13, 21, 34, 55):
+        economic_agreement.add_customer(number=number, city="Odense C" if number % 2 else "Aarhus C")
+    mark = economic_agreement.mark()
+    assert numbers(make_client().iter_customers(page_size=3)) == [3, 5, 8, 13, 21, 34, 55]
+    queries = [parse_qs(entry.query) for entry in economic_agreement.requests_since(mark)]
+    assert [q.get("filter") for q in queries] == [None, ["customerNumber$gt:8"], ["customerNumber$gt:34"]]
+    assert all("skippages" not in q and q["sort"] == ["customerNumber"] for q in queries)
+
+    mark = economic_agreement.mark()
+    found = make_client().iter_customers(filter="city$eq:Odense C$or:city$eq:Aarhus C", page_size=4)
+    assert numbers(found) == [3, 5, 8, 13, 21, 34, 55]
+    second = parse_qs(economic_agreement.requests_since(mark)[1].query)["filter"]
+    assert second == ["customerNumber$gt:13$and:(city$eq:Odense C$or:city$eq:Aarhus C)"]
+
+
 def test_pagesize_over_1000_is_rejected(client, raw):
     assert raw("GET", "/customers", params={"pagesize": 1000}).status_code == 200
     with pytest.raises(EconomicRejected) as caught:
