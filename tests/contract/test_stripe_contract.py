@@ -323,6 +323,12 @@ def test_same_idempotency_key_with_other_params_is_an_idempotency_error(stripe_a
 # --- webhook endpoints and signatures --------------------------------------------------------
 
 
+def test_the_endpoint_we_register_speaks_our_pinned_api_version(gateway, live_server):
+    created = gateway.create_webhook_endpoint(url=f"{live_server.url}/hook/", events=["customer.created"])
+    assert created["api_version"] == client.API_VERSION
+    assert WebhookEndpoint.objects.get(stripe_id=created["id"]).api_version == client.API_VERSION
+
+
 def test_webhook_endpoint_secret_is_returned_only_at_creation(gateway, live_server, api):
     created = gateway.create_webhook_endpoint(url=f"{live_server.url}/hook/", events=["customer.created"])
     assert created["secret"].startswith("whsec_")
