@@ -77,6 +77,7 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
                 record=resources.customer_record,
                 body=lambda c: resources.customer_body(c, base),
                 filters=resources.CUSTOMER_FILTERS,
+                sorts=resources.CUSTOMER_SORTS,
                 meta_data={
                     "create": {
                         "description": "Create a new customer.",
@@ -89,6 +90,8 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
     if request.method != "POST":
         raise _not_allowed(request)
     payload = json_body(request)
+    if isinstance(payload, list) and payload:
+        raise resources.refuse_customer_list(payload, agreement=agreement)
     with transaction.atomic():
         # One writer per agreement at a time, so "next free number" and the uniqueness check hold.
         agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
