@@ -15,7 +15,7 @@ HINTS = {
     404: "Check the URL and the number or code of the resource.",
     405: "See the resource's metaData for the methods it supports.",
     415: "Send the body as JSON with the header Content-Type: application/json.",
-    429: "Wait the number of seconds in Retry-After before calling again.",
+    429: "Slow down: wait the seconds in Retry-After when it is sent, else back off exponentially.",
     500: "Try again later; quote the logId if you contact support.",
     503: "The service is temporarily unavailable; try again later.",
 }

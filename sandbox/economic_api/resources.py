@@ -19,6 +19,9 @@ from .filters import FieldSpec, FilterError, check_filter, parse_filter
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
 MAX_CUSTOMER_NUMBER = 999_999_999
+# e-conomic's newer APIs stop classic page-based paging here (items past it need a cursor); the
+# emulator does the same when an agreement's `paging_cap` fault asks for it (see faults.py).
+NEWER_API_PAGING_CAP = 10_000
 
 # Text fields and their (minimum, maximum) lengths, from the reference's Customers section;
 # outside them → 400 on that field. `pNumber` and `currency` have an exact length.
@@ -398,11 +401,15 @@ def collection_response(
     body: Callable[[Any], dict[str, Any]],
     filters: dict[str, FieldSpec],
     sorts: frozenset[str] | None = None,
+    paging_cap: int = 0,
     meta_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Filter, sort and page `rows` as every e-conomic collection does.
 
-    `sorts` defaults to the filterable properties.
+    `sorts` defaults to the filterable properties. `paging_cap` > 0 makes page-based paging stop
+    after that many items, as e-conomic's newer APIs do at 10 000: the page that reaches it is cut
+    there and has no nextPage, a page starting past it is a 400 (a filter such as
+    `customerNumber$gt:<last seen>` still reaches everything).
     """
     sortable = frozenset(filters) if sorts is None else sorts
     skip_pages = _int_param(request, "skippages", 0)
@@ -411,6 +418,18 @@ def collection_response(
         raise ApiError(400, "'skippages' cannot be negative.", error_code="E00302")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ApiError(400, f"'pagesize' must be between 1 and {MAX_PAGE_SIZE}.", error_code="E00303")
+    start = skip_pages * page_size
+    if paging_cap and start >= paging_cap:
+        raise _property_error(
+            f"Page-based paging reaches the first {paging_cap} items only.",
+            "E00304",
+            "skippages",
+            f"skippages {skip_pages} with pagesize {page_size} starts at item {start}, past the "
+            f"first {paging_cap}.",
+            "E00305",
+            skip_pages,
+            "Page with a filter such as customerNumber$gt:<last seen>, sorted by customerNumber.",
+        )
 
     pairs = [(record(row), row) for row in rows]
     total = len(pairs)
@@ -450,8 +469,9 @@ def collection_response(
             pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
 
     results = len(pairs)
-    page = pairs[skip_pages * page_size : (skip_pages + 1) * page_size]
-    last_page = max(0, math.ceil(results / page_size) - 1)
+    reachable = min(results, paging_cap) if paging_cap else results
+    page = pairs[start : min(start + page_size, reachable)]
+    last_page = max(0, math.ceil(reachable / page_size) - 1)
 
     def page_url(number: int) -> str:
         params = {"skippages": number, "pagesize": page_size}

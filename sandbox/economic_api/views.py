@@ -78,6 +78,7 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
                 body=lambda c: resources.customer_body(c, base),
                 filters=resources.CUSTOMER_FILTERS,
                 sorts=resources.CUSTOMER_SORTS,
+                paging_cap=faults.paging_cap(agreement),
                 meta_data={
                     "create": {
                         "description": "Create a new customer.",
@@ -166,6 +167,7 @@ def list_collection(request: HttpRequest, agreement: Agreement, kind: str) -> Ht
             record=resource.record,
             body=lambda item: resource.body(item, base),
             filters=resource.filters,
+            paging_cap=faults.paging_cap(agreement),
         )
     )
 

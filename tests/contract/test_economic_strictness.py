@@ -7,6 +7,7 @@ from the emulator fails here.
 """
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -69,6 +70,21 @@ def call(api_url, economic_agreement):
     session.close()
 
 
+@pytest.fixture
+def set_faults(api_url, economic_agreement):
+    """Switch faults through the emulator's control API, as the bench and chaos runs do."""
+
+    def _set(**faults: Any) -> None:
+        reply = requests.post(
+            f"{api_url}/_control/faults",
+            json={"agreementNumber": economic_agreement.agreement_number, **faults},
+            timeout=10,
+        )
+        assert reply.status_code == 200, reply.text
+
+    return _set
+
+
 def error_messages(errors: Any) -> list[str]:
     """Every errorMessage anywhere in an `errors` value (dicts and lists, any depth)."""
     if isinstance(errors, list):
@@ -94,6 +110,11 @@ def assert_names_property(response: requests.Response, name: str) -> dict:
     assert set(entry) == ERROR_ENTRY_KEYS
     assert entry["propertyName"] == name
     return entry
+
+
+def results_count(response: requests.Response) -> int:
+    assert response.status_code == 200, response.text
+    return response.json()["pagination"]["results"]
 
 
 # --- 1. Filterable and sortable properties ----------------------------------------------------
@@ -256,3 +277,127 @@ def test_a_list_body_gets_errors_as_a_list_one_entry_per_item(call, economic_agr
     assert errors[2]["errors"][0]["inputValue"] == "not a customer"
     assert len(error_messages(errors)) == 3
     assert economic_agreement.customers() == []
+
+
+# --- 4. 429 without Retry-After ---------------------------------------------------------------
+
+
+def test_429_without_retry_after_for_a_count_of_calls(call, set_faults, economic_agreement):
+    set_faults(throttle_without_retry_after=2)
+    mark = economic_agreement.mark()
+    for _ in range(2):
+        throttled = call("GET", "/self")
+        assert throttled.status_code == 429
+        assert "Retry-After" not in throttled.headers
+        assert_error_body(throttled.json(), 429)
+    assert call("GET", "/self").status_code == 200
+    log = economic_agreement.requests_since(mark)
+    assert [(r.status, r.fault) for r in log] == [
+        (429, "injected 429 without Retry-After"),
+        (429, "injected 429 without Retry-After"),
+        (200, ""),
+    ]
+
+
+def test_429_without_retry_after_at_a_rate(call, set_faults):
+    set_faults(throttle_without_retry_after_rate=1)
+    answers = [call("GET", "/customers") for _ in range(5)]
+    assert [(a.status_code, "Retry-After" in a.headers) for a in answers] == [(429, False)] * 5
+    set_faults(throttle_without_retry_after_rate=0)
+    assert call("GET", "/customers").status_code == 200
+
+
+def test_429_with_retry_after_is_kept_beside_the_bare_one(call, set_faults):
+    set_faults(throttle=1, retry_after=3, throttle_without_retry_after=1)
+    first, second, third = (call("GET", "/self") for _ in range(3))
+    assert (first.status_code, first.headers.get("Retry-After")) == (429, "3")
+    assert (second.status_code, "Retry-After" in second.headers) == (429, False)
+    assert third.status_code == 200
+
+
+@pytest.mark.parametrize("rate", [1.5, -0.1, "often"])
+def test_bare_429_rate_outside_0_to_1_is_refused_by_the_control_api(api_url, economic_agreement, rate):
+    reply = requests.post(
+        f"{api_url}/_control/faults",
+        json={
+            "agreementNumber": economic_agreement.agreement_number,
+            "throttle_without_retry_after_rate": rate,
+        },
+        timeout=10,
+    )
+    assert reply.status_code == 400
+
+
+# --- 5. Paging at any size --------------------------------------------------------------------
+
+
+def walk_by_customer_number(call, page_size: int = 1000) -> tuple[list[int], int]:
+    """Page as the reference advises for large agreements: `customerNumber$gt:<last seen>`,
+    sorted by customerNumber, always the first page. Returns (numbers, calls)."""
+    seen: list[int] = []
+    calls = 0
+    while True:
+        params = {"pagesize": page_size, "sort": "customerNumber"}
+        if seen:
+            params["filter"] = f"customerNumber$gt:{seen[-1]}"
+        response = call("GET", "/customers", params=params)
+        calls += 1
+        assert response.status_code == 200, response.text
+        page = [c["customerNumber"] for c in response.json()["collection"]]
+        assert page == sorted(page)
+        seen.extend(page)
+        if len(page) < page_size:
+            return seen, calls
+
+
+def walk_by_next_page(call, page_size: int = 1000) -> list[int]:
+    seen: list[int] = []
+    url = "/customers"
+    params: dict | None = {"pagesize": page_size, "sort": "customerNumber"}
+    while url:
+        response = call("GET", url, params=params)
+        assert response.status_code == 200, response.text
+        seen.extend(c["customerNumber"] for c in response.json()["collection"])
+        url, params = response.json()["pagination"].get("nextPage"), None
+    return seen
+
+
+def test_customer_number_gt_pages_of_1000_reach_every_customer(call, economic_agreement):
+    economic_agreement.add_customers(2345)
+    seen, calls = walk_by_customer_number(call)
+    assert seen == list(range(1, 2346))
+    assert calls == 3
+
+
+def test_skippages_cap_is_off_by_default_and_classic_paging_goes_past_10000(call, economic_agreement):
+    economic_agreement.add_customers(10_050)
+    page = call("GET", "/customers", params={"skippages": 10, "pagesize": 1000}).json()
+    assert [c["customerNumber"] for c in page["collection"]] == list(range(10_001, 10_051))
+
+
+def test_paging_cap_stops_skippages_at_10000_while_customer_number_gt_reaches_all(
+    call, set_faults, economic_agreement
+):
+    economic_agreement.add_customers(10_050)
+    set_faults(paging_cap=True)
+
+    # Following nextPage ends quietly after the first 10 000 …
+    assert walk_by_next_page(call) == list(range(1, 10_001))
+    # … a page starting past them is refused, naming skippages …
+    past = call("GET", "/customers", params={"skippages": 10, "pagesize": 1000})
+    assert_names_property(past, "skippages")
+    # … the page that crosses the cap is cut there, and `results` still tells the whole count.
+    crossing = call("GET", "/customers", params={"skippages": 3333, "pagesize": 3}).json()
+    assert [c["customerNumber"] for c in crossing["collection"]] == [10_000]
+    assert crossing["pagination"]["results"] == 10_050 and "nextPage" not in crossing["pagination"]
+    assert parse_qs(urlsplit(crossing["pagination"]["lastPage"]).query)["skippages"] == ["3333"]
+
+    seen, _ = walk_by_customer_number(call)
+    assert seen == list(range(1, 10_051))
+
+
+def test_paging_cap_takes_any_number_of_items(call, set_faults, economic_agreement):
+    economic_agreement.add_customers(30)
+    set_faults(paging_cap=25)
+    assert walk_by_next_page(call, page_size=10) == list(range(1, 26))
+    assert results_count(call("GET", "/customers", params={"pagesize": 5})) == 30
