@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 # e-conomic's page size limit; the fastest way through a collection.
 MAX_PAGE_SIZE = 1000
-# When a 429 comes without Retry-After (the limits are not published), wait this long.
-DEFAULT_RETRY_AFTER = 1.0
+# When a 429 comes without Retry-After (the limits are not published), every worker holds this
+# agreement's calls this long; the failed sync itself backs off exponentially with jitter.
+PAUSE_WITHOUT_RETRY_AFTER = 1.0
 _ESCAPES = {char: f"${char}" for char in "$()*,[]"}
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -56,9 +57,10 @@ class EconomicAuthFailed(EconomicError):
 
 
 class EconomicThrottled(EconomicError):
-    """429: too many calls for this agreement; try again after `retry_after` seconds."""
+    """429: too many calls for this agreement; try again after `retry_after` seconds (None when
+    e-conomic did not say: back off exponentially)."""
 
-    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
+    def __init__(self, message: str, *, retry_after: float | None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -107,9 +109,10 @@ def validation_errors(errors: Any, where: str = "") -> dict[str, list[str]]:
     return found
 
 
-def _retry_after_seconds(header: str | None) -> float:
+def _retry_after_seconds(header: str | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), or None when absent or unreadable."""
     if not header:
-        return DEFAULT_RETRY_AFTER
+        return None
     try:
         return max(0.0, float(header))
     except ValueError:
@@ -117,7 +120,7 @@ def _retry_after_seconds(header: str | None) -> float:
     try:
         return max(0.0, (parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
+        return None
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -293,9 +296,10 @@ class EconomicClient:
             return EconomicNotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
         if status == 429:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-            self.limiter.pause(self.rate_key, retry_after)
+            self.limiter.pause(self.rate_key, retry_after or PAUSE_WITHOUT_RETRY_AFTER)
+            when = f"in {retry_after:g} seconds" if retry_after is not None else "shortly"
             return EconomicThrottled(
-                f"e-conomic asked us to slow down; trying again in {retry_after:g} seconds.",
+                f"e-conomic asked us to slow down; trying again {when}.",
                 retry_after=retry_after,
                 status=status,
                 log_id=log_id,

@@ -12,6 +12,7 @@ import requests
 
 from sandbox.economic_api.seed import DEFAULT_APP_PUBLIC, DEFAULT_APP_SECRET, seed_agreement
 from syncapp.clients.economic import (
+    PAUSE_WITHOUT_RETRY_AFTER,
     EconomicAuthFailed,
     EconomicClient,
     EconomicNotFound,
@@ -469,6 +470,19 @@ def test_429_raises_throttled_with_retry_after(make_client, economic_agreement):
     assert caught.value.retry_after == 7
     assert caught.value.status == 429
     assert limiter.paused == [("contract-test", 7)]
+    assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
+
+
+def test_429_without_retry_after_leaves_the_wait_to_the_backoff(make_client, economic_agreement):
+    economic_agreement.set_faults(throttle_without_retry_after=1)
+    limiter = RecordingLimiter()
+    client = make_client(limiter=limiter)
+    with pytest.raises(EconomicThrottled) as caught:
+        client.self_info()
+    assert caught.value.retry_after is None
+    assert caught.value.message == "e-conomic asked us to slow down; trying again shortly."
+    # Every worker still holds this agreement's calls for a moment.
+    assert limiter.paused == [("contract-test", PAUSE_WITHOUT_RETRY_AFTER)]
     assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
 
 
