@@ -537,9 +537,17 @@ def test_concurrent_requests_with_one_idempotency_key_apply_once(stripe_account,
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         responses = list(pool.map(post, range(4)))
-    assert {r.status_code for r in responses} == {200}
-    assert len({r.text for r in responses}) == 1
+    # As Stripe: a request arriving while the first still runs is refused with 409
+    # `idempotency_key_in_use` (the SDK retries 409); one arriving after it gets the replay.
+    answered = [r for r in responses if r.status_code == 200]
+    refused = [r for r in responses if r.status_code != 200]
+    assert answered and len({r.text for r in answered}) == 1
+    assert all(r.status_code == 409 for r in refused)
+    assert all(r.json()["error"]["code"] == "idempotency_key_in_use" for r in refused)
     assert len(stripe_account.events("customer.updated")) == 1
+    retried = post(None)
+    assert (retried.status_code, retried.text) == (200, answered[0].text)
+    assert retried.headers["Idempotent-Replayed"] == "true"
 
 
 def test_delay_switch_delivers_late(stripe_account, sink):
