@@ -56,23 +56,25 @@ def send_event(
 
 
 def event_deliver_on_commit(event: Event) -> None:
-    transaction.on_commit(lambda: _start(event.pk))
+    held = event.held
+    transaction.on_commit(lambda: _start(event.pk, held=held))
 
 
-def _start(event_pk: int) -> None:
-    thread = threading.Thread(target=_deliver_in_thread, args=(event_pk,), daemon=True)
+def _start(event_pk: int, *, held: bool) -> None:
+    thread = threading.Thread(target=_deliver_in_thread, args=(event_pk, held), daemon=True)
     with _threads_lock:
         _threads.add(thread)
     thread.start()
 
 
-def _deliver_in_thread(event_pk: int) -> None:
+def _deliver_in_thread(event_pk: int, held: bool) -> None:
     try:
         event = Event.objects.select_related("account").get(pk=event_pk)
         account = event.account
         if account.delivery_delay_seconds:
             time.sleep(account.delivery_delay_seconds)  # the switch's whole point: a late delivery
-        batch = _take_held(account, event.livemode) if event.held else [event]
+        # Whether it was held when created, not now: a release may already have sent it.
+        batch = _take_held(account, event.livemode) if held else [event]
         for item in batch:
             _deliver_to_endpoints(item, account)
     finally:

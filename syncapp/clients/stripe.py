@@ -92,11 +92,9 @@ def _mapped(exc: stripe.StripeError) -> StripeError:
         return StripeThrottled("Stripe asked us to slow down (rate limit).", status=status)
     if isinstance(exc, stripe.APIConnectionError):
         return StripeUnavailable("Could not reach Stripe (network error or timeout).")
-    if code == "lock_timeout":
-        # 409: another request held the customer; Stripe says to retry.
-        return StripeUnavailable(
-            "Stripe was busy with this customer (lock timeout).", status=status, code=code
-        )
+    if status == 409:
+        # A lock timeout, or the same idempotency key still running: Stripe says to retry.
+        return StripeUnavailable("Stripe was busy with this customer (409, lock timeout).", status=status)
     if isinstance(exc, stripe.InvalidRequestError) and status == 404:
         return StripeNotFound(message or "Stripe could not find it.", status=status, code=code, param=param)
     if isinstance(exc, stripe.InvalidRequestError | stripe.IdempotencyError):

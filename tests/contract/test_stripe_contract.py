@@ -23,6 +23,8 @@ from syncapp.clients.stripe import (
     StripeInvalidSignature,
     StripeNotFound,
     StripeRejected,
+    StripeThrottled,
+    StripeUnavailable,
     construct_event,
 )
 from syncapp.models import StripeConnection
@@ -585,3 +587,34 @@ def test_webhooks_to_tenant_fixture_registers_the_tenants_url(stripe_webhooks_to
 
 def _form() -> dict[str, str]:
     return {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# --- Stripe's retryable answers, as the client reports them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "status"),
+    [
+        ("rate_limit", StripeThrottled, 429),
+        ("api_error", StripeUnavailable, 500),
+        ("lock_timeout", StripeUnavailable, 409),
+    ],
+)
+def test_retryable_stripe_answers_are_transient_errors_with_their_request_id(
+    stripe_account, gateway, kind, error, status
+):
+    customer = stripe_account.create_customer(email="busy@example.dk")
+    stripe_account.add_fault(kind, count=1, path="/v1/customers")
+    with pytest.raises(error) as caught:
+        gateway.retrieve_customer(customer["id"])
+    assert caught.value.status == status
+    assert caught.value.request_id.startswith("req_")
+    assert gateway.retrieve_customer(customer["id"])["email"] == "busy@example.dk"
+
+
+def test_a_restricted_key_without_the_permission_is_refused_as_auth(stripe_account, make_gateway):
+    reader = make_gateway(stripe_account.restricted_key(customers="read"))
+    customer = stripe_account.create_customer(email="keep@example.dk")
+    assert reader.retrieve_customer(customer["id"])["id"] == customer["id"]
+    with pytest.raises(StripeAuthFailed, match="lacks a permission"):
+        reader.update_metadata(customer["id"], {"n": "1"}, idempotency_key="perm-test-1")
