@@ -1,6 +1,7 @@
 """Secrets at rest: a model field encrypted with MultiFernet, and a log filter that redacts."""
 
 import logging
+import logging.config
 import re
 from functools import lru_cache
 
@@ -53,20 +54,59 @@ class EncryptedTextField(models.TextField):
 
 
 # Patterns of the secrets this product handles: Stripe keys and webhook secrets, and the
-# e-conomic grant token that arrives as `?token=` on the grant callback (a request log line).
-_SECRET_PATTERN = re.compile(r"\b(sk|rk|whsec)_(live_|test_)?[0-9A-Za-z]{6,}|([?&]token=)[^&\s\"']+")
+# e-conomic grant token that arrives as `?token=` on the grant callback (a request log line, or a
+# bare query string as error reports carry it).
+_SECRET_PATTERN = re.compile(
+    r"\b(?P<stripe>sk|rk|whsec)_(?:live_|test_)?[0-9A-Za-z]{6,}"
+    r"|(?P<param>(?:^|[?&])token=)[^&\s\"']+"
+)
 
 
-def _redact(match: re.Match) -> str:
-    return match.group(3) + "••••" if match.group(3) else match.group(1) + "_••••"
+def _mask(match: re.Match) -> str:
+    if match.group("param") is not None:
+        return match.group("param") + "••••"
+    return match.group("stripe") + "_••••"
+
+
+def redact(text: str) -> str:
+    """The text with every secret it contains replaced by its mask."""
+    return _SECRET_PATTERN.sub(_mask, text)
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Last line of defence: a secret that slips into a log message is replaced by its mask."""
+    """Last line of defence: a secret that slips into a log record is replaced by its mask, in the
+    message with its arguments, in the formatted traceback and in the stack."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _SECRET_PATTERN.search(message):
-            record.msg = _SECRET_PATTERN.sub(_redact, message)
-            record.args = None
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: logging reports msg and args raw, so mask them here
+            message = f"{record.msg} (arguments: {record.args!r})"
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is printed as masked here.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+def redact_every_handler() -> None:
+    """Put the filter on every handler now attached to a logger: ours, Django's, gunicorn's, and
+    those Celery installs in a worker (which replace the ones LOGGING made)."""
+    named = logging.Logger.manager.loggerDict.values()
+    loggers = [logging.getLogger(), *(lg for lg in named if isinstance(lg, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
+                handler.addFilter(RedactSecretsFilter())
+
+
+def configure_logging(config: dict) -> None:
+    """LOGGING_CONFIG: Django's dictConfig, then redaction on every handler it left in place."""
+    logging.config.dictConfig(config)
+    redact_every_handler()

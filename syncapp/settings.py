@@ -180,6 +180,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Every handler gets the redacting filter: those below, and any other already attached when logging
+# is configured (syncapp/celery.py does the same for the handlers a Celery worker installs).
+LOGGING_CONFIG = "syncapp.crypto.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -193,11 +196,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # stripe-python logs every request at INFO: too much for a worker's log.
     "loggers": {
-        "stripe": {"level": "WARNING"},
+        # Django's own handlers (a DEBUG-only console, mail_admins) go: its records reach ours.
+        "django": {"level": "INFO"},
         # runserver's request lines go through our redacting handler too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # stripe-python logs every request at INFO: too much for a worker's log.
+        "stripe": {"level": "WARNING"},
     },
 }
 

@@ -1,4 +1,9 @@
 import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -8,6 +13,7 @@ from django.urls import reverse
 from syncapp import crypto
 from syncapp.models import StripeConnection
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk_test_51Abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -78,3 +84,85 @@ def test_log_filter_redacts_a_grant_token_in_a_request_line(caplog):
         logger.info('"GET /t/acme/connections/economic/callback/abc/?token=GrantTok3n-xyz&x=1 HTTP/1.1" 302')
     assert "GrantTok3n-xyz" not in caplog.text
     assert "?token=••••&x=1" in caplog.text
+
+
+def _record_with_secrets() -> logging.LogRecord:
+    try:
+        raise ValueError(f"Stripe refused {SECRET}")
+    except ValueError:
+        return logging.getLogger("syncapp.test").makeRecord(
+            "syncapp.test",
+            logging.ERROR,
+            __file__,
+            1,
+            "connecting with %s (secret whsec_abcdefSECRET1234) from %s",
+            (SECRET, "/callback/?token=GrantTok3n-xyz"),
+            sys.exc_info(),
+        )
+
+
+def test_log_filter_redacts_message_arguments_and_traceback():
+    record = _record_with_secrets()
+    assert crypto.RedactSecretsFilter().filter(record)
+    output = logging.Formatter("%(message)s").format(record)
+    assert "ValueError: Stripe refused sk_••••" in output  # the traceback is there, masked
+    assert "connecting with sk_•••• (secret whsec_••••) from /callback/?token=••••" in output
+    for secret in (SECRET, "whsec_abcdefSECRET1234", "GrantTok3n-xyz"):
+        assert secret not in output
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env={**os.environ, "SECRET_UNDER_TEST": SECRET},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_every_handler_django_configures_redacts(tmp_path):
+    """Django's own loggers included: an error with a secret in its traceback is printed masked."""
+    result = _run_python(
+        """
+        import logging, os
+        import django
+        django.setup()
+        secret = os.environ["SECRET_UNDER_TEST"]
+        try:
+            raise RuntimeError("key " + secret)
+        except RuntimeError:
+            logging.getLogger("django.request").exception("Internal Server Error: /t/?token=tok123")
+        logging.getLogger("customers.sync").warning("retrying with %s", secret)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RuntimeError: key sk_••••" in result.stderr
+    assert "Internal Server Error: /t/?token=••••" in result.stderr
+    assert "retrying with sk_••••" in result.stderr
+    assert SECRET not in result.stderr and "tok123" not in result.stderr
+
+
+def test_celery_worker_log_handlers_redact(tmp_path):
+    """Celery's logging setup (root and task loggers, here to a --logfile) gets the filter too."""
+    logfile = tmp_path / "worker.log"
+    result = _run_python(
+        f"""
+        import logging, os
+        from celery.utils.log import get_task_logger
+        from syncapp.celery import app
+        app.log.setup(loglevel="INFO", logfile={str(logfile)!r})
+        secret = os.environ["SECRET_UNDER_TEST"]
+        logging.getLogger("customers.tasks").info("syncing with %s", secret)
+        try:
+            raise RuntimeError("key " + secret)
+        except RuntimeError:
+            get_task_logger("customers.tasks").exception("task failed")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    log = logfile.read_text()
+    assert "syncing with sk_••••" in log
+    assert "RuntimeError: key sk_••••" in log
+    assert SECRET not in log
