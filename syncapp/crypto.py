@@ -110,3 +110,19 @@ def configure_logging(config: dict) -> None:
     """LOGGING_CONFIG: Django's dictConfig, then redaction on every handler it left in place."""
     logging.config.dictConfig(config)
     redact_every_handler()
+
+
+def redact_sentry_event(event: dict, hint: dict | None = None) -> dict:
+    """Sentry's before_send: every string of the event (message, exception values, breadcrumbs,
+    frame variables, request data) passes through the same redaction as the logs."""
+    return _redact_strings(event)
+
+
+def _redact_strings(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_strings(item) for item in value]
+    return value
