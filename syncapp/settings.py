@@ -1,12 +1,15 @@
 """Settings read from the environment (django-environ).
 
 Defaults exist only where they are safe for `make run` on a laptop: with DEBUG off, the app refuses
-to start without SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS and DATABASE_URL.
+to start without SECRET_KEY, valid FIELD_ENCRYPTION_KEY(s), ALLOWED_HOSTS, DATABASE_URL, a broker
+(CELERY_BROKER_URL) and the e-conomic app tokens, and with SANDBOX_ENABLED on; the error names the
+variable.
 """
 
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +37,26 @@ def _required(name: str, dev_default: str) -> str:
 SECRET_KEY = _required("SECRET_KEY", _DEV_SECRET_KEY)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
 FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY", _DEV_FIELD_ENCRYPTION_KEY)
+
+
+def _check_fernet_keys(keys: str) -> None:
+    """Each comma-separated key must be a Fernet key: a bad one would fail only at the first secret."""
+    parts = [key.strip() for key in keys.split(",") if key.strip()]
+    if not parts:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds no key: list one or more, comma-separated.")
+    for number, key in enumerate(parts, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The message never repeats the value: it may be most of a real key.
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY: key {number} of {len(parts)} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes). Make one with: python -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+
+
+_check_fernet_keys(FIELD_ENCRYPTION_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set: list the host names the app serves.")
@@ -44,6 +67,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # The built-in emulators of e-conomic and Stripe (sandbox/): on for `make run` and the tests.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED and not DEBUG:
+    raise ImproperlyConfigured(
+        "SANDBOX_ENABLED is on with DEBUG off: the emulators accept any credential and must never be "
+        "served in production. Unset SANDBOX_ENABLED."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -144,6 +172,11 @@ CACHES = {
 
 # Celery: with no broker configured (make run) tasks run in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if not DEBUG and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL is not set (nor REDIS_URL): production needs a broker, or every sync would "
+        "run inside the web request that received its webhook."
+    )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -155,8 +188,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Outside services; pointing these at the sandbox is all it takes to run offline.
 ECONOMIC_API_URL = env.str("ECONOMIC_API_URL", default="https://restapi.e-conomic.com").rstrip("/")
-ECONOMIC_APP_SECRET_TOKEN = env.str("ECONOMIC_APP_SECRET_TOKEN", default="")
-ECONOMIC_APP_PUBLIC_TOKEN = env.str("ECONOMIC_APP_PUBLIC_TOKEN", default="")
+# The app's own tokens: without them no merchant can connect e-conomic.
+ECONOMIC_APP_SECRET_TOKEN = _required("ECONOMIC_APP_SECRET_TOKEN", "")
+ECONOMIC_APP_PUBLIC_TOKEN = _required("ECONOMIC_APP_PUBLIC_TOKEN", "")
 ECONOMIC_GRANT_URL = env.str(
     "ECONOMIC_GRANT_URL",
     default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx",
