@@ -1,4 +1,5 @@
-"""Secrets at rest: a model field encrypted with MultiFernet, and a log filter that redacts."""
+"""Secrets at rest: a model field encrypted with MultiFernet and the rotation of its keys; and the
+redaction of secrets from logs and error reports."""
 
 import logging
 import logging.config
@@ -6,9 +7,10 @@ import re
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import models, transaction
 
 
 @lru_cache(maxsize=4)
@@ -51,6 +53,69 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return encrypt(value) if value else value
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
+    """Every model with encrypted columns, found through the app registry, with those columns."""
+    found = []
+    for model in apps.get_models():
+        # Local fields only: a multi-table child does not own its parent's columns.
+        fields = [f for f in model._meta.local_concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields and not model._meta.proxy:
+            found.append((model, fields))
+    return found
+
+
+def encryption_key_rotate(*, dry_run: bool = False) -> dict:
+    """Re-encrypt every stored secret that is not yet under the first key of FIELD_ENCRYPTION_KEY
+    (MultiFernet.rotate), so that the other keys can then be dropped. All or nothing: a secret no
+    key decrypts stops the run before anything is written. Returns the counts, per model too."""
+    keys = settings.FIELD_ENCRYPTION_KEY
+    every_key = _fernet(keys)
+    first_key = _fernet(next(k for k in keys.split(",") if k.strip()))
+    report = {"dry_run": dry_run, "secrets": 0, "reencrypted": 0, "already_current": 0, "models": {}}
+    with transaction.atomic():
+        for model, fields in encrypted_fields():
+            counts = {"secrets": 0, "reencrypted": 0}
+            # The ciphertext as stored: read as plain text, past the field's decryption.
+            ciphertexts = {
+                f"ciphertext_{f.attname}": models.ExpressionWrapper(
+                    models.F(f.attname), output_field=models.TextField()
+                )
+                for f in fields
+            }
+            rows = model._base_manager.annotate(**ciphertexts).values_list("pk", *ciphertexts)
+            if not dry_run:
+                rows = rows.select_for_update()  # a secret saved meanwhile is not overwritten
+            for pk, *tokens in rows:
+                rotated = {}
+                for field, token in zip(fields, tokens, strict=True):
+                    if not token:
+                        continue
+                    counts["secrets"] += 1
+                    try:
+                        first_key.decrypt(token.encode())
+                        continue
+                    except InvalidToken:
+                        pass
+                    try:
+                        new_token = every_key.rotate(token.encode()).decode()
+                    except InvalidToken as exc:
+                        raise ImproperlyConfigured(
+                            f"{model._meta.label}.{field.name} of row {pk} cannot be decrypted with any "
+                            "key of FIELD_ENCRYPTION_KEY: nothing was re-encrypted. Put the key it was "
+                            "encrypted with back in the list."
+                        ) from exc
+                    # A plain-text Value, so the field does not encrypt the ciphertext again.
+                    rotated[field.attname] = models.Value(new_token, output_field=models.TextField())
+                counts["reencrypted"] += len(rotated)
+                if rotated and not dry_run:
+                    model._base_manager.filter(pk=pk).update(**rotated)
+            report["models"][model._meta.label] = counts
+            report["secrets"] += counts["secrets"]
+            report["reencrypted"] += counts["reencrypted"]
+    report["already_current"] = report["secrets"] - report["reencrypted"]
+    return report
 
 
 # Patterns of the secrets this product handles: Stripe keys and webhook secrets, and the
