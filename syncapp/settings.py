@@ -6,6 +6,7 @@ to start without SECRET_KEY, valid FIELD_ENCRYPTION_KEY(s), ALLOWED_HOSTS, DATAB
 variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "syncapp",
     "mappings",
     "customers",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syncapp.urls"
@@ -141,6 +145,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling on /login/ and /admin/: an account (its e-mail) from one address is locked out
+# for 15 minutes after 5 failures; another address, or the same one for another account, is not.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# 15 minutes from the lockout, not from the last attempt made while locked out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "syncapp.forms.login_username"
+AXES_CLIENT_IP_CALLABLE = "syncapp.views.client_address"
+# Proxies in front that append the client's address to X-Forwarded-For (the load balancer that
+# terminates TLS): the address counted for login throttling and sign-up limits is the one the
+# outermost of them saw. 0: clients connect directly, REMOTE_ADDR is theirs.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sign-up attempts (form posts) per client address per hour, counted in the shared cache.
+SIGNUP_RATE_PER_HOUR = env.int("SIGNUP_RATE_PER_HOUR", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
