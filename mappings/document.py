@@ -6,6 +6,7 @@ them all at once and change nothing.
 """
 
 import copy
+import json
 import re
 
 import pycountry
@@ -21,6 +22,10 @@ from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
 from .vocabulary import NumberMode, OnEmptyValue, OnStripeDelete, UpdateExisting
 
 VERSION = 1
+# e-conomic's numbers (terms, groups, zones, layouts) are whole numbers in this range.
+NUMBER_MAX = 999_999_999
+# A real document is three levels deep; anything far deeper is not a settings export.
+MAX_DEPTH = 8
 NUMBER_DEFAULTS = ("payment_terms_number", "customer_group_number", "vat_zone_number", "layout_number")
 VAT_ZONE_KEYS = ("domestic", "eu", "abroad")
 # Which e-conomic list each number default must be found in (keys of economic_lists).
@@ -72,6 +77,20 @@ def default_document() -> dict:
     return copy.deepcopy(_DEFAULT)
 
 
+class NotADocument(ValueError):
+    """The text is not JSON a settings document could be read from; the message says why."""
+
+
+def document_from_json(text: str) -> object:
+    """The JSON value of an exported settings file, or NotADocument (never a crash on junk)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotADocument(f"not valid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise NotADocument("not a settings export: it is nested far too deeply") from exc
+
+
 def validate_document(doc: object, *, economic_lists: dict | None = None) -> list[str]:
     """Every problem in `doc`, each naming its place; empty when the document is valid.
 
@@ -80,6 +99,10 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
     """
     if not isinstance(doc, dict):
         return ["The settings document must be a JSON object."]
+    if _depth(doc) > MAX_DEPTH:
+        return [
+            f"The settings document is nested more than {MAX_DEPTH} levels deep: it is not a settings export."
+        ]
     problems: list[str] = []
     _unknown_keys(
         doc, {"version", "matching", "customer_number", "defaults", "field_mappings", "sync"}, "", problems
@@ -132,6 +155,19 @@ def parse(doc: dict) -> SyncSettings:
     )
 
 
+def _depth(value: object, level: int = 1) -> int:
+    if level > MAX_DEPTH or not isinstance(value, dict | list):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)
+
+
+def _shown(value: object) -> str:
+    """A value as a problem quotes it: short, whatever was put there."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _unknown_keys(section: dict, allowed: set[str], where: str, problems: list[str]) -> None:
     for key in sorted(set(section) - allowed):
         problems.append(f"{where}{key}: unknown key (allowed: {', '.join(sorted(allowed))}).")
@@ -146,7 +182,7 @@ def _is_object(value: object, where: str, problems: list[str]) -> bool:
 
 def _one_of(value: object, allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
     if value not in allowed:
-        problems.append(f"{where}: “{value}” is not one of {', '.join(allowed)}.")
+        problems.append(f"{where}: “{_shown(value)}” is not one of {', '.join(allowed)}.")
 
 
 def _stripe_field(value: object, where: str, problems: list[str]) -> None:
@@ -174,10 +210,10 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         economic = rule.get("economic_field")
         if economic not in FILTERABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{economic}” cannot be a match field: e-conomic cannot "
+                f"{where}.economic_field: “{_shown(economic)}” cannot be a match field: e-conomic cannot "
                 f"filter customers on it (use one of {', '.join(FILTERABLE_ECONOMIC_FIELDS)})."
             )
-        pair = (rule.get("stripe_field"), economic)
+        pair = _shown(rule.get("stripe_field")), _shown(economic)
         if pair in seen:
             problems.append(f"{where}: the same rule appears twice.")
         seen.add(pair)
@@ -198,7 +234,7 @@ def _check_customer_number(number: object, problems: list[str]) -> None:
         # Writing back goes through Stripe's metadata update, the one customer field we may change.
         if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
             problems.append(
-                f"customer_number.store_in_stripe_field: “{store}” must be a Stripe metadata key "
+                f"customer_number.store_in_stripe_field: “{_shown(store)}” must be a Stripe metadata key "
                 "(metadata.<key>) or null."
             )
         else:
@@ -215,7 +251,9 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
         _optional_number(defaults.get(key), f"defaults.{key}", problems)
     currency = defaults.get("currency")
     if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-        problems.append(f"defaults.currency: “{currency}” is not a three-letter ISO currency code like DKK.")
+        problems.append(
+            f"defaults.currency: “{_shown(currency)}” is not a three-letter ISO currency code like DKK."
+        )
     by_country = defaults.get("vat_zone_by_country")
     if by_country is None:
         return
@@ -225,7 +263,7 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
     _unknown_keys(by_country, {"home_country", *VAT_ZONE_KEYS}, f"{where}.", problems)
     home = by_country.get("home_country")
     if not (isinstance(home, str) and len(home) == 2 and pycountry.countries.get(alpha_2=home.upper())):
-        problems.append(f"{where}.home_country: “{home}” is not a two-letter country code like DK.")
+        problems.append(f"{where}.home_country: “{_shown(home)}” is not a two-letter country code like DK.")
     for key in VAT_ZONE_KEYS:
         if by_country.get(key) is None:
             problems.append(f"{where}.{key}: missing (a VAT zone number).")
@@ -234,8 +272,10 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
 
 
 def _optional_number(value: object, where: str, problems: list[str]) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        problems.append(f"{where}: “{value}” is not a whole number of 1 or more.")
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= NUMBER_MAX
+    ):
+        problems.append(f"{where}: “{_shown(value)}” is not a whole number from 1 to {NUMBER_MAX:,}.")
 
 
 def _check_field_mappings(mappings: object, problems: list[str]) -> None:
@@ -251,11 +291,12 @@ def _check_field_mappings(mappings: object, problems: list[str]) -> None:
         economic = mapping.get("economic_field")
         if economic not in MAPPABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{economic}” is not an e-conomic customer field we map."
+                f"{where}.economic_field: “{_shown(economic)}” is not an e-conomic customer field we map."
             )
         elif economic in seen:
-            problems.append(f"{where}.economic_field: “{economic}” is mapped twice.")
-        seen.add(economic)
+            problems.append(f"{where}.economic_field: “{_shown(economic)}” is mapped twice.")
+        else:
+            seen.add(economic)
         if mapping.get("stripe_field") is not None:
             _stripe_field(mapping["stripe_field"], f"{where}.stripe_field", problems)
         if not isinstance(mapping.get("keep_updated", True), bool):

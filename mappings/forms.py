@@ -1,7 +1,5 @@
 """What a merchant types on the settings tabs; each form turns its input into a document section."""
 
-import json
-
 import pycountry
 from django import forms
 
@@ -14,6 +12,7 @@ from .catalog import (
     metadata_key_problem,
     stripe_field_label,
 )
+from .document import NotADocument, document_from_json
 from .vocabulary import NumberMode, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
@@ -311,6 +310,8 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; a settings export is a few kilobytes.")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise forms.ValidationError(f"The file is not valid JSON ({exc}).") from exc
+            return document_from_json(upload.read().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file is not UTF-8 text: export it again.") from exc
+        except NotADocument as exc:
+            raise forms.ValidationError(f"The file is {exc}.") from exc
