@@ -20,9 +20,8 @@ from sandbox.economic_api.seed import DEFAULT_APP_SECRET
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
 from sandbox.stripe_api.models import Customer as StripeCustomer
 from sandbox.stripe_api.seed import seed_account
-from syncapp import connections_services as services
-from syncapp.connections import economic_client_for, stripe_client, stripe_client_for
-from syncapp.connections_services import CredentialRefused
+from syncapp import connections as services
+from syncapp.connections import CredentialRefused, economic_client_for, stripe_client, stripe_client_for
 from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 from tests.conftest import ROOT
 from tests.factories import MembershipFactory

@@ -6,10 +6,15 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from syncapp.connections_services import (
+from syncapp.clients.stripe import is_live_key
+from syncapp.connections import (
+    EconomicCredentials,
+    StripeCredentials,
     connections_summary,
-    demo_connections_store,
+    economic_store,
+    stripe_store,
     stripe_webhook_url,
 )
 from syncapp.models import ConnectionStatus, Tenant
@@ -63,15 +68,21 @@ class Command(BaseCommand):
         )
         seeded = json.loads(out.getvalue())
         economic, stripe = seeded["economic"], seeded["stripe"]
-        demo_connections_store(
-            tenant=tenant,
-            economic_grant_token=economic["grant_token"],
-            agreement_number=economic["agreement_number"],
-            company_name=economic["company_name"],
-            stripe_api_key=stripe["api_key"],
-            stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
-            stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
-        )
+        # Stored unchecked: the values come from the sandbox's seed and no server answers yet.
+        with transaction.atomic():
+            economic_store(
+                tenant=tenant,
+                credentials=EconomicCredentials(
+                    economic["grant_token"], economic["agreement_number"], economic["company_name"]
+                ),
+            )
+            api_key, endpoint = stripe["api_key"], stripe["webhook_endpoint"]
+            stripe_store(
+                tenant=tenant,
+                credentials=StripeCredentials(
+                    api_key, is_live_key(api_key), endpoint["secret"], endpoint["id"]
+                ),
+            )
         _demo_defaults(tenant)
         return (
             f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
