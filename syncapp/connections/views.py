@@ -7,14 +7,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .connections import economic as economic_services
-from .connections import stripe as stripe_services
-from .connections.common import CredentialRefused, Service
-from .connections.selectors import connection_for, stripe_webhook_url
-from .crypto import masked
+from syncapp.crypto import masked
+from syncapp.models import ConnectionStatus, Tenant
+from syncapp.tenancy import tenant_view
+
+from . import economic as economic_services
+from . import stripe as stripe_services
+from .common import CredentialRefused, Service
 from .forms import StripeConnectForm
-from .models import ConnectionStatus, Tenant
-from .tenancy import tenant_view
+from .selectors import connection_for, stripe_webhook_url
 
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
