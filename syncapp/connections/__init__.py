@@ -11,7 +11,7 @@ from .clients import (
     stripe_client,
     stripe_client_for,
 )
-from .common import CredentialRefused, Service, connection_mark_failing
+from .common import Credential, CredentialRefused, Service, connection_mark_failing
 from .economic import (
     EconomicCredentials,
     economic_check,
@@ -34,6 +34,7 @@ from .stripe import (
 from .tenant import tenant_connect
 
 __all__ = [
+    "Credential",
     "CredentialRefused",
     "EconomicCredentials",
     "NotConnected",

@@ -3,11 +3,9 @@
 import logging
 from enum import StrEnum
 
-from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
+from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 
 logger = logging.getLogger(__name__)
-
-Connection = EconomicConnection | StripeConnection
 
 
 class Service(StrEnum):
@@ -21,11 +19,18 @@ CONNECTION_MODELS: dict[Service, type[Connection]] = {
 }
 
 
-class CredentialRefused(Exception):
-    """A credential failed its check; nothing was stored. `credential` says which one:
-    `economic_grant_token`, `stripe_api_key` or `stripe_webhook_secret`."""
+class Credential(StrEnum):
+    """Which credential a refusal is about (the `tenant_connect` options are named after them)."""
 
-    def __init__(self, credential: str, message: str):
+    ECONOMIC_GRANT_TOKEN = "economic_grant_token"
+    STRIPE_API_KEY = "stripe_api_key"
+    STRIPE_WEBHOOK_SECRET = "stripe_webhook_secret"
+
+
+class CredentialRefused(Exception):
+    """A credential failed its check; nothing was stored. `credential` says which one."""
+
+    def __init__(self, credential: Credential, message: str):
         super().__init__(message)
         self.credential = credential
         self.message = message

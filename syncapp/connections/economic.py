@@ -16,7 +16,7 @@ from syncapp.clients.economic import EconomicAuthFailed, EconomicError, Economic
 from syncapp.models import ConnectionStatus, EconomicConnection, Tenant
 
 from .clients import economic_client
-from .common import CredentialRefused, Service, mark_failing
+from .common import Credential, CredentialRefused, Service, mark_failing
 from .selectors import connection_for
 
 logger = logging.getLogger(__name__)
@@ -48,25 +48,27 @@ def economic_verify(*, tenant: Tenant, grant_token: str) -> dict:
     """`GET /self` with the grant; its answer, or CredentialRefused with a merchant's message."""
     grant_token = grant_token.strip()
     if not grant_token:
-        raise CredentialRefused("economic_grant_token", "e-conomic sent no access grant: connect again.")
+        raise CredentialRefused(
+            Credential.ECONOMIC_GRANT_TOKEN, "e-conomic sent no access grant: connect again."
+        )
     client = economic_client(grant_token, rate_key=f"tenant-{tenant.pk}")
     try:
         return client.self_info()
     except EconomicAuthFailed as exc:
         raise CredentialRefused(
-            "economic_grant_token",
+            Credential.ECONOMIC_GRANT_TOKEN,
             "e-conomic did not accept the access grant (it may have been revoked, or access was "
             "not granted to this app). Nothing was saved: connect again.",
         ) from exc
     except EconomicUnavailable as exc:
         raise CredentialRefused(
-            "economic_grant_token",
+            Credential.ECONOMIC_GRANT_TOKEN,
             "e-conomic could not be reached to check the access grant. Nothing was saved: "
             "try again in a minute.",
         ) from exc
     except EconomicError as exc:
         raise CredentialRefused(
-            "economic_grant_token", f"{exc.message} Nothing was saved: connect again."
+            Credential.ECONOMIC_GRANT_TOKEN, f"{exc.message} Nothing was saved: connect again."
         ) from exc
     finally:
         client.close()

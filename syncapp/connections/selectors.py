@@ -4,9 +4,9 @@ from typing import Literal, overload
 
 from django.conf import settings
 
-from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection, Tenant
+from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
 
-from .common import CONNECTION_MODELS, Connection, Service
+from .common import CONNECTION_MODELS, Service
 
 
 @overload

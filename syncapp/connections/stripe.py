@@ -20,7 +20,7 @@ from syncapp.clients.stripe import (
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
 from .clients import stripe_client
-from .common import CredentialRefused, Service, mark_failing
+from .common import Credential, CredentialRefused, Service, mark_failing
 from .selectors import connection_for, stripe_webhook_url
 
 logger = logging.getLogger(__name__)
@@ -43,12 +43,12 @@ def _check_key_shape(api_key: str) -> None:
     """Refuse what cannot be a usable key before asking Stripe about it."""
     if api_key.startswith(("pk_test_", "pk_live_")):
         raise CredentialRefused(
-            "stripe_api_key",
+            Credential.STRIPE_API_KEY,
             "That is a publishable key (pk_…): paste a restricted key (rk_…) or a secret key (sk_…).",
         )
     if not api_key.startswith(STRIPE_KEY_PREFIXES):
         raise CredentialRefused(
-            "stripe_api_key",
+            Credential.STRIPE_API_KEY,
             "That does not look like a Stripe API key: one starts with rk_test_, rk_live_, "
             "sk_test_ or sk_live_.",
         )
@@ -57,7 +57,7 @@ def _check_key_shape(api_key: str) -> None:
 def _check_secret_shape(webhook_secret: str) -> None:
     if not webhook_secret.startswith(WEBHOOK_SECRET_PREFIX):
         raise CredentialRefused(
-            "stripe_webhook_secret",
+            Credential.STRIPE_WEBHOOK_SECRET,
             "A webhook signing secret starts with whsec_ (see the endpoint in Stripe).",
         )
 
@@ -89,9 +89,11 @@ def stripe_prepare(
         _check_secret_shape(webhook_secret)
     if not api_key:
         if known is None or not known.api_key:
-            raise CredentialRefused("stripe_api_key", "Paste your Stripe API key (rk_… or sk_…).")
+            raise CredentialRefused(Credential.STRIPE_API_KEY, "Paste your Stripe API key (rk_… or sk_…).")
         if not webhook_secret:
-            raise CredentialRefused("stripe_api_key", "Paste a new API key or a webhook signing secret.")
+            raise CredentialRefused(
+                Credential.STRIPE_API_KEY, "Paste a new API key or a webhook signing secret."
+            )
         # Only the signing secret changes: the stored key stays as it was.
         return StripeCredentials(known.api_key, bool(known.livemode), webhook_secret, "")
     _check_key_shape(api_key)
@@ -107,14 +109,15 @@ def stripe_prepare(
         endpoint = gateway.create_webhook_endpoint(url=url, events=list(CUSTOMER_EVENT_TYPES))
         return StripeCredentials(api_key, gateway.livemode, endpoint["secret"], endpoint["id"])
     except StripeAuthFailed as exc:
-        raise CredentialRefused("stripe_api_key", f"{exc.message} Nothing was saved.") from exc
+        raise CredentialRefused(Credential.STRIPE_API_KEY, f"{exc.message} Nothing was saved.") from exc
     except StripeUnavailable as exc:
         raise CredentialRefused(
-            "stripe_api_key", "Stripe could not be reached to check the key. Nothing was saved: try again."
+            Credential.STRIPE_API_KEY,
+            "Stripe could not be reached to check the key. Nothing was saved: try again.",
         ) from exc
     except StripeError as exc:
         raise CredentialRefused(
-            "stripe_api_key", f"Stripe refused: {exc.message} Nothing was saved."
+            Credential.STRIPE_API_KEY, f"Stripe refused: {exc.message} Nothing was saved."
         ) from exc
     finally:
         gateway.close()

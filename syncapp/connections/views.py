@@ -13,7 +13,7 @@ from syncapp.tenancy import tenant_view
 
 from . import economic as economic_services
 from . import stripe as stripe_services
-from .common import CredentialRefused, Service
+from .common import Credential, CredentialRefused, Service
 from .forms import StripeConnectForm
 from .selectors import connection_for, stripe_webhook_url
 
@@ -59,7 +59,8 @@ def connections(request):
                 connection = stripe_services.stripe_connect(tenant=request.tenant, **form.cleaned_data)
             except CredentialRefused as exc:
                 form.add_error(
-                    "webhook_secret" if exc.credential == "stripe_webhook_secret" else "api_key", exc.message
+                    "webhook_secret" if exc.credential == Credential.STRIPE_WEBHOOK_SECRET else "api_key",
+                    exc.message,
                 )
             else:
                 mode = "live" if connection.livemode else "test"
