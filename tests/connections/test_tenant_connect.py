@@ -24,8 +24,8 @@ def test_tenant_connect_connects_both_and_prints_one_json_line(
     call_command(
         "tenant_connect",
         tenant.slug,
-        "--economic-grant-token",
-        economic_agreement.grant_token,
+        # `=`: a grant token may start with "-", which argparse would take for an option.
+        f"--economic-grant-token={economic_agreement.grant_token}",
         "--stripe-api-key",
         stripe_account.api_key,
         stdout=out,
@@ -55,8 +55,7 @@ def test_tenant_connect_with_a_refused_key_names_it_and_stores_nothing(
         call_command(
             "tenant_connect",
             tenant.slug,
-            "--economic-grant-token",
-            economic_agreement.grant_token,
+            f"--economic-grant-token={economic_agreement.grant_token}",
             "--stripe-api-key",
             "sk_test_" + "7" * 24,
         )
