@@ -20,7 +20,7 @@ from sandbox.economic_api.seed import (
     customer_data,
     seed_agreement,
 )
-from syncapp.models import ConnectionStatus, EconomicConnection
+from tests.factories import EconomicConnectionFactory
 
 
 @dataclass
@@ -108,11 +108,10 @@ def economic_agreement(db, economic_app_settings) -> EconomicAgreement:
 @pytest.fixture
 def economic_connected_tenant(tenant, economic_agreement):
     """`tenant`, with its e-conomic connection holding the agreement's grant token."""
-    EconomicConnection.objects.for_tenant(tenant).create(
+    EconomicConnectionFactory(
+        tenant=tenant,
         grant_token=economic_agreement.grant_token,
-        status=ConnectionStatus.CONNECTED,
         agreement_number=economic_agreement.agreement_number,
         company_name=economic_agreement.agreement.company_name,
-        verified_at=timezone.now(),
     )
     return tenant

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from syncapp import crypto
 from syncapp.models import EconomicConnection, StripeConnection
+from tests.factories import StripeConnectionFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk_test_51Abcdefghijklmnopqrstuvwxyz0123456789"
@@ -28,7 +29,7 @@ def _raw_api_key(pk):
 
 @pytest.mark.django_db
 def test_secret_is_stored_as_ciphertext(tenant):
-    conn = StripeConnection.objects.for_tenant(tenant).create(api_key=SECRET)
+    conn = StripeConnectionFactory(tenant=tenant, api_key=SECRET)
     raw = _raw_api_key(conn.pk)
     assert raw != SECRET
     assert SECRET not in raw
@@ -39,7 +40,7 @@ def test_secret_is_stored_as_ciphertext(tenant):
 def test_key_rotation_old_key_decrypts_new_key_encrypts(tenant, settings):
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEY = old_key
-    conn = StripeConnection.objects.for_tenant(tenant).create(api_key=SECRET)
+    conn = StripeConnectionFactory(tenant=tenant, api_key=SECRET)
 
     settings.FIELD_ENCRYPTION_KEY = f"{new_key},{old_key}"
     assert StripeConnection.objects.for_tenant(tenant).get().api_key == SECRET
@@ -53,9 +54,7 @@ def test_key_rotation_old_key_decrypts_new_key_encrypts(tenant, settings):
 
 @pytest.mark.django_db
 def test_admin_never_shows_the_secret(client, tenant, django_user_model):
-    StripeConnection.objects.for_tenant(tenant).create(
-        api_key=SECRET, webhook_secret="whsec_abcdefSECRET1234"
-    )
+    StripeConnectionFactory(tenant=tenant, api_key=SECRET, webhook_secret="whsec_abcdefSECRET1234")
     staff = django_user_model.objects.create_superuser(
         "support@example.com", "support@example.com", "x-pass-123456"
     )

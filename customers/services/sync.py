@@ -25,8 +25,7 @@ from mappings.selectors import sync_settings_for
 from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
 from syncapp.clients.economic import EconomicAuthFailed, EconomicClient, EconomicRejected
 from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
-from syncapp.connections import economic_client_for, stripe_client_for
-from syncapp.connections_services import connection_mark_failing
+from syncapp.connections import Service, connection_mark_failing, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
@@ -115,7 +114,7 @@ def customer_sync_locked(
     except PERMANENT as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
         if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
-            service = "economic" if isinstance(exc, EconomicAuthFailed) else "stripe"
+            service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
             connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     finally:
         if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection

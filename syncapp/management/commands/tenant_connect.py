@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from syncapp.connections_services import CredentialRefused, connections_summary, tenant_connect
+from syncapp.connections import CredentialRefused, connections_summary, tenant_connect
 from syncapp.models import Tenant
 
 _OPTION_OF = {
