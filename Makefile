@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Pinned with hashes (`make lock` regenerates them from pyproject.toml): a changed or swapped file
+# on the index fails the install instead of running.
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 
 # `make test` talks to the real services on this machine.
 TEST_ENV := DEBUG=true SANDBOX_ENABLED=true \
@@ -12,15 +18,42 @@ TEST_ENV := DEBUG=true SANDBOX_ENABLED=true \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/11} \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: run test bench chaos lint services chromium venv
+.PHONY: run test bench chaos lint services chromium venv lock audit
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The project itself adds only its own metadata: its dependencies all come from the lock, and its
+# build backend (setuptools) is pinned there too, so nothing unhashed is fetched.
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve after a change to pyproject.toml's dependencies; `make lock UPGRADE=1` takes the newest
+# releases the ranges allow. The dev lock is constrained by the production one, so both agree.
+lock: $(STAMP)
+	$(PY) -m piptools compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) -o $(LOCK) pyproject.toml
+	$(PY) -m piptools compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) --extra dev -c $(LOCK) \
+		-o $(DEV_LOCK) pyproject.toml
+
+# Known vulnerabilities in the pinned releases: exit 1 when one is found. When the advisory service
+# cannot be reached (an error, or every package skipped as unknown) it warns and exits 0: the audit
+# did not run, it did not pass.
+AUDIT_FILES ?= $(LOCK) $(DEV_LOCK)
+PIP_AUDIT ?= $(PY) -m pip_audit
+audit: $(STAMP)
+	@out=$$($(PIP_AUDIT) --progress-spinner off --disable-pip --require-hashes \
+		$(foreach f,$(AUDIT_FILES),-r $(f)) $(AUDIT_ARGS) 2>&1); rc=$$?; echo "$$out"; \
+	if grep -qiE "found [0-9]+ known vulnerabilit" <<<"$$out"; then exit 1; fi; \
+	skipped=$$(grep -c "could not be audited" <<<"$$out"); \
+	if [ $$rc -ne 0 ] && grep -qiE "connection|resolve|timed? ?out|unreachable|max retries|proxy" <<<"$$out"; then \
+		echo "WARNING: make audit could not reach the vulnerability service; nothing was audited." >&2; \
+		exit 0; \
+	fi; \
+	if [ $$rc -eq 0 ] && [ $$skipped -gt 0 ]; then \
+		echo "WARNING: make audit: $$skipped packages could not be audited (advisory service unreachable?)." >&2; \
+	fi; exit $$rc
 
 # The offline demo: SQLite, tasks in-process, the built-in sandboxes; no account anywhere needed.
 # The product reaches the sandboxes over HTTP at their own addresses, as it would the real APIs.

@@ -114,7 +114,7 @@ def _merchant(settings):
     from mappings.services import settings_save
     from sandbox.economic_api.seed import DEFAULT_APP_SECRET, seed_agreement
     from sandbox.stripe_api.seed import seed_account
-    from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection
+    from syncapp.connections import EconomicCredentials, StripeCredentials, economic_store, stripe_store
     from syncapp.services import tenant_create
 
     settings.ECONOMIC_APP_SECRET_TOKEN = DEFAULT_APP_SECRET
@@ -122,10 +122,9 @@ def _merchant(settings):
     grant = seed_agreement(company_name="Bench ApS", customers=ECONOMIC_CUSTOMERS, emails=shared)
     api_key = seed_account(customers=STRIPE_CUSTOMERS, emails=shared, seed=1)
     tenant = tenant_create(slug=f"bench-{int(time.time())}", name="Bench ApS")
-    EconomicConnection.objects.for_tenant(tenant).create(grant_token=grant, status=ConnectionStatus.CONNECTED)
-    StripeConnection.objects.for_tenant(tenant).create(
-        api_key=api_key, webhook_secret="whsec_bench_secret", status=ConnectionStatus.CONNECTED
-    )
+    # Seeded values, stored unchecked as the demo does: the bench measures syncs, not connecting.
+    economic_store(tenant=tenant, credentials=EconomicCredentials(grant, None, ""))
+    stripe_store(tenant=tenant, credentials=StripeCredentials(api_key, False, "whsec_bench_secret", ""))
     document = default_document()
     document["defaults"].update(
         payment_terms_number=1, customer_group_number=1, vat_zone_number=1, currency="DKK", layout_number=19
@@ -144,11 +143,11 @@ def _bench_ingest() -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from customers import tasks
-    from syncapp.models import StripeConnection
+    from syncapp.connections import StripeCredentials, stripe_store
     from syncapp.services import tenant_create
 
     tenant = tenant_create(slug="bench-ingest", name="Ingest ApS")
-    StripeConnection.objects.for_tenant(tenant).create(api_key="sk_test_bench", webhook_secret="whsec_ingest")
+    stripe_store(tenant=tenant, credentials=StripeCredentials("sk_test_bench", False, "whsec_ingest", ""))
     tasks.process_event.delay = lambda *args: None  # measure the webhook, not the broker
     client, timings, queries, inserts = Client(), [], [], []
     for n in range(WEBHOOKS):

@@ -9,7 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
-from syncapp.models import StripeConnection, Tenant
+from syncapp.connections import webhook_secrets_for
+from syncapp.models import Tenant
 
 from .services import event_store
 
@@ -32,12 +33,7 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
     body = request.body
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "Body larger than 1 MB.")
-    connection = StripeConnection.objects.for_tenant(tenant).first()
-    secrets = (
-        [s for s in (connection.webhook_secret, connection.previous_webhook_secret) if s]
-        if connection
-        else []
-    )
+    secrets = webhook_secrets_for(tenant=tenant)
     if not secrets:
         return _error(400, "This merchant has no Stripe webhook signing secret configured yet.")
     try:

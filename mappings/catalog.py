@@ -1,9 +1,9 @@
 """What can be mapped: the Stripe customer fields and the e-conomic customer fields.
 
 Stripe fields are dotted paths into the Stripe customer object; `metadata.<key>` takes any key the
-merchant uses. e-conomic fields carry the REST API's name, its type and maximum length (longer text
-is refused with a 400, so the engine truncates it with a warning) and whether e-conomic can search
-on it, which is what a match rule needs.
+merchant uses. e-conomic fields carry the REST API's name, its type and length (longer text is
+refused with a 400, so the engine truncates it with a warning; a fixed-length value that does not
+fit is left out with a warning) and whether e-conomic can filter on it, which a match rule needs.
 """
 
 from dataclasses import dataclass
@@ -47,17 +47,17 @@ STRIPE_COUNTRY_FIELDS = frozenset({"address.country", "shipping.address.country"
 class EconomicField:
     name: str
     label: str
-    kind: str  # "text" | "digits" | "integer"
+    kind: str  # "text" | "fixed" (exactly max_length characters) | "integer"
     max_length: int | None
-    searchable: bool
+    filterable: bool
     hint: str = ""
 
     @property
     def type_hint(self) -> str:
         if self.kind == "integer":
             return "whole number"
-        if self.kind == "digits" and self.max_length:
-            return f"{self.max_length} digits"
+        if self.kind == "fixed":
+            return f"exactly {self.max_length} characters"
         return f"text, up to {self.max_length} characters" if self.max_length else "text"
 
 
@@ -67,28 +67,27 @@ ECONOMIC_FIELDS: dict[str, EconomicField] = {
         EconomicField("customerNumber", "Customer number", "integer", None, True),
         EconomicField("name", "Name", "text", 255, True),
         EconomicField("email", "Email", "text", 255, True, "several addresses may be separated by spaces"),
-        EconomicField("address", "Address", "text", 510, False),
-        EconomicField("city", "City", "text", 50, False),
-        EconomicField("zip", "Postal code", "text", 30, False),
-        EconomicField("country", "Country", "text", 50, False, "a country name, e.g. Denmark"),
+        EconomicField("address", "Address", "text", 510, True),
+        EconomicField("city", "City", "text", 50, True),
+        EconomicField("zip", "Postal code", "text", 30, True),
+        EconomicField("country", "Country", "text", 50, True, "a country name, e.g. Denmark"),
         EconomicField("corporateIdentificationNumber", "CVR number", "text", 40, True),
         EconomicField("telephoneAndFaxNumber", "Phone", "text", 255, True),
-        EconomicField("mobilePhone", "Mobile phone", "text", 50, True),
-        EconomicField("website", "Website", "text", 255, False),
-        EconomicField("publicEntryNumber", "Public entry number", "text", 50, False),
-        EconomicField("ean", "EAN (e-invoicing)", "digits", 13, True),
-        # No published limits for these two; e-conomic's 400 names the field if one is too long.
-        EconomicField("pNumber", "P-number (production unit)", "text", None, False),
+        EconomicField("mobilePhone", "Mobile phone", "text", 50, False),
+        EconomicField("website", "Website", "text", 255, True),
+        EconomicField("publicEntryNumber", "Public entry number", "text", 50, True),
+        EconomicField("ean", "EAN (e-invoicing)", "text", 40, True),
+        EconomicField("pNumber", "P-number (production unit)", "fixed", 10, False),
         EconomicField(
-            "vatNumber", "VAT number", "text", None, True, "used by agreements in SE, UK, DE, PL and FI"
+            "vatNumber", "VAT number", "text", 50, True, "used by agreements in SE, UK, DE, PL and FI"
         ),
     ]
 }
 # The customer number is set by the number handling, not by a field mapping.
 MAPPABLE_ECONOMIC_FIELDS = tuple(name for name in ECONOMIC_FIELDS if name != "customerNumber")
-# Which properties e-conomic can filter on is not published in full (a 400 says "not filterable"):
-# match rules are offered only on identifiers, where a search is both useful and expected to work.
-SEARCHABLE_ECONOMIC_FIELDS = tuple(name for name, f in ECONOMIC_FIELDS.items() if f.searchable)
+# e-conomic refuses a filter on any other property with a 400, so a match rule may use only these
+# (the customers collection's filterable properties, as e-conomic's REST docs list them).
+FILTERABLE_ECONOMIC_FIELDS = tuple(name for name, f in ECONOMIC_FIELDS.items() if f.filterable)
 
 
 def metadata_key_problem(key: str) -> str | None:

@@ -1,8 +1,9 @@
 """A before/after comparison of two settings documents, in words a merchant can scan."""
 
 from .catalog import economic_field_label, stripe_field_label
+from .vocabulary import OnEmptyValue
 
-_ON_EMPTY = {"fail": "fail", "next_rule": "try the next rule"}
+_ON_EMPTY = {OnEmptyValue.FAIL: "fail", OnEmptyValue.NEXT_RULE: "try the next rule"}
 
 
 def document_diff(before: dict, after: dict) -> list[tuple[str, str, str]]:

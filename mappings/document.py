@@ -6,24 +6,26 @@ them all at once and change nothing.
 """
 
 import copy
+import json
 import re
 
 import pycountry
 
 from .catalog import (
+    FILTERABLE_ECONOMIC_FIELDS,
     MAPPABLE_ECONOMIC_FIELDS,
     METADATA_PREFIX,
-    SEARCHABLE_ECONOMIC_FIELDS,
     metadata_key_problem,
     stripe_field_problem,
 )
 from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
+from .vocabulary import NumberMode, OnEmptyValue, OnStripeDelete, UpdateExisting
 
 VERSION = 1
-ON_EMPTY_VALUES = ("fail", "next_rule")
-NUMBER_MODES = ("economic", "stripe")
-UPDATE_EXISTING = ("never", "created_by_us", "always")
-ON_STRIPE_DELETE = ("ignore", "bar")
+# e-conomic's numbers (terms, groups, zones, layouts) are whole numbers in this range.
+NUMBER_MAX = 999_999_999
+# A real document is three levels deep; anything far deeper is not a settings export.
+MAX_DEPTH = 8
 NUMBER_DEFAULTS = ("payment_terms_number", "customer_group_number", "vat_zone_number", "layout_number")
 VAT_ZONE_KEYS = ("domestic", "eu", "abroad")
 # Which e-conomic list each number default must be found in (keys of economic_lists).
@@ -46,9 +48,12 @@ _DEFAULT_FIELD_MAPPINGS = [
 ]
 _DEFAULT = {
     "version": VERSION,
-    "matching": {"rules": [{"stripe_field": "email", "economic_field": "email"}], "on_empty_value": "fail"},
+    "matching": {
+        "rules": [{"stripe_field": "email", "economic_field": "email"}],
+        "on_empty_value": OnEmptyValue.FAIL,
+    },
     "customer_number": {
-        "mode": "economic",
+        "mode": NumberMode.ECONOMIC,
         "stripe_field": None,
         "store_in_stripe_field": "metadata.economic_customer_number",
     },
@@ -63,13 +68,27 @@ _DEFAULT = {
     "field_mappings": [
         {"economic_field": e, "stripe_field": s, "keep_updated": True} for e, s in _DEFAULT_FIELD_MAPPINGS
     ],
-    "sync": {"update_existing": "created_by_us", "on_stripe_delete": "ignore"},
+    "sync": {"update_existing": UpdateExisting.CREATED_BY_US, "on_stripe_delete": OnStripeDelete.IGNORE},
 }
 
 
 def default_document() -> dict:
     """What a tenant has until it saves anything: email ↔ email, pre-mapped fields, no defaults."""
     return copy.deepcopy(_DEFAULT)
+
+
+class NotADocument(ValueError):
+    """The text is not JSON a settings document could be read from; the message says why."""
+
+
+def document_from_json(text: str) -> object:
+    """The JSON value of an exported settings file, or NotADocument (never a crash on junk)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotADocument(f"not valid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise NotADocument("not a settings export: it is nested far too deeply") from exc
 
 
 def validate_document(doc: object, *, economic_lists: dict | None = None) -> list[str]:
@@ -80,6 +99,10 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
     """
     if not isinstance(doc, dict):
         return ["The settings document must be a JSON object."]
+    if _depth(doc) > MAX_DEPTH:
+        return [
+            f"The settings document is nested more than {MAX_DEPTH} levels deep: it is not a settings export."
+        ]
     problems: list[str] = []
     _unknown_keys(
         doc, {"version", "matching", "customer_number", "defaults", "field_mappings", "sync"}, "", problems
@@ -109,11 +132,11 @@ def parse(doc: dict) -> SyncSettings:
     sync = {**_DEFAULT["sync"], **doc.get("sync", {})}
     return SyncSettings(
         match_rules=tuple(MatchRule(r["stripe_field"], r["economic_field"]) for r in matching["rules"]),
-        on_empty_value=matching["on_empty_value"],
-        number_mode=number["mode"],
-        number_stripe_field=number.get("stripe_field") if number["mode"] == "stripe" else None,
+        on_empty_value=OnEmptyValue(matching["on_empty_value"]),
+        number_mode=NumberMode(number["mode"]),
+        number_stripe_field=number.get("stripe_field") if number["mode"] == NumberMode.STRIPE else None,
         store_number_in_stripe_field=number.get("store_in_stripe_field")
-        if number["mode"] == "economic"
+        if number["mode"] == NumberMode.ECONOMIC
         else None,
         defaults=Defaults(
             payment_terms_number=defaults.get("payment_terms_number"),
@@ -127,9 +150,22 @@ def parse(doc: dict) -> SyncSettings:
             FieldMapping(m["economic_field"], m.get("stripe_field"), m.get("keep_updated", True))
             for m in doc["field_mappings"]
         ),
-        update_existing=sync["update_existing"],
-        on_stripe_delete=sync["on_stripe_delete"],
+        update_existing=UpdateExisting(sync["update_existing"]),
+        on_stripe_delete=OnStripeDelete(sync["on_stripe_delete"]),
     )
+
+
+def _depth(value: object, level: int = 1) -> int:
+    if level > MAX_DEPTH or not isinstance(value, dict | list):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)
+
+
+def _shown(value: object) -> str:
+    """A value as a problem quotes it: short, whatever was put there."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _unknown_keys(section: dict, allowed: set[str], where: str, problems: list[str]) -> None:
@@ -146,7 +182,7 @@ def _is_object(value: object, where: str, problems: list[str]) -> bool:
 
 def _one_of(value: object, allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
     if value not in allowed:
-        problems.append(f"{where}: “{value}” is not one of {', '.join(allowed)}.")
+        problems.append(f"{where}: “{_shown(value)}” is not one of {', '.join(allowed)}.")
 
 
 def _stripe_field(value: object, where: str, problems: list[str]) -> None:
@@ -159,7 +195,7 @@ def _check_matching(matching: object, problems: list[str]) -> None:
     if not _is_object(matching, "matching", problems):
         return
     _unknown_keys(matching, {"rules", "on_empty_value"}, "matching.", problems)
-    _one_of(matching.get("on_empty_value"), ON_EMPTY_VALUES, "matching.on_empty_value", problems)
+    _one_of(matching.get("on_empty_value"), tuple(OnEmptyValue), "matching.on_empty_value", problems)
     rules = matching.get("rules")
     if not isinstance(rules, list) or not rules:
         problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")
@@ -172,12 +208,12 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         _unknown_keys(rule, {"stripe_field", "economic_field"}, f"{where}.", problems)
         _stripe_field(rule.get("stripe_field"), f"{where}.stripe_field", problems)
         economic = rule.get("economic_field")
-        if economic not in SEARCHABLE_ECONOMIC_FIELDS:
+        if economic not in FILTERABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{economic}” cannot be searched in e-conomic "
-                f"(use one of {', '.join(SEARCHABLE_ECONOMIC_FIELDS)})."
+                f"{where}.economic_field: “{_shown(economic)}” cannot be a match field: e-conomic cannot "
+                f"filter customers on it (use one of {', '.join(FILTERABLE_ECONOMIC_FIELDS)})."
             )
-        pair = (rule.get("stripe_field"), economic)
+        pair = _shown(rule.get("stripe_field")), _shown(economic)
         if pair in seen:
             problems.append(f"{where}: the same rule appears twice.")
         seen.add(pair)
@@ -188,17 +224,17 @@ def _check_customer_number(number: object, problems: list[str]) -> None:
         return
     _unknown_keys(number, {"mode", "stripe_field", "store_in_stripe_field"}, "customer_number.", problems)
     mode = number.get("mode")
-    _one_of(mode, NUMBER_MODES, "customer_number.mode", problems)
+    _one_of(mode, tuple(NumberMode), "customer_number.mode", problems)
     stripe_field, store = number.get("stripe_field"), number.get("store_in_stripe_field")
-    if mode == "stripe":
+    if mode == NumberMode.STRIPE:
         _stripe_field(stripe_field, "customer_number.stripe_field", problems)
-    elif mode == "economic" and stripe_field is not None:
+    elif mode == NumberMode.ECONOMIC and stripe_field is not None:
         problems.append("customer_number.stripe_field: must be null when e-conomic creates the numbers.")
     if store is not None:
         # Writing back goes through Stripe's metadata update, the one customer field we may change.
         if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
             problems.append(
-                f"customer_number.store_in_stripe_field: “{store}” must be a Stripe metadata key "
+                f"customer_number.store_in_stripe_field: “{_shown(store)}” must be a Stripe metadata key "
                 "(metadata.<key>) or null."
             )
         else:
@@ -215,7 +251,9 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
         _optional_number(defaults.get(key), f"defaults.{key}", problems)
     currency = defaults.get("currency")
     if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-        problems.append(f"defaults.currency: “{currency}” is not a three-letter ISO currency code like DKK.")
+        problems.append(
+            f"defaults.currency: “{_shown(currency)}” is not a three-letter ISO currency code like DKK."
+        )
     by_country = defaults.get("vat_zone_by_country")
     if by_country is None:
         return
@@ -225,7 +263,7 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
     _unknown_keys(by_country, {"home_country", *VAT_ZONE_KEYS}, f"{where}.", problems)
     home = by_country.get("home_country")
     if not (isinstance(home, str) and len(home) == 2 and pycountry.countries.get(alpha_2=home.upper())):
-        problems.append(f"{where}.home_country: “{home}” is not a two-letter country code like DK.")
+        problems.append(f"{where}.home_country: “{_shown(home)}” is not a two-letter country code like DK.")
     for key in VAT_ZONE_KEYS:
         if by_country.get(key) is None:
             problems.append(f"{where}.{key}: missing (a VAT zone number).")
@@ -234,8 +272,10 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
 
 
 def _optional_number(value: object, where: str, problems: list[str]) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        problems.append(f"{where}: “{value}” is not a whole number of 1 or more.")
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= NUMBER_MAX
+    ):
+        problems.append(f"{where}: “{_shown(value)}” is not a whole number from 1 to {NUMBER_MAX:,}.")
 
 
 def _check_field_mappings(mappings: object, problems: list[str]) -> None:
@@ -251,11 +291,12 @@ def _check_field_mappings(mappings: object, problems: list[str]) -> None:
         economic = mapping.get("economic_field")
         if economic not in MAPPABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{economic}” is not an e-conomic customer field we map."
+                f"{where}.economic_field: “{_shown(economic)}” is not an e-conomic customer field we map."
             )
         elif economic in seen:
-            problems.append(f"{where}.economic_field: “{economic}” is mapped twice.")
-        seen.add(economic)
+            problems.append(f"{where}.economic_field: “{_shown(economic)}” is mapped twice.")
+        else:
+            seen.add(economic)
         if mapping.get("stripe_field") is not None:
             _stripe_field(mapping["stripe_field"], f"{where}.stripe_field", problems)
         if not isinstance(mapping.get("keep_updated", True), bool):
@@ -267,9 +308,9 @@ def _check_sync(sync: object, problems: list[str]) -> None:
         return
     _unknown_keys(sync, {"update_existing", "on_stripe_delete"}, "sync.", problems)
     if "update_existing" in sync:
-        _one_of(sync["update_existing"], UPDATE_EXISTING, "sync.update_existing", problems)
+        _one_of(sync["update_existing"], tuple(UpdateExisting), "sync.update_existing", problems)
     if "on_stripe_delete" in sync:
-        _one_of(sync["on_stripe_delete"], ON_STRIPE_DELETE, "sync.on_stripe_delete", problems)
+        _one_of(sync["on_stripe_delete"], tuple(OnStripeDelete), "sync.on_stripe_delete", problems)
 
 
 def _check_against_lists(defaults: dict, lists: dict, problems: list[str]) -> None:

@@ -1,19 +1,19 @@
 """What a merchant types on the settings tabs; each form turns its input into a document section."""
 
-import json
-
 import pycountry
 from django import forms
 
 from .catalog import (
     ECONOMIC_FIELDS,
+    FILTERABLE_ECONOMIC_FIELDS,
     MAPPABLE_ECONOMIC_FIELDS,
     METADATA_PREFIX,
-    SEARCHABLE_ECONOMIC_FIELDS,
     STRIPE_FIELDS,
     metadata_key_problem,
     stripe_field_label,
 )
+from .document import NotADocument, document_from_json
+from .vocabulary import NumberMode, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
 STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
@@ -54,7 +54,7 @@ class MatchRuleForm(forms.Form):
     metadata_key = _key_field("Metadata key")
     economic_field = forms.ChoiceField(
         label="e-conomic field",
-        choices=[(name, ECONOMIC_FIELDS[name].label) for name in SEARCHABLE_ECONOMIC_FIELDS],
+        choices=[(name, ECONOMIC_FIELDS[name].label) for name in FILTERABLE_ECONOMIC_FIELDS],
     )
 
     def clean(self):
@@ -82,8 +82,11 @@ class OnEmptyValueForm(forms.Form):
     on_empty_value = forms.ChoiceField(
         label="When the Stripe value of a rule is empty",
         choices=[
-            ("fail", "Fail: record a clear error for that customer, so you can fill the field in Stripe"),
-            ("next_rule", "Try the next rule (fail only if no rule has a value)"),
+            (
+                OnEmptyValue.FAIL,
+                "Fail: record a clear error for that customer, so you can fill the field in Stripe",
+            ),
+            (OnEmptyValue.NEXT_RULE, "Try the next rule (fail only if no rule has a value)"),
         ],
         widget=forms.RadioSelect,
     )
@@ -93,8 +96,8 @@ class NumberForm(forms.Form):
     mode = forms.ChoiceField(
         label="Customer numbers",
         choices=[
-            ("economic", "Let e-conomic create the number (recommended)"),
-            ("stripe", "Use the number from a Stripe field"),
+            (NumberMode.ECONOMIC, "Let e-conomic create the number (recommended)"),
+            (NumberMode.STRIPE, "Use the number from a Stripe field"),
         ],
         widget=forms.RadioSelect,
     )
@@ -124,19 +127,23 @@ class NumberForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("mode") == "stripe":
+        if cleaned.get("mode") == NumberMode.STRIPE:
             if not cleaned.get("number_field"):
                 self.add_error("number_field", "Choose the Stripe field that holds the customer number.")
             cleaned["section"] = {
-                "mode": "stripe",
+                "mode": NumberMode.STRIPE,
                 "stripe_field": _joined_stripe_field(self, "number_field", "number_key"),
                 "store_in_stripe_field": None,
             }
-        elif cleaned.get("mode") == "economic":
+        elif cleaned.get("mode") == NumberMode.ECONOMIC:
             store = None
             if cleaned.get("store") == "metadata":
                 store = _joined_stripe_field(self, "store", "store_key")
-            cleaned["section"] = {"mode": "economic", "stripe_field": None, "store_in_stripe_field": store}
+            cleaned["section"] = {
+                "mode": NumberMode.ECONOMIC,
+                "stripe_field": None,
+                "store_in_stripe_field": store,
+            }
         return cleaned
 
 
@@ -303,6 +310,8 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB; a settings export is a few kilobytes.")
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise forms.ValidationError(f"The file is not valid JSON ({exc}).") from exc
+            return document_from_json(upload.read().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file is not UTF-8 text: export it again.") from exc
+        except NotADocument as exc:
+            raise forms.ValidationError(f"The file is {exc}.") from exc

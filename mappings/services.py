@@ -13,7 +13,7 @@ from syncapp.connections import NotConnected, economic_client_for, stripe_client
 from syncapp.models import Tenant
 
 from .document import default_document, parse, validate_document
-from .engine import CustomerPlan, MatchQuery, SyncSettings, customer_matches, plan_customer
+from .engine import CustomerPlan, MatchResult, SyncSettings, find_match, plan_customer
 from .models import SettingsChange, SettingsSource, SyncSettingsDocument
 from .selectors import sync_settings_for
 
@@ -126,18 +126,11 @@ def _items(rows: list[dict], number_key: str) -> list[dict]:
 
 
 @dataclass(frozen=True)
-class RuleResult:
-    query: MatchQuery
-    hits: tuple[dict, ...]  # e-conomic customers the search found that really have the value
-
-
-@dataclass(frozen=True)
 class Preview:
     stripe_customer: dict
-    plan: CustomerPlan | None  # None for a customer deleted in Stripe
-    rule_results: tuple[RuleResult, ...]
-    outcome: str  # "matched" | "ambiguous" | "create" | "blocked" | "deleted"
-    matched: dict | None
+    # Both None for a customer deleted in Stripe: there is nothing to plan or match.
+    plan: CustomerPlan | None
+    match: MatchResult | None
     defaults_complete: bool
 
 
@@ -151,23 +144,14 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
     except (NotConnected, StripeError) as exc:
         raise PreviewFailed(f"Stripe could not be asked: {exc}") from exc
     if customer.get("deleted"):
-        return Preview(customer, None, (), "deleted", None, settings.defaults_complete)
+        return Preview(customer, None, None, settings.defaults_complete)
     plan = plan_customer(settings=settings, stripe_customer=customer)
-    if plan.blocking_error:
-        return Preview(customer, plan, (), "blocked", None, settings.defaults_complete)
-    results: list[RuleResult] = []
     try:
         economic = economic_client_for(tenant)
-        # The same order as the sync: the first rule that finds anyone decides.
-        for query in plan.match_queries:
-            hits = tuple(c for c in economic.search_customers(query.filter) if customer_matches(query, c))
-            results.append(RuleResult(query, hits))
-            if hits:
-                outcome = "matched" if len(hits) == 1 else "ambiguous"
-                return Preview(customer, plan, tuple(results), outcome, hits[0], settings.defaults_complete)
+        match = find_match(plan, lambda query: economic.search_customers(query.filter))
     except (NotConnected, EconomicError) as exc:
         raise PreviewFailed(f"e-conomic could not be searched: {exc}") from exc
-    return Preview(customer, plan, tuple(results), "create", None, settings.defaults_complete)
+    return Preview(customer, plan, match, settings.defaults_complete)
 
 
 def recent_stripe_customers(*, tenant: Tenant, limit: int = 8) -> list[dict]:

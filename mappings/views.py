@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from syncapp.tenancy import tenant_view
 
 from . import services
 from .diff import document_diff
 from .forms import (
+    MAX_IMPORT_BYTES,
     DefaultsForm,
     FieldMappingsForm,
     ImportForm,
@@ -24,6 +26,9 @@ from .forms import (
 )
 from .models import SettingsSource
 from .selectors import settings_changes_for, settings_document_for
+
+# The file plus the form's own fields and multipart boundaries.
+MAX_IMPORT_REQUEST_BYTES = MAX_IMPORT_BYTES + 16 * 1024
 
 
 def _save_section(request, source: str, key: str, section) -> list[str]:
@@ -38,8 +43,8 @@ def _save_section(request, source: str, key: str, section) -> list[str]:
     return []
 
 
-def _render(request, template: str, tab: str, context: dict):
-    return render(request, f"mappings/{template}", {"tab": tab, **context})
+def _render(request, template: str, tab: str, context: dict, *, status: int = 200):
+    return render(request, f"mappings/{template}", {"tab": tab, **context}, status=status)
 
 
 @tenant_view
@@ -196,8 +201,21 @@ def preview(request):
     )
 
 
+# CSRF is checked by the inner view: the middleware would read (and so receive) the whole upload
+# before the size could be refused.
+@csrf_exempt
 @tenant_view
 def transfer(request):
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and (not declared.isdigit() or int(declared) > MAX_IMPORT_REQUEST_BYTES):
+        too_large = ["The file is larger than 1 MB; a settings export is a few kilobytes."]
+        context = {"form": ImportForm(), "problems": too_large}
+        return _render(request, "transfer.html", "transfer", context, status=413)
+    return _transfer(request)
+
+
+@csrf_protect
+def _transfer(request):
     problems: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

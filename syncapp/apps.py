@@ -6,7 +6,7 @@ class SyncappConfig(AppConfig):
     verbose_name = "Merchants"
 
     def ready(self) -> None:
-        from .connection_views import connections_panel
+        from .connections.views import connections_panel
         from .dashboard import register_panel
 
         # First on the dashboard: nothing syncs until both services are connected.

@@ -1,9 +1,20 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syncapp.settings")
 
 app = Celery("syncapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _redact_worker_logs(**kwargs) -> None:
+    """A worker replaces the root handlers with its own (console or --logfile) and gives task
+    loggers theirs: each gets the filter that masks secrets, as Django's LOGGING handlers have."""
+    from syncapp.crypto import redact_every_handler
+
+    redact_every_handler()

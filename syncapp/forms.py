@@ -1,10 +1,14 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+
+# The e-mail is the username: no longer than the username column.
+EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
 
 class SignupForm(forms.Form):
     company_name = forms.CharField(label="Company name", max_length=200)
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label="E-mail", max_length=EMAIL_MAX_LENGTH)
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
 
@@ -15,25 +19,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class StripeConnectForm(forms.Form):
-    """Secrets are write-only: the inputs never render a value back (PasswordInput's default)."""
+def login_username(request, credentials: dict | None) -> str:
+    """The account a login attempt was for, as django-axes counts failures: the e-mail as the
+    login form cleans it, so "Anna@…" and "anna@…" are one account, on /admin/ too."""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return username.strip().lower()
 
-    api_key = forms.CharField(
-        label="Stripe API key",
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="A restricted key (rk_…) or a secret key (sk_…). Paste a new one to rotate it.",
-    )
-    webhook_secret = forms.CharField(
-        label="Webhook signing secret (optional)",
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="Only if you created the webhook endpoint yourself in Stripe (whsec_…). "
-        "Leave empty and we register the endpoint for you.",
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("api_key") and not cleaned.get("webhook_secret"):
-            raise forms.ValidationError("Paste your Stripe API key.")
-        return cleaned

@@ -1,10 +1,13 @@
 """Business rules of the tenancy core: creating merchants and their first user."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .models import Membership, Role, Tenant
@@ -33,6 +36,9 @@ def unique_tenant_slug(name: str) -> str:
     return slug
 
 
+EMAIL_TAKEN = "An account with this e-mail already exists: log in instead."
+
+
 def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, Tenant]:
     """A new user with their own tenant, as its owner. Raises ValidationError, creates nothing."""
     email = User.objects.normalize_email(email.strip()).lower()
@@ -40,15 +46,43 @@ def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, 
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": exc.messages}) from exc
+    max_length = User._meta.get_field("username").max_length
+    if len(email) > max_length:
+        raise ValidationError({"email": f"Use an e-mail of at most {max_length} characters."})
     if User.objects.filter(username=email).exists():
-        raise ValidationError({"email": "An account with this e-mail already exists: log in instead."})
-    user = User(username=email, email=email)
+        raise ValidationError({"email": EMAIL_TAKEN})
     try:
-        validate_password(password, user)
+        validate_password(password, User(username=email, email=email))
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
-    with transaction.atomic():
-        user.set_password(password)
-        user.save()
-        tenant = tenant_create(slug=unique_tenant_slug(company_name), name=company_name, owner=user)
-    return user, tenant
+    password_hash = make_password(password)
+    # Two sign-ups can pass the checks above at once. The unique username decides the e-mail; a
+    # company slug another sign-up took meanwhile is simply picked again.
+    for _attempt in range(3):
+        user = User(username=email, email=email, password=password_hash)
+        try:
+            with transaction.atomic():
+                user.save()
+                tenant = tenant_create(slug=unique_tenant_slug(company_name), name=company_name, owner=user)
+        except IntegrityError:
+            if User.objects.filter(username=email).exists():
+                raise ValidationError({"email": EMAIL_TAKEN}) from None
+        except ValidationError as exc:
+            # Only a slug taken between its pick and tenant_create's check is worth another try.
+            if "slug" not in exc.message_dict:
+                raise
+        else:
+            return user, tenant
+    raise ValidationError({NON_FIELD_ERRORS: "Many sign-ups are arriving at this moment: please try again."})
+
+
+def signup_attempt_allowed(*, client_address: str) -> bool:
+    """Count one sign-up attempt from this address; False once it made more than
+    SIGNUP_RATE_PER_HOUR within the hour that began with its first (in the shared cache)."""
+    key = f"signup-attempts:{client_address}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the hour ended between add and incr
+        cache.set(key, attempts := 1, timeout=3600)
+    return attempts <= settings.SIGNUP_RATE_PER_HOUR

@@ -1,12 +1,16 @@
 """Settings read from the environment (django-environ).
 
 Defaults exist only where they are safe for `make run` on a laptop: with DEBUG off, the app refuses
-to start without SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS and DATABASE_URL.
+to start without SECRET_KEY, valid FIELD_ENCRYPTION_KEY(s), ALLOWED_HOSTS, DATABASE_URL, a broker
+(CELERY_BROKER_URL) and the e-conomic app tokens, and with SANDBOX_ENABLED on; the error names the
+variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +38,26 @@ def _required(name: str, dev_default: str) -> str:
 SECRET_KEY = _required("SECRET_KEY", _DEV_SECRET_KEY)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
 FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY", _DEV_FIELD_ENCRYPTION_KEY)
+
+
+def _check_fernet_keys(keys: str) -> None:
+    """Each comma-separated key must be a Fernet key: a bad one would fail only at the first secret."""
+    parts = [key.strip() for key in keys.split(",") if key.strip()]
+    if not parts:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY holds no key: list one or more, comma-separated.")
+    for number, key in enumerate(parts, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The message never repeats the value: it may be most of a real key.
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY: key {number} of {len(parts)} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes). Make one with: python -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+
+
+_check_fernet_keys(FIELD_ENCRYPTION_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set: list the host names the app serves.")
@@ -44,6 +68,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # The built-in emulators of e-conomic and Stripe (sandbox/): on for `make run` and the tests.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED and not DEBUG:
+    raise ImproperlyConfigured(
+        "SANDBOX_ENABLED is on with DEBUG off: the emulators accept any credential and must never be "
+        "served in production. Unset SANDBOX_ENABLED."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "syncapp",
     "mappings",
     "customers",
@@ -68,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syncapp.urls"
@@ -113,6 +145,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling on /login/ and /admin/: an account (its e-mail) from one address is locked out
+# for 15 minutes after 5 failures; another address, or the same one for another account, is not.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# 15 minutes from the lockout, not from the last attempt made while locked out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "syncapp.forms.login_username"
+AXES_CLIENT_IP_CALLABLE = "syncapp.views.client_address"
+# Proxies in front that append the client's address to X-Forwarded-For (the load balancer that
+# terminates TLS): the address counted for login throttling and sign-up limits is the one the
+# outermost of them saw. 0: clients connect directly, REMOTE_ADDR is theirs.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sign-up attempts (form posts) per client address per hour, counted in the shared cache.
+SIGNUP_RATE_PER_HOUR = env.int("SIGNUP_RATE_PER_HOUR", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,6 +198,11 @@ CACHES = {
 
 # Celery: with no broker configured (make run) tasks run in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if not DEBUG and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL is not set (nor REDIS_URL): production needs a broker, or every sync would "
+        "run inside the web request that received its webhook."
+    )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -155,8 +214,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Outside services; pointing these at the sandbox is all it takes to run offline.
 ECONOMIC_API_URL = env.str("ECONOMIC_API_URL", default="https://restapi.e-conomic.com").rstrip("/")
-ECONOMIC_APP_SECRET_TOKEN = env.str("ECONOMIC_APP_SECRET_TOKEN", default="")
-ECONOMIC_APP_PUBLIC_TOKEN = env.str("ECONOMIC_APP_PUBLIC_TOKEN", default="")
+# The app's own tokens: without them no merchant can connect e-conomic.
+ECONOMIC_APP_SECRET_TOKEN = _required("ECONOMIC_APP_SECRET_TOKEN", "")
+ECONOMIC_APP_PUBLIC_TOKEN = _required("ECONOMIC_APP_PUBLIC_TOKEN", "")
 ECONOMIC_GRANT_URL = env.str(
     "ECONOMIC_GRANT_URL",
     default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx",
@@ -180,6 +240,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Every handler gets the redacting filter: those below, and any other already attached when logging
+# is configured (syncapp/celery.py does the same for the handlers a Celery worker installs).
+LOGGING_CONFIG = "syncapp.crypto.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -193,13 +256,34 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # stripe-python logs every request at INFO: too much for a worker's log.
     "loggers": {
-        "stripe": {"level": "WARNING"},
+        # Django's own handlers (a DEBUG-only console, mail_admins) go: its records reach ours.
+        "django": {"level": "INFO"},
         # runserver's request lines go through our redacting handler too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # stripe-python logs every request at INFO: too much for a worker's log.
+        "stripe": {"level": "WARNING"},
     },
 }
+
+# Error reports, when a DSN is set: no personal data, and every event redacted like the logs.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from syncapp.crypto import redact_sentry_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        before_send=redact_sentry_event,
+        before_send_transaction=redact_sentry_event,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},

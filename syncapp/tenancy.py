@@ -8,6 +8,7 @@ webhook entry that looks an event's tenant up first) says so with `Model.all_ten
 
 from functools import wraps
 
+from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -70,8 +71,8 @@ def tenant_view(view=None, *, edit: bool = False):
     def decorator(func):
         @wraps(func)
         def wrapper(request, slug, *args, **kwargs):
-            from .models import Membership
-
+            # Through the app registry: the models import this module, so it never imports them.
+            Membership = apps.get_model("syncapp", "Membership")
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             membership = (

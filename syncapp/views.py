@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from . import services
@@ -15,9 +17,28 @@ from .selectors import memberships_of
 from .tenancy import tenant_view
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+    outermost one appended to X-Forwarded-For (counted from the right: the client can prepend
+    anything it likes). Login throttling (django-axes) and the sign-up limit count by it."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(hops) >= proxies and hops[-proxies]:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@sensitive_post_parameters("password")
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST" and not services.signup_attempt_allowed(
+        client_address=client_address(request)
+    ):
+        response = render(request, "registration/signup_throttled.html", status=429)
+        response["Retry-After"] = "3600"
+        return response
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

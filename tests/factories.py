@@ -1,7 +1,9 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from syncapp.models import Membership, Role, Tenant
+from mappings.document import default_document
+from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -38,3 +40,61 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _get_manager(cls, model_class):
         return model_class.all_tenants
+
+
+class _ConnectionFactory(factory.django.DjangoModelFactory):
+    """A connected service. Secrets are set as model fields, so they are encrypted on save as the
+    product stores them."""
+
+    class Meta:
+        abstract = True
+
+    tenant = factory.SubFactory(TenantFactory)
+    status = ConnectionStatus.CONNECTED
+    verified_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class.all_tenants
+
+
+class EconomicConnectionFactory(_ConnectionFactory):
+    class Meta:
+        model = EconomicConnection
+
+    grant_token = factory.Sequence(lambda n: f"grant-{n:04d}-" + "g" * 32)
+    agreement_number = factory.Sequence(lambda n: 100000 + n)
+    company_name = factory.Sequence(lambda n: f"Firma {n} ApS")
+
+
+class StripeConnectionFactory(_ConnectionFactory):
+    class Meta:
+        model = StripeConnection
+
+    api_key = factory.Sequence(lambda n: f"sk_test_{n:04d}" + "k" * 20)
+    webhook_secret = factory.Sequence(lambda n: f"whsec_{n:04d}" + "s" * 28)
+    livemode = False
+
+
+# e-conomic lists seeded in every sandbox agreement: Netto 30, Domestic, DKK, layout 19.
+COMPLETE_DEFAULTS = {
+    "payment_terms_number": 1,
+    "customer_group_number": 1,
+    "vat_zone_number": 1,
+    "currency": "DKK",
+    "layout_number": 19,
+}
+
+
+def settings_document(*, complete: bool = True, **sections) -> dict:
+    """A settings document: the defaults a tenant starts with, with complete customer defaults
+    unless `complete=False`, and the sections given merged one level deep."""
+    document = default_document()
+    if complete:
+        document["defaults"] = {**document["defaults"], **COMPLETE_DEFAULTS}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(document.get(key), dict):
+            document[key] = {**document[key], **value}
+        else:
+            document[key] = value
+    return document

@@ -13,8 +13,14 @@ from django.utils import timezone
 from sandbox.economic_api import faults
 from sandbox.economic_api.models import Agreement, Customer, Grant, RequestLogEntry
 from sandbox.economic_api.resources import customer_body
-from sandbox.economic_api.seed import DEFAULT_APP_PUBLIC, DEFAULT_APP_SECRET, add_customer, seed_agreement
-from syncapp.models import ConnectionStatus, EconomicConnection
+from sandbox.economic_api.seed import (
+    DEFAULT_APP_PUBLIC,
+    DEFAULT_APP_SECRET,
+    add_customer,
+    customer_data,
+    seed_agreement,
+)
+from tests.factories import EconomicConnectionFactory
 
 
 @dataclass
@@ -32,6 +38,17 @@ class EconomicAgreement:
         """Put a customer in directly (no API call, not logged); returns its API body."""
         return customer_body(add_customer(self.agreement, number=number, **fields), "")
 
+    def add_customers(self, count: int) -> None:
+        """Put customers numbered 1..count in at once (for paging through thousands)."""
+        now = timezone.now()
+        Customer.objects.bulk_create(
+            (
+                Customer(agreement=self.agreement, number=n, data=customer_data(n), last_updated=now)
+                for n in range(1, count + 1)
+            ),
+            batch_size=1000,
+        )
+
     def customers(self) -> list[dict]:
         """Every customer as the API would show it (without `self` links), by number."""
         return [customer_body(c, "") for c in Customer.objects.filter(agreement=self.agreement)]
@@ -41,8 +58,10 @@ class EconomicAgreement:
         return customer_body(found, "") if found else None
 
     def set_faults(self, **settings: Any) -> None:
-        """latency, throttle (+retry_after), errors (+error_status), drop_after_commit,
-        stall_after_commit (+stall_seconds); unset ones reset. See sandbox faults.FAULT_FIELDS."""
+        """latency, throttle (+retry_after), throttle_without_retry_after (a count),
+        throttle_without_retry_after_rate (0..1), errors (+error_status), drop_after_commit,
+        stall_after_commit (+stall_seconds), paging_cap (items, or True for 10 000); unset ones
+        reset. See sandbox faults.FAULT_FIELDS."""
         faults.set_faults(self.agreement, **settings)
 
     def clear_faults(self) -> None:
@@ -89,11 +108,10 @@ def economic_agreement(db, economic_app_settings) -> EconomicAgreement:
 @pytest.fixture
 def economic_connected_tenant(tenant, economic_agreement):
     """`tenant`, with its e-conomic connection holding the agreement's grant token."""
-    EconomicConnection.objects.for_tenant(tenant).create(
+    EconomicConnectionFactory(
+        tenant=tenant,
         grant_token=economic_agreement.grant_token,
-        status=ConnectionStatus.CONNECTED,
         agreement_number=economic_agreement.agreement_number,
         company_name=economic_agreement.agreement.company_name,
-        verified_at=timezone.now(),
     )
     return tenant

@@ -1,31 +1,15 @@
-import copy
 from dataclasses import dataclass
 
 import pytest
 
-from mappings.document import default_document
 from mappings.services import settings_save
 from syncapp.models import Tenant
-
-DEFAULTS = {
-    "payment_terms_number": 1,
-    "customer_group_number": 1,
-    "vat_zone_number": 1,
-    "currency": "DKK",
-    "layout_number": 19,
-}
+from tests.factories import settings_document
 
 
 def configure(tenant: Tenant, **sections) -> None:
     """Save the tenant's settings: complete defaults, plus the sections given (merged one level)."""
-    document = copy.deepcopy(default_document())
-    document["defaults"] = {**document["defaults"], **DEFAULTS}
-    for key, value in sections.items():
-        if isinstance(value, dict) and isinstance(document.get(key), dict):
-            document[key] = {**document[key], **value}
-        else:
-            document[key] = value
-    settings_save(tenant=tenant, user=None, document=document, source="test")
+    settings_save(tenant=tenant, user=None, document=settings_document(**sections), source="test")
 
 
 @dataclass

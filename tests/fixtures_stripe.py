@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.stripe_api import control, delivery, services
-from sandbox.stripe_api.models import Account, Delivery, Event, SinkRequest, stripe_id
+from sandbox.stripe_api.models import Account, Delivery, Event, Fault, SinkRequest, stripe_id
 from sandbox.stripe_api.seed import seed_account
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 from tests.conftest import wait_for
@@ -34,11 +34,29 @@ class StripeAccount:
     def delete_customer(self, customer_id: str) -> dict:
         return control.customer_delete(self.api_key, customer_id)
 
-    def add_webhook_endpoint(self, url: str, events: list[str] | None = None) -> dict:
-        """Register an endpoint; the answer holds its `secret`."""
+    def add_webhook_endpoint(
+        self, url: str, events: list[str] | None = None, *, api_version: str | None = None
+    ) -> dict:
+        """Register an endpoint (pinned to `api_version` if given); the answer holds its `secret`."""
         caller = control.caller_for_key(self.api_key)
         events = events or ["customer.created", "customer.updated", "customer.deleted"]
-        return services.webhook_endpoint_create(caller, {"url": url, "enabled_events": events})
+        params: dict[str, Any] = {"url": url, "enabled_events": events}
+        if api_version:
+            params["api_version"] = api_version
+        return services.webhook_endpoint_create(caller, params)
+
+    # --- keys, versions and Stripe's trouble on demand ---
+    def restricted_key(self, *, livemode: bool = False, **permissions: str) -> str:
+        """A new `rk_` key of this account: `restricted_key(customers="read")`; others: none."""
+        return control.restricted_key_create(self.account, permissions, livemode=livemode).key
+
+    def set_api_version(self, api_version: str) -> None:
+        """The account's default API version, which new events are created in."""
+        control.account_set_api_version(self.account, api_version)
+
+    def add_fault(self, kind: str, **options: Any) -> Fault:
+        """`add_fault("rate_limit", count=2, path="/v1/customers")`; see `POST /_control/faults`."""
+        return control.fault_add(self.account, kind, **options)
 
     # --- delivery switches ---
     def set_delivery(

@@ -44,3 +44,24 @@ def test_mappings_does_not_depend_on_the_sync_engine():
 
 def test_clients_know_no_models_and_no_features():
     assert _offenders("syncapp/clients", ("django.db", "customers", "mappings", "syncapp.models")) == []
+
+
+def test_the_tenancy_core_imports_no_feature_app():
+    assert _offenders("syncapp", ("mappings", "customers")) == []
+
+
+CREDENTIAL_FIELDS = {"api_key", "grant_token", "webhook_secret", "previous_webhook_secret"}
+# The connections package stores and reads them; the admin shows them masked.
+MAY_READ_CREDENTIALS = ("syncapp/connections/", "syncapp/admin.py")
+
+
+@pytest.mark.parametrize("package", ["syncapp", "customers", "mappings", "bench"])
+def test_only_the_connections_package_reads_credentials(package):
+    readers = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno} reads .{node.attr}"
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and not str(path.relative_to(ROOT)).startswith(MAY_READ_CREDENTIALS)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr in CREDENTIAL_FIELDS
+    )
+    assert readers == []

@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "sync.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/syncapp",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
+    "ECONOMIC_APP_SECRET_TOKEN": "app-secret-token",
+    "ECONOMIC_APP_PUBLIC_TOKEN": "app-public-token",
 }
 
 
@@ -45,13 +47,51 @@ def test_production_profile_passes_check_deploy():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS"])
+def _assert_refused_naming(result, name):
+    assert result.returncode != 0
+    last_line = result.stderr.splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), result.stderr
+    assert name in last_line
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "ALLOWED_HOSTS",
+        "ECONOMIC_APP_SECRET_TOKEN",
+        "ECONOMIC_APP_PUBLIC_TOKEN",
+    ],
+)
 def test_production_refuses_to_start_without_required_env(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
-    result = _manage("check", env=env)
-    assert result.returncode != 0
-    assert missing in result.stderr
-    assert "Traceback" not in result.stderr.splitlines()[-1]
+    _assert_refused_naming(_manage("check", env=env), missing)
+
+
+def test_production_refuses_to_start_without_a_broker():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CELERY_BROKER_URL"}
+    _assert_refused_naming(_manage("check", env={**env, "REDIS_URL": ""}), "CELERY_BROKER_URL")
+
+
+def test_production_refuses_to_start_with_the_sandbox_on():
+    result = _manage("check", env={**PRODUCTION_ENV, "SANDBOX_ENABLED": "true"})
+    _assert_refused_naming(result, "SANDBOX_ENABLED")
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        "change-me-fernet-key",
+        f"{PRODUCTION_ENV['FIELD_ENCRYPTION_KEY']},bm90LWEta2V5",
+        f"{PRODUCTION_ENV['FIELD_ENCRYPTION_KEY'][:-4]}",
+    ],
+    ids=["placeholder", "second-of-two-bad", "truncated"],
+)
+def test_production_refuses_to_start_with_an_invalid_fernet_key(keys):
+    result = _manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEY": keys})
+    _assert_refused_naming(result, "FIELD_ENCRYPTION_KEY")
+    assert keys.split(",")[-1] not in result.stderr  # the value itself is never printed
 
 
 def test_compose_file_wires_every_service():

@@ -16,16 +16,16 @@ from mappings.engine import (
     MatchQuery,
     SyncSettings,
     barred_payload,
-    customer_matches,
+    find_match,
     plan_customer,
     update_payload,
 )
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
+from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
 from syncapp.clients.economic import EconomicAuthFailed, EconomicClient, EconomicRejected
 from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
-from syncapp.connections import economic_client_for, stripe_client_for
-from syncapp.connections_services import connection_mark_failing
+from syncapp.connections import Service, connection_mark_failing, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
@@ -116,7 +116,7 @@ def _sync_and_record(
     except PERMANENT as exc:
         outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
         if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
-            service = "economic" if isinstance(exc, EconomicAuthFailed) else "stripe"
+            service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
             connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     finally:
         if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection
@@ -181,7 +181,7 @@ def _deleted(ctx: _Context, link: CustomerLink | None) -> Outcome:
             Action.SKIPPED, f"{ctx.stripe_customer_id} was deleted in Stripe and was never linked."
         )
     number = link.economic_customer_number
-    if ctx.settings.on_stripe_delete != "bar":
+    if ctx.settings.on_stripe_delete != OnStripeDelete.BAR:
         return Outcome(
             Action.SKIPPED,
             f"{ctx.stripe_customer_id} was deleted in Stripe; e-conomic customer {number} is kept, as your "
@@ -208,10 +208,10 @@ def _deleted(ctx: _Context, link: CustomerLink | None) -> Outcome:
 def _update_linked(ctx: _Context, link: CustomerLink, plan: CustomerPlan) -> Outcome:
     number = link.economic_customer_number
     policy = ctx.settings.update_existing
-    if policy == "never" or (policy == "created_by_us" and not link.created_by_us):
+    if policy == UpdateExisting.NEVER or (policy == UpdateExisting.CREATED_BY_US and not link.created_by_us):
         why = (
             "your settings never update existing customers"
-            if policy == "never"
+            if policy == UpdateExisting.NEVER
             else ("it existed before and your settings only update customers this sync created")
         )
         return Outcome(
@@ -243,26 +243,21 @@ def _put_update(ctx: _Context, link: CustomerLink, plan: CustomerPlan, number: i
 
 
 def _match_or_create(ctx: _Context, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
-    if plan.blocking_error:
+    search = ctx.match_index.lookup if ctx.match_index else lambda q: ctx.economic.search_customers(q.filter)
+    match = find_match(plan, search)
+    if match.outcome == MatchOutcome.BLOCKED:
         return Outcome(Action.FAILED, plan.blocking_error)
-    for query in plan.match_queries:
-        hits = _find(ctx, query)
-        if len(hits) > 1:
-            numbers = ", ".join(str(c["customerNumber"]) for c in hits)
-            return Outcome(
-                Action.FAILED,
-                f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
-                f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
-            )
-        if hits:
-            return _link_found(ctx, link, plan, query, hits[0])
+    if match.outcome == MatchOutcome.AMBIGUOUS:
+        query, hits = match.deciding.query, match.deciding.hits
+        numbers = ", ".join(str(c["customerNumber"]) for c in hits)
+        return Outcome(
+            Action.FAILED,
+            f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
+            f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
+        )
+    if match.outcome == MatchOutcome.MATCHED:
+        return _link_found(ctx, link, plan, match.deciding.query, match.found)
     return _create(ctx, plan)
-
-
-def _find(ctx: _Context, query: MatchQuery) -> list[dict]:
-    if ctx.match_index is not None:
-        return ctx.match_index.lookup(query)
-    return [c for c in ctx.economic.search_customers(query.filter) if customer_matches(query, c)]
 
 
 def _link_found(
@@ -289,7 +284,7 @@ def _link_found(
         f"(match rule {query.rule_number}) and linked it.",
         number=number,
     )
-    if ctx.settings.update_existing == "always":
+    if ctx.settings.update_existing == UpdateExisting.ALWAYS:
         updated = _put_update(ctx, link, plan, number, "")
         outcome.payload = updated.payload
         outcome.message += " Its mapped fields were updated from Stripe, as your settings say."

@@ -51,8 +51,11 @@ class FaultsAdmin(ReadOnlyAdmin):
         "agreement",
         "latency_seconds",
         "throttle_count",
+        "bare_throttle_count",
+        "bare_throttle_rate",
         "error_count",
         "drop_after_commit_count",
+        "paging_cap_items",
     ]
 
 

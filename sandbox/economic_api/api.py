@@ -72,7 +72,7 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             faults.before_request(agreement)
             response = view(request, agreement, **kwargs)
         except faults.InjectedFault as exc:
-            response, fault = exc.response(), f"injected {exc.status}"
+            response, fault = exc.response(), exc.label
         except ApiError as exc:
             response = exc.response()
         if agreement is not None and request.method in ("POST", "PUT") and 200 <= response.status_code < 300:

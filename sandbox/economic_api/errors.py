@@ -15,7 +15,7 @@ HINTS = {
     404: "Check the URL and the number or code of the resource.",
     405: "See the resource's metaData for the methods it supports.",
     415: "Send the body as JSON with the header Content-Type: application/json.",
-    429: "Wait the number of seconds in Retry-After before calling again.",
+    429: "Slow down: wait the seconds in Retry-After when it is sent, else back off exponentially.",
     500: "Try again later; quote the logId if you contact support.",
     503: "The service is temporarily unavailable; try again later.",
 }
@@ -28,7 +28,7 @@ class ApiError(Exception):
         message: str,
         *,
         error_code: str | None = None,
-        errors: dict[str, Any] | None = None,
+        errors: dict[str, Any] | list[Any] | None = None,
         headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
@@ -49,7 +49,7 @@ def error_response(
     message: str,
     *,
     error_code: str,
-    errors: dict[str, Any] | None = None,
+    errors: dict[str, Any] | list[Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
     body: dict[str, Any] = {
@@ -68,26 +68,53 @@ def error_response(
     return response
 
 
+def error_entry(field: str, message: str, code: str, input_value: Any, *, hint: str = "") -> dict[str, Any]:
+    """One item of an `errors[]` list; `propertyName` is the property's own name (the last part
+    of a nested path)."""
+    return {
+        "propertyName": field,
+        "errorMessage": message,
+        "errorCode": code,
+        "inputValue": input_value,
+        "developerHint": hint or "Correct the value and send the request again.",
+    }
+
+
+def count_entries(errors: Any) -> int:
+    """How many error entries an `errors` value holds, at any depth, in dicts or lists."""
+    if isinstance(errors, list):
+        return sum(count_entries(item) for item in errors)
+    if not isinstance(errors, dict):
+        return 0
+    if "propertyName" in errors and "errorMessage" in errors:
+        return 1
+    return sum(count_entries(value) for value in errors.values())
+
+
+def validation_failed(errors: dict[str, Any] | list[Any], *, message: str | None = None) -> ApiError:
+    count = count_entries(errors)
+    noun = "error" if count == 1 else "errors"
+    return ApiError(
+        400, message or f"Validation failed. {count} {noun} found.", error_code="E04300", errors=errors
+    )
+
+
 class ValidationErrors:
-    """Collects field errors in e-conomic's `errors.<field>.errors[]` shape."""
+    """Collects field errors in e-conomic's shape, nested the way the request nests its objects:
+    `add("name", ...)` lands in `errors.name.errors[]`, `add("vatZone.vatZoneNumber", ...)` in
+    `errors.vatZone.vatZoneNumber.errors[]`."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.errors: dict[str, Any] = {}
 
-    def add(self, field: str, message: str, code: str, input_value: Any, *, hint: str = "") -> None:
-        entry = {
-            "propertyName": field,
-            "errorMessage": message,
-            "errorCode": code,
-            "inputValue": input_value,
-            "developerHint": hint or "Correct the value and send the request again.",
-        }
-        self.errors.setdefault(field, {"errors": []})["errors"].append(entry)
+    def add(self, path: str, message: str, code: str, input_value: Any, *, hint: str = "") -> None:
+        *parents, field = path.split(".")
+        node = self.errors
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        entry = error_entry(field, message, code, input_value, hint=hint)
+        node.setdefault(field, {}).setdefault("errors", []).append(entry)
 
     def raise_if_any(self) -> None:
         if self.errors:
-            count = sum(len(field["errors"]) for field in self.errors.values())
-            noun = "error" if count == 1 else "errors"
-            raise ApiError(
-                400, f"Validation failed. {count} {noun} found.", error_code="E04300", errors=self.errors
-            )
+            raise validation_failed(self.errors)

@@ -1,4 +1,5 @@
-"""Trouble on demand, per agreement: latency, 429s, 5xxs, and writes whose answer never arrives.
+"""Trouble on demand, per agreement: latency, 429s (with and without Retry-After), 5xxs, writes
+whose answer never arrives, and page-based paging that stops at a cap.
 
 Counters are used up with a conditional UPDATE, so concurrent calls never both take the last one.
 """
@@ -6,6 +7,7 @@ Counters are used up with a conditional UPDATE, so concurrent calls never both t
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from .errors import ApiError
 from .models import Agreement, Faults
+from .resources import NEWER_API_PAGING_CAP
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +27,14 @@ FAULT_FIELDS = {
     "latency": "latency_seconds",
     "throttle": "throttle_count",
     "retry_after": "retry_after_seconds",
+    "throttle_without_retry_after": "bare_throttle_count",
+    "throttle_without_retry_after_rate": "bare_throttle_rate",
     "errors": "error_count",
     "error_status": "error_status",
     "drop_after_commit": "drop_after_commit_count",
     "stall_after_commit": "stall_after_commit_count",
     "stall_seconds": "stall_seconds",
+    "paging_cap": "paging_cap_items",
 }
 
 
@@ -37,6 +43,12 @@ def set_faults(agreement: Agreement, **settings: Any) -> Faults:
     unknown = set(settings) - set(FAULT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown faults: {', '.join(sorted(unknown))}")
+    if isinstance(settings.get("paging_cap"), bool):
+        # `"paging_cap": true` is e-conomic's own cap; false is off.
+        settings["paging_cap"] = NEWER_API_PAGING_CAP if settings["paging_cap"] else 0
+    rate = settings.get("throttle_without_retry_after_rate", 0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise ValueError("throttle_without_retry_after_rate must be a number from 0 to 1")
     values = {field: Faults._meta.get_field(field).default for field in FAULT_FIELDS.values()}
     values.update({FAULT_FIELDS[name]: value for name, value in settings.items()})
     faults, _ = Faults.objects.update_or_create(agreement=agreement, defaults=values)
@@ -55,11 +67,22 @@ def _take(agreement: Agreement, counter: str) -> bool:
 
 
 class InjectedFault(ApiError):
-    """An error answer the tests asked for, not one the request earned."""
+    """An error answer the tests asked for, not one the request earned; `label` goes in the
+    request log (default "injected <status>")."""
+
+    def __init__(self, *args: Any, label: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.label = label or f"injected {self.status}"
+
+
+def paging_cap(agreement: Agreement) -> int:
+    """Items page-based paging reaches for this agreement; 0 means no cap (the default)."""
+    cap = Faults.objects.filter(agreement=agreement).values_list("paging_cap_items", flat=True).first()
+    return cap or 0
 
 
 def before_request(agreement: Agreement) -> None:
-    """Apply latency, then raise a 429 or a 5xx if one is due."""
+    """Apply latency, then raise a 429 (with or without Retry-After) or a 5xx if one is due."""
     faults = Faults.objects.filter(agreement=agreement).first()
     if faults is None:
         return
@@ -71,6 +94,16 @@ def before_request(agreement: Agreement) -> None:
             "Too many requests for this agreement.",
             error_code="E04290",
             headers={"Retry-After": str(faults.retry_after_seconds)},
+        )
+    if (faults.bare_throttle_count and _take(agreement, "bare_throttle_count")) or (
+        faults.bare_throttle_rate and random.random() < faults.bare_throttle_rate
+    ):
+        # No Retry-After: the client must choose its own back-off.
+        raise InjectedFault(
+            429,
+            "Too many requests for this agreement.",
+            error_code="E04290",
+            label="injected 429 without Retry-After",
         )
     if faults.error_count and _take(agreement, "error_count"):
         raise InjectedFault(faults.error_status, "The server had a problem.", error_code="E05000")
@@ -96,13 +129,6 @@ def after_commit(request: HttpRequest, agreement: Agreement, response: HttpRespo
     if faults.stall_after_commit_count and _take(agreement, "stall_after_commit_count"):
         return AfterCommit(response, "stalled after commit", faults.stall_seconds)
     return AfterCommit(response)
-    if faults.drop_after_commit_count and _take(agreement, "drop_after_commit_count"):
-        return _dropped_response(request, response), "dropped after commit"
-    if faults.stall_after_commit_count and _take(agreement, "stall_after_commit_count"):
-        # Past the client's timeout the client gives up, though the write happened.
-        time.sleep(faults.stall_seconds)
-        return response, "stalled after commit"
-    return response, ""
 
 
 def _client_socket(request: HttpRequest) -> socket.socket | None:

@@ -21,7 +21,14 @@ MAX_IN_VALUES = 200
 
 
 class FilterError(ValueError):
-    """A malformed filter, or one on a property that cannot be filtered that way (→ 400)."""
+    """A malformed filter, or one on a property that cannot be filtered that way (→ 400).
+
+    `property` names the property at fault when there is one (the 400 then names it in `errors`).
+    """
+
+    def __init__(self, message: str, property: str | None = None):
+        super().__init__(message)
+        self.property = property
 
 
 @dataclass(frozen=True)
@@ -255,12 +262,16 @@ def check_filter(node: Node, schema: dict[str, FieldSpec]) -> None:
     """Refuse properties that are not filterable, `$like:` where it is not allowed and values
     that cannot be read as the property's type."""
     for predicate in predicates(node):
-        spec = schema.get(predicate.field)
+        field = predicate.field
+        spec = schema.get(field)
         if spec is None:
-            raise FilterError(f"The property '{predicate.field}' cannot be filtered on")
+            raise FilterError(f"The property '{field}' cannot be filtered on", field)
         if predicate.operator == "like" and not spec.like:
-            raise FilterError(f"The property '{predicate.field}' does not allow $like:")
+            raise FilterError(f"The property '{field}' does not allow $like:", field)
         sample = {str: "", int: 0, float: 0.0, bool: False}[spec.kind]
         for value in predicate.values:
             if not value.is_null:
-                _coerce(sample, value.text)
+                try:
+                    _coerce(sample, value.text)
+                except FilterError as exc:
+                    raise FilterError(f"{exc} (property '{field}')", field) from None

@@ -185,12 +185,19 @@ class Faults(models.Model):
     latency_seconds = models.FloatField(default=0)
     throttle_count = models.PositiveIntegerField(default=0)
     retry_after_seconds = models.PositiveIntegerField(default=1)
+    # 429s WITHOUT a Retry-After header (e-conomic does not promise one): a number of calls, and/or
+    # a share of calls (0..1) answered so, now and then.
+    bare_throttle_count = models.PositiveIntegerField(default=0)
+    bare_throttle_rate = models.FloatField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     error_status = models.PositiveSmallIntegerField(default=503)
     # POST/PUT only: the write is committed, then the client gets no proper answer.
     drop_after_commit_count = models.PositiveIntegerField(default=0)
     stall_after_commit_count = models.PositiveIntegerField(default=0)
     stall_seconds = models.FloatField(default=5)
+    # A switch, not a counter: > 0 makes page-based paging (`skippages`) stop after this many items,
+    # as e-conomic's newer APIs do at 10 000; 0 (the default) is off.
+    paging_cap_items = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "faults"

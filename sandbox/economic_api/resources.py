@@ -4,7 +4,6 @@ and the paging, filtering and sorting every collection shares."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,29 +13,34 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from . import models
-from .errors import ApiError, ValidationErrors
+from .errors import ApiError, ValidationErrors, count_entries, error_entry, validation_failed
 from .filters import FieldSpec, FilterError, check_filter, parse_filter
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
 MAX_CUSTOMER_NUMBER = 999_999_999
+# e-conomic's newer APIs stop classic page-based paging here (items past it need a cursor); the
+# emulator does the same when an agreement's `paging_cap` fault asks for it (see faults.py).
+NEWER_API_PAGING_CAP = 10_000
 
-# Maximum lengths from the reference; longer → 400 on that field.
-TEXT_LIMITS = {
-    "name": 255,
-    "email": 255,
-    "address": 510,
-    "city": 50,
-    "zip": 30,
-    "country": 50,
-    "corporateIdentificationNumber": 40,
-    "telephoneAndFaxNumber": 255,
-    "mobilePhone": 50,
-    "website": 255,
-    "publicEntryNumber": 50,
-    # Not limited in the reference; capped so a runaway value is still refused.
-    "pNumber": 255,
-    "vatNumber": 255,
+# Text fields and their (minimum, maximum) lengths, from the reference's Customers section;
+# outside them → 400 on that field. `pNumber` and `currency` have an exact length.
+TEXT_LENGTHS: dict[str, tuple[int, int]] = {
+    "name": (0, 255),  # and required, not blank
+    "email": (0, 255),
+    "address": (0, 510),
+    "city": (0, 50),
+    "zip": (0, 30),
+    "country": (0, 50),
+    "corporateIdentificationNumber": (0, 40),
+    "telephoneAndFaxNumber": (0, 255),
+    "mobilePhone": (0, 50),
+    "website": (0, 255),
+    "publicEntryNumber": (0, 50),
+    "ean": (0, 40),  # no pattern (an earlier reading said 13 digits: wrong)
+    "vatNumber": (0, 50),
+    "pNumber": (10, 10),
+    "currency": (3, 3),  # and required, and one of the agreement's currencies
 }
 # Field → (key inside the reference object, path of its `self` URL).
 REFERENCES = {
@@ -50,19 +54,44 @@ REFERENCES = {
 }
 REQUIRED_REFERENCES = ("customerGroup", "paymentTerms", "vatZone")
 BOOLEANS = ("barred", "eInvoicingDisabledByDefault")
-EAN_PATTERN = re.compile(r"\d{13}")
 
+# THE place for what the customers collection lets a client filter and sort on (reference,
+# "Filtering": confirmed from e-conomic's Customers docs). Anything else → 400 naming the property
+# (e.g. mobilePhone, pNumber, dueAmount, the reference objects). Which text properties allow
+# `$like:` is not published ("only some"); the emulator allows it on all text ones.
 CUSTOMER_FILTERS: dict[str, FieldSpec] = {
-    **{name: FieldSpec(str, like=True) for name in TEXT_LIMITS},
-    "ean": FieldSpec(str, like=True),
-    "currency": FieldSpec(str),
-    "lastUpdated": FieldSpec(str),
-    "customerNumber": FieldSpec(int),
+    "address": FieldSpec(str, like=True),
     "balance": FieldSpec(float),
-    "dueAmount": FieldSpec(float),
-    "creditLimit": FieldSpec(float),
     "barred": FieldSpec(bool),
+    "city": FieldSpec(str, like=True),
+    "corporateIdentificationNumber": FieldSpec(str, like=True),
+    "country": FieldSpec(str, like=True),
+    "creditLimit": FieldSpec(float),
+    "currency": FieldSpec(str),
+    "customerNumber": FieldSpec(int),
+    "ean": FieldSpec(str, like=True),
+    "email": FieldSpec(str, like=True),
+    "lastUpdated": FieldSpec(str),
+    "name": FieldSpec(str, like=True),
+    "publicEntryNumber": FieldSpec(str, like=True),
+    "telephoneAndFaxNumber": FieldSpec(str, like=True),
+    "vatNumber": FieldSpec(str, like=True),
+    "website": FieldSpec(str, like=True),
+    "zip": FieldSpec(str, like=True),
 }
+# Sortable: the same set minus `barred`.
+CUSTOMER_SORTS: frozenset[str] = frozenset(CUSTOMER_FILTERS) - {"barred"}
+
+
+def _length_problem(field: str, value: str) -> str | None:
+    shortest, longest = TEXT_LENGTHS[field]
+    if shortest <= len(value) <= longest:
+        return None
+    if shortest == longest:
+        return f"{field} must be exactly {longest} characters; it is {len(value)}."
+    if len(value) > longest:
+        return f"{field} may be at most {longest} characters; it is {len(value)}."
+    return f"{field} must be at least {shortest} characters; it is {len(value)}."
 
 
 def validate_customer(
@@ -71,6 +100,15 @@ def validate_customer(
     """Check a create/replace body; return (customer number or None, the fields to store)."""
     if not isinstance(payload, dict):
         raise ApiError(400, "The body must be a JSON object.", error_code="E00500")
+    number, data, errors = check_customer(payload, agreement=agreement, number_in_url=number_in_url)
+    errors.raise_if_any()
+    return number, data
+
+
+def check_customer(
+    payload: dict[str, Any], *, agreement: models.Agreement, number_in_url: int | None = None
+) -> tuple[int | None, dict[str, Any], ValidationErrors]:
+    """Validate one customer object; the errors are collected, not raised."""
     errors = ValidationErrors()
     data: dict[str, Any] = {}
 
@@ -91,31 +129,25 @@ def validate_customer(
     name = payload.get("name")
     if not isinstance(name, str) or not name.strip():
         errors.add("name", "Name is required.", "E06000", name)
-    for field, limit in TEXT_LIMITS.items():
+    for field in TEXT_LENGTHS:
         value = payload.get(field)
         if value is None:
             continue
         if not isinstance(value, str):
             errors.add(field, f"{field} must be text.", "E06004", value)
-        elif len(value) > limit:
-            errors.add(field, f"{field} may be at most {limit} characters.", "E06005", value)
-        else:
+        elif problem := _length_problem(field, value):
+            errors.add(field, problem, "E06005", value)
+        elif field != "currency":
             data[field] = value
 
-    ean = payload.get("ean")
-    if ean is not None:
-        if isinstance(ean, str) and EAN_PATTERN.fullmatch(ean):
-            data["ean"] = ean
-        else:
-            errors.add("ean", "EAN must be 13 digits.", "E06006", ean)
-
     currency = payload.get("currency")
-    if not isinstance(currency, str) or not currency:
+    if currency is None or currency == "":
         errors.add("currency", "Currency is required.", "E06000", currency)
-    elif not agreement.currencies.filter(code=currency.upper()).exists():
-        errors.add("currency", f"Currency {currency} does not exist.", "E06007", currency)
-    else:
-        data["currency"] = currency.upper()
+    elif "currency" not in errors.errors:
+        if agreement.currencies.filter(code=currency.upper()).exists():
+            data["currency"] = currency.upper()
+        else:
+            errors.add("currency", f"Currency {currency} does not exist.", "E06007", currency)
 
     known = {
         "customerGroup": agreement.customer_groups,
@@ -126,14 +158,23 @@ def validate_customer(
     for field, (key, _path) in REFERENCES.items():
         value = payload.get(field)
         if value is None:
+            # The whole object is missing: the error sits on the object (the reference's example).
             if field in REQUIRED_REFERENCES:
                 errors.add(field, f"{field} is required.", "E06000", None, hint=f"Provide {field}.{key}.")
             continue
-        ref = value.get(key) if isinstance(value, dict) else None
-        if isinstance(ref, bool) or not isinstance(ref, int):
-            errors.add(field, f"{field}.{key} must be a whole number.", "E06008", value)
+        if not isinstance(value, dict):
+            errors.add(field, f"{field} must be an object with {key}.", "E06008", value)
+            continue
+        # The object is there but its number is missing, not a number or unknown: the error is
+        # nested the way the request nests, at errors.<field>.<key>.errors[].
+        ref = value.get(key)
+        path = f"{field}.{key}"
+        if ref is None:
+            errors.add(path, f"{key} is required.", "E06000", None, hint=f"Provide {path}.")
+        elif isinstance(ref, bool) or not isinstance(ref, int):
+            errors.add(path, f"{key} must be a whole number.", "E06008", ref)
         elif field in known and not known[field].filter(number=ref).exists():
-            errors.add(field, f"{field} {ref} does not exist.", "E06009", value)
+            errors.add(path, f"{field} {ref} does not exist.", "E06009", ref, hint=f"See GET /{_path}.")
         else:
             data[field] = {key: ref}
 
@@ -151,8 +192,34 @@ def validate_customer(
         else:
             data["creditLimit"] = credit_limit
 
-    errors.raise_if_any()
-    return number, data
+    return number, data, errors
+
+
+def refuse_customer_list(payload: list[Any], *, agreement: models.Agreement) -> ApiError:
+    """A JSON array sent to POST /customers: the LIST-shaped error rule.
+
+    e-conomic shapes `errors` like the request: an array body (as its bulk endpoints take, e.g.
+    vouchers, where production answered `"errors": [{"entries": {"items": [{"date": ...}]}}]`)
+    gets an array of errors, one entry per item in the same order. /customers creates one customer
+    per request, so an array is always refused; each entry holds that item's own field errors
+    (nested as for a single customer) and is `{}` for an item that would have been valid. Several
+    problems in ONE customer stay a dict keyed by field, as the reference's example shows.
+    """
+    items: list[Any] = []
+    for item in payload:
+        if isinstance(item, dict):
+            items.append(check_customer(item, agreement=agreement)[2].errors)
+        else:
+            entry = error_entry("", "Each item must be a customer object.", "E00500", item)
+            items.append({"errors": [entry]})
+    problems = count_entries(items)
+    return validation_failed(
+        items,
+        message=(
+            f"POST /customers takes one customer object, not a list of {len(payload)}; "
+            f"{problems} {'error' if problems == 1 else 'errors'} found in the items."
+        ),
+    )
 
 
 def customer_body(customer: models.Customer, base: str) -> dict[str, Any]:
@@ -201,7 +268,6 @@ def customer_record(customer: models.Customer) -> dict[str, Any]:
     record.update(
         customerNumber=customer.number,
         balance=float(customer.balance),
-        dueAmount=float(customer.due_amount),
         barred=customer.data.get("barred", False),
         lastUpdated=customer.last_updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -313,6 +379,18 @@ def _sort_key(field: str):
     return key
 
 
+def _property_error(
+    status_message: str, code: str, field: str, entry_message: str, entry_code: str, value: Any, hint: str
+) -> ApiError:
+    """A 400 about a query parameter, its `errors` naming the property at fault."""
+    return ApiError(
+        400,
+        status_message,
+        error_code=code,
+        errors={field: {"errors": [error_entry(field, entry_message, entry_code, value, hint=hint)]}},
+    )
+
+
 def collection_response(
     request: HttpRequest,
     *,
@@ -322,15 +400,36 @@ def collection_response(
     record: Callable[[Any], dict[str, Any]],
     body: Callable[[Any], dict[str, Any]],
     filters: dict[str, FieldSpec],
+    sorts: frozenset[str] | None = None,
+    paging_cap: int = 0,
     meta_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Filter, sort and page `rows` as every e-conomic collection does."""
+    """Filter, sort and page `rows` as every e-conomic collection does.
+
+    `sorts` defaults to the filterable properties. `paging_cap` > 0 makes page-based paging stop
+    after that many items, as e-conomic's newer APIs do at 10 000: the page that reaches it is cut
+    there and has no nextPage, a page starting past it is a 400 (a filter such as
+    `customerNumber$gt:<last seen>` still reaches everything).
+    """
+    sortable = frozenset(filters) if sorts is None else sorts
     skip_pages = _int_param(request, "skippages", 0)
     page_size = _int_param(request, "pagesize", DEFAULT_PAGE_SIZE)
     if skip_pages < 0:
         raise ApiError(400, "'skippages' cannot be negative.", error_code="E00302")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ApiError(400, f"'pagesize' must be between 1 and {MAX_PAGE_SIZE}.", error_code="E00303")
+    start = skip_pages * page_size
+    if paging_cap and start >= paging_cap:
+        raise _property_error(
+            f"Page-based paging reaches the first {paging_cap} items only.",
+            "E00304",
+            "skippages",
+            f"skippages {skip_pages} with pagesize {page_size} starts at item {start}, past the "
+            f"first {paging_cap}.",
+            "E00305",
+            skip_pages,
+            "Page with a filter such as customerNumber$gt:<last seen>, sorted by customerNumber.",
+        )
 
     pairs = [(record(row), row) for row in rows]
     total = len(pairs)
@@ -341,19 +440,38 @@ def collection_response(
             check_filter(node, filters)
             pairs = [pair for pair in pairs if node.matches(pair[0])]
         except FilterError as exc:
-            raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+            if exc.property is None:
+                raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+            raise _property_error(
+                f"Invalid filter: {exc}.",
+                "E00310",
+                exc.property,
+                f"{exc}.",
+                "E00312",
+                filter_text,
+                f"Filterable properties: {', '.join(sorted(filters))}.",
+            ) from None
     sort_text = request.GET.get("sort")
     if sort_text:
         # Stable sorts applied last key first give the multi-key order.
         for term in reversed(sort_text.split(",")):
             field = term.strip().lstrip("-")
-            if field not in filters:
-                raise ApiError(400, f"Cannot sort on '{field}'.", error_code="E00311")
+            if field not in sortable:
+                raise _property_error(
+                    f"Cannot sort on '{field}'.",
+                    "E00311",
+                    field,
+                    f"The property '{field}' cannot be sorted on.",
+                    "E00313",
+                    sort_text,
+                    f"Sortable properties: {', '.join(sorted(sortable))}.",
+                )
             pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
 
     results = len(pairs)
-    page = pairs[skip_pages * page_size : (skip_pages + 1) * page_size]
-    last_page = max(0, math.ceil(results / page_size) - 1)
+    reachable = min(results, paging_cap) if paging_cap else results
+    page = pairs[start : min(start + page_size, reachable)]
+    last_page = max(0, math.ceil(reachable / page_size) - 1)
 
     def page_url(number: int) -> str:
         params = {"skippages": number, "pagesize": page_size}

@@ -77,6 +77,8 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
                 record=resources.customer_record,
                 body=lambda c: resources.customer_body(c, base),
                 filters=resources.CUSTOMER_FILTERS,
+                sorts=resources.CUSTOMER_SORTS,
+                paging_cap=faults.paging_cap(agreement),
                 meta_data={
                     "create": {
                         "description": "Create a new customer.",
@@ -89,6 +91,8 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
     if request.method != "POST":
         raise _not_allowed(request)
     payload = json_body(request)
+    if isinstance(payload, list) and payload:
+        raise resources.refuse_customer_list(payload, agreement=agreement)
     with transaction.atomic():
         # One writer per agreement at a time, so "next free number" and the uniqueness check hold.
         agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -163,6 +167,7 @@ def list_collection(request: HttpRequest, agreement: Agreement, kind: str) -> Ht
             record=resource.record,
             body=lambda item: resource.body(item, base),
             filters=resource.filters,
+            paging_cap=faults.paging_cap(agreement),
         )
     )
 

@@ -1,11 +1,20 @@
-"""Python helpers for tests and scripts: delivery switches, request counts, direct customer writes."""
+"""Python helpers for tests and scripts: delivery switches, faults, restricted keys, request counts,
+direct customer writes."""
 
 from typing import Any
 
 from django.db import transaction
 
-from . import delivery, services
-from .models import Account, ApiKey, RequestLog, stripe_id
+from . import delivery, faults, services
+from .models import (
+    PERMISSION_LEVELS,
+    PERMISSION_RESOURCES,
+    Account,
+    ApiKey,
+    Fault,
+    RequestLog,
+    stripe_id,
+)
 from .params import as_int, invalid
 
 
@@ -54,6 +63,42 @@ def delivery_switches(account: Account) -> dict[str, Any]:
         "reorder_batch": account.delivery_reorder_batch,
         "delay_seconds": account.delivery_delay_seconds,
     }
+
+
+def restricted_key_create(account: Account, permissions: dict[str, str], *, livemode: bool = False) -> ApiKey:
+    """A new `rk_` key of `account` with `permissions` (resource → none|read|write); a resource
+    left out gets none. Events can only be read, as in Stripe's Dashboard."""
+    if not isinstance(permissions, dict):
+        raise invalid("permissions must be a hash of resource → level.", param="permissions")
+    for resource, level in permissions.items():
+        if resource not in PERMISSION_RESOURCES:
+            choices = ", ".join(PERMISSION_RESOURCES)
+            raise invalid(
+                f"Unknown resource {resource!r}: one of {choices}.", param=f"permissions[{resource}]"
+            )
+        highest = PERMISSION_LEVELS.index(PERMISSION_RESOURCES[resource])
+        if level not in PERMISSION_LEVELS[: highest + 1]:
+            allowed = ", ".join(PERMISSION_LEVELS[: highest + 1])
+            raise invalid(f"{resource} can be given {allowed}.", param=f"permissions[{resource}]")
+    prefix = "rk_live_" if livemode else "rk_test_"
+    return ApiKey.objects.create(account=account, key=stripe_id(prefix, 32), permissions=dict(permissions))
+
+
+def fault_add(account: Account | None, kind: str, **params: Any) -> Fault:
+    """A fault as `POST /_control/faults` takes it (`count=`, `rate=`, `status=`, `path=`, …);
+    `account` None makes it global."""
+    return faults.fault_add(account, kind, **faults.params_to_options(params))
+
+
+def faults_clear(account: Account | None) -> int:
+    return faults.faults_clear(account)
+
+
+def account_set_api_version(account: Account, api_version: str) -> None:
+    """The account's default API version: new events are created in it."""
+    services.api_version_check(api_version)
+    Account.objects.filter(pk=account.pk).update(api_version=api_version)
+    account.api_version = api_version
 
 
 def release_held(account: Account) -> int:

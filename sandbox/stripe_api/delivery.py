@@ -27,13 +27,18 @@ def signature_header(body: str, secret: str, *, timestamp: int | None = None) ->
     return f"t={timestamp},v1={signature}"
 
 
-def event_body(event: Event) -> str:
-    return json.dumps(event.payload, indent=2)
+def event_body(event: Event, api_version: str | None = None) -> str:
+    return json.dumps(event.render(api_version), indent=2)
 
 
-def send_event(event: Event, url: str, secret: str) -> int | None:
-    """POST one event to `url`, signed with `secret`, now; record the attempt; return the status."""
-    body = event_body(event)
+def send_event(
+    event: Event, url: str, secret: str, *, api_version: str | None = None, endpoint_id: str = ""
+) -> int | None:
+    """POST one event to `url`, signed with `secret`, now; record the attempt; return the status.
+
+    `api_version`: the endpoint's pinned version, stamped on the event (else the event's own).
+    """
+    body = event_body(event, api_version)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -44,30 +49,32 @@ def send_event(event: Event, url: str, secret: str) -> int | None:
             url, data=body.encode(), headers=headers, timeout=DELIVERY_TIMEOUT_SECONDS, allow_redirects=False
         )
     except requests.RequestException as exc:
-        Delivery.objects.create(event=event, url=url, error=type(exc).__name__)
+        Delivery.objects.create(event=event, endpoint_id=endpoint_id, url=url, error=type(exc).__name__)
         return None
-    Delivery.objects.create(event=event, url=url, status_code=response.status_code)
+    Delivery.objects.create(event=event, endpoint_id=endpoint_id, url=url, status_code=response.status_code)
     return response.status_code
 
 
 def event_deliver_on_commit(event: Event) -> None:
-    transaction.on_commit(lambda: _start(event.pk))
+    held = event.held
+    transaction.on_commit(lambda: _start(event.pk, held=held))
 
 
-def _start(event_pk: int) -> None:
-    thread = threading.Thread(target=_deliver_in_thread, args=(event_pk,), daemon=True)
+def _start(event_pk: int, *, held: bool) -> None:
+    thread = threading.Thread(target=_deliver_in_thread, args=(event_pk, held), daemon=True)
     with _threads_lock:
         _threads.add(thread)
     thread.start()
 
 
-def _deliver_in_thread(event_pk: int) -> None:
+def _deliver_in_thread(event_pk: int, held: bool) -> None:
     try:
         event = Event.objects.select_related("account").get(pk=event_pk)
         account = event.account
         if account.delivery_delay_seconds:
             time.sleep(account.delivery_delay_seconds)  # the switch's whole point: a late delivery
-        batch = _take_held(account, event.livemode) if event.held else [event]
+        # Whether it was held when created, not now: a release may already have sent it.
+        batch = _take_held(account, event.livemode) if held else [event]
         for item in batch:
             _deliver_to_endpoints(item, account)
     finally:
@@ -91,11 +98,33 @@ def _take_held(account: Account, livemode: bool, *, all_of_them: bool = False) -
 
 
 def _deliver_to_endpoints(event: Event, account: Account) -> None:
-    endpoints = WebhookEndpoint.objects.filter(account=account, livemode=event.livemode)
+    """To the endpoints that listened when the event happened and still exist and listen."""
+    endpoints = WebhookEndpoint.objects.filter(
+        account=account, livemode=event.livemode, stripe_id__in=event.destined
+    ).order_by("id")
     for endpoint in endpoints:
         if endpoint.listens_to(event.type):
             for _ in range(max(account.delivery_duplicates, 1)):
-                send_event(event, endpoint.url, endpoint.secret)
+                send_event(
+                    event,
+                    endpoint.url,
+                    endpoint.secret,
+                    api_version=endpoint.api_version or None,
+                    endpoint_id=endpoint.stripe_id,
+                )
+    _count_pending(event)
+
+
+def _count_pending(event: Event) -> None:
+    """`pending_webhooks`: the destined endpoints that have not yet answered a delivery with a 2xx."""
+    delivered = set(
+        Delivery.objects.filter(event=event, status_code__gte=200, status_code__lt=300).values_list(
+            "endpoint_id", flat=True
+        )
+    )
+    pending = len(set(event.destined) - delivered)
+    Event.objects.filter(pk=event.pk).update(pending_webhooks=pending)
+    event.pending_webhooks = pending
 
 
 def release_held(account: Account) -> int:

@@ -7,6 +7,12 @@ import time
 from django.db import models
 
 _ALPHABET = string.ascii_letters + string.digits
+# The version an account's events are rendered in unless an endpoint pins its own.
+DEFAULT_API_VERSION = "2025-03-31.basil"
+# Permission levels of a restricted key, weakest first: "write" includes "read".
+PERMISSION_LEVELS = ("none", "read", "write")
+# The resources a restricted key can be given a level for, and the most each can have.
+PERMISSION_RESOURCES = {"customers": "write", "webhook_endpoints": "write", "events": "read"}
 
 
 def stripe_id(prefix: str, length: int = 24) -> str:
@@ -31,9 +37,17 @@ class Account(models.Model):
         default=0, help_text="Hold events until N are waiting, then send them newest first (0/1: off)"
     )
     delivery_delay_seconds = models.FloatField(default=0.0)
+    # The account's default API version: events are created in it, and delivered in it to
+    # endpoints that pinned none.
+    api_version = models.CharField(max_length=40, default=DEFAULT_API_VERSION)
 
     def __str__(self) -> str:
         return self.name or self.stripe_id
+
+
+def recommended_permissions() -> dict[str, str]:
+    """What the reference asks a merchant to give a restricted key: the default for a new one."""
+    return {"customers": "write", "events": "read", "webhook_endpoints": "write"}
 
 
 class ApiKey(models.Model):
@@ -41,6 +55,9 @@ class ApiKey(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=200, unique=True)
+    # Only restricted keys (`rk_`) are limited: resource → "none" | "read" | "write"; a resource
+    # left out is "none". Secret keys (`sk_`) may do everything whatever this holds.
+    permissions = models.JSONField(default=recommended_permissions, blank=True)
 
     def __str__(self) -> str:
         return f"{self.key[:8]}…{self.key[-4:]}"
@@ -48,6 +65,18 @@ class ApiKey(models.Model):
     @property
     def livemode(self) -> bool:
         return self.key.startswith(("sk_live_", "rk_live_"))
+
+    @property
+    def restricted(self) -> bool:
+        return self.key.startswith(("rk_test_", "rk_live_"))
+
+    def allows(self, resource: str, level: str) -> bool:
+        if not self.restricted:
+            return True
+        granted = (self.permissions or {}).get(resource, "none")
+        if granted not in PERMISSION_LEVELS:
+            return False
+        return PERMISSION_LEVELS.index(granted) >= PERMISSION_LEVELS.index(level)
 
 
 class Customer(models.Model):
@@ -97,15 +126,31 @@ class Event(models.Model):
     payload = models.JSONField()
     # Waiting for the reordering switch to release a batch.
     held = models.BooleanField(default=False)
+    # The endpoints (ids) listening when the event happened, and how many of them have not yet
+    # answered a delivery with a 2xx: Stripe's `pending_webhooks`, and `delivery_success` in lists.
+    destined = models.JSONField(default=list)
+    pending_webhooks = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "livemode", "-created", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.stripe_id} {self.type}"
+
+    def render(self, api_version: str | None = None) -> dict:
+        """The event as the API shows it now; `api_version` as an endpoint that pinned one gets it."""
+        body = dict(self.payload)
+        body["pending_webhooks"] = self.pending_webhooks
+        if api_version:
+            body["api_version"] = api_version
+        return body
 
 
 class Delivery(models.Model):
     """One attempt to POST an event to an endpoint; status_code null means no answer."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint_id = models.CharField(max_length=40, blank=True)
     url = models.URLField(max_length=2048)
     status_code = models.IntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -119,11 +164,14 @@ class Delivery(models.Model):
 
 
 class IdempotentRequest(models.Model):
+    """The first answer to an `Idempotency-Key`; status 0 while that request is still running."""
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     livemode = models.BooleanField(default=False)
     key = models.CharField(max_length=255)
     fingerprint = models.TextField()
     status = models.IntegerField(default=0)
+    request_id = models.CharField(max_length=40, blank=True)
     # The answer's exact text: a replay is byte for byte the first answer (jsonb would reorder keys).
     body = models.TextField(blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
@@ -147,10 +195,37 @@ class RequestLog(models.Model):
     status = models.IntegerField()
     idempotency_key = models.CharField(max_length=255, blank=True)
     replayed = models.BooleanField(default=False)
+    fault = models.CharField(max_length=40, blank=True, help_text="The injected fault that answered")
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
+
+
+class Fault(models.Model):
+    """An error answer on demand, for one account or (account empty) for every account.
+
+    It answers the matching requests before they run: the next `remaining` of them (null: no
+    limit), each with probability `rate`. Kinds and their bodies are in `faults.py`.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="faults"
+    )
+    kind = models.CharField(max_length=20)
+    status = models.IntegerField()
+    remaining = models.IntegerField(null=True, blank=True)
+    rate = models.FloatField(default=1.0)
+    # Optional seed: the same seed draws the same sequence of hits (reproducible chaos).
+    seed = models.CharField(max_length=40, blank=True)
+    seen = models.IntegerField(default=0, help_text="Matching requests so far")
+    method = models.CharField(max_length=10, blank=True, help_text="Only this method (blank: any)")
+    path = models.CharField(max_length=200, blank=True, help_text="Only paths starting so (`/v1/customers`)")
+    should_retry = models.CharField(max_length=5, blank=True, help_text="Stripe-Should-Retry header value")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} for {self.account or 'every account'}"
 
 
 class SinkRequest(models.Model):

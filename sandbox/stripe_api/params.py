@@ -21,6 +21,7 @@ class ApiError(Exception):
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.status = status
@@ -28,6 +29,7 @@ class ApiError(Exception):
         self.type = type
         self.code = code
         self.param = param
+        self.headers: dict[str, str] = dict(headers or {})
 
     def body(self) -> dict:
         error: dict[str, Any] = {"message": self.message, "type": self.type}

@@ -6,7 +6,7 @@ import time
 from django.db import transaction
 
 from . import services
-from .models import Account, ApiKey, stripe_id
+from .models import Account, ApiKey, recommended_permissions, stripe_id
 
 _FIRST = [
     "Nordlys",
@@ -79,18 +79,25 @@ def seed_account(
     customers: int = 0,
     emails: list[str] | None = None,
     seed: int | None = None,
+    permissions: dict[str, str] | None = None,
 ) -> str:
     """Create an account, its `sk_test_` key (or `api_key`) and customers; return the key.
 
-    The first customers get `emails` in order; there are max(customers, len(emails)) in all, with
-    creation times spread over the past year, so lists page in a realistic order.
+    A restricted `api_key` (`rk_…`) gets `permissions` (resource → none|read|write), by default
+    those the reference asks merchants for (Customers: Write, Events: Read, Webhook Endpoints:
+    Write). The first customers get `emails` in order; there are max(customers, len(emails)) in
+    all, with creation times spread over the past year, so lists page in a realistic order.
     """
     emails = emails or []
     rng = random.Random(seed)
     api_key = api_key or stripe_id("sk_test_", 32)
     with transaction.atomic():
         account = Account.objects.create(name="Sandbox merchant")
-        key = ApiKey.objects.create(account=account, key=api_key)
+        key = ApiKey.objects.create(
+            account=account,
+            key=api_key,
+            permissions=recommended_permissions() if permissions is None else permissions,
+        )
         caller = services.Caller(account, key.livemode)
         total = max(customers, len(emails))
         start = int(time.time()) - 365 * 24 * 3600

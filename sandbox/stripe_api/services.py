@@ -4,6 +4,7 @@ Functions take a `Caller` (the account and mode a key opened, and the request th
 parsed parameters, and return the API's JSON body or raise `ApiError`.
 """
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from .delivery import event_deliver_on_commit
-from .models import Account, Customer, Event, WebhookEndpoint, now_ts, stripe_id
+from .models import DEFAULT_API_VERSION, Account, Customer, Event, WebhookEndpoint, now_ts, stripe_id
 from .params import ApiError, as_int, as_list, invalid
 
-API_VERSION = "2025-03-31.basil"
+API_VERSION = DEFAULT_API_VERSION
+_API_VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
+# Stripe lists events for 30 days only; older ones are neither listed nor retrieved here.
+EVENT_RETENTION_SECONDS = 30 * 24 * 3600
+EVENT_TYPES_MAX = 20
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
@@ -336,6 +341,10 @@ def _created_filter(rows: QuerySet, created: Any) -> QuerySet:
         return rows
     if not isinstance(created, dict):
         return rows.filter(created=as_int(created, "created"))
+    unknown = set(created) - {"gt", "gte", "lt", "lte"}
+    if unknown:
+        name = f"created[{sorted(unknown)[0]}]"
+        raise invalid(f"Received unknown parameter: {name}", param=name)
     for op in ("gt", "gte", "lt", "lte"):
         if op in created:
             rows = rows.filter(**{f"created__{op}": as_int(created[op], f"created[{op}]")})
@@ -398,6 +407,24 @@ def endpoint_render(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> 
     return body
 
 
+def api_version_check(value: Any, param: str = "api_version") -> str:
+    if not isinstance(value, str) or not _API_VERSION_FORMAT.match(value):
+        raise invalid(f"Invalid {param}: {value!r} is not an API version (like {API_VERSION}).", param=param)
+    return value
+
+
+def _unknown_params(params: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(params) - allowed
+    if unknown:
+        name = sorted(unknown)[0]
+        raise invalid(f"Received unknown parameter: {name}", param=name)
+
+
+def _no_expand(params: dict[str, Any]) -> None:
+    for path in as_list(params.get("expand"), "expand"):
+        raise invalid(f"This property cannot be expanded ({path}).", param="expand")
+
+
 def webhook_endpoint_create(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
     allowed = {"url", "enabled_events", "api_version", "description", "metadata", "connect", "expand"}
     unknown = set(params) - allowed
@@ -410,6 +437,8 @@ def webhook_endpoint_create(caller: Caller, params: dict[str, Any]) -> dict[str,
     events = as_list(params.get("enabled_events"), "enabled_events")
     if not events:
         raise invalid("Missing required param: enabled_events.", param="enabled_events")
+    if params.get("api_version"):
+        api_version_check(params["api_version"])
     endpoint = WebhookEndpoint.objects.create(
         account=caller.account,
         livemode=caller.livemode,
@@ -432,6 +461,8 @@ def webhook_endpoint_retrieve(caller: Caller, endpoint_id: str) -> dict[str, Any
 
 
 def webhook_endpoint_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+    _unknown_params(params, {"limit", "starting_after", "ending_before", "expand"})
+    _no_expand(params)
     rows = _endpoints(caller)
     return paginate(rows, rows, params, url="/v1/webhook_endpoints", render=endpoint_render)
 
@@ -447,7 +478,11 @@ def webhook_endpoint_delete(caller: Caller, endpoint_id: str) -> dict[str, Any]:
 
 
 def event_emit(caller: Caller, event_type: str, obj: dict[str, Any], previous: dict | None = None) -> Event:
-    """Store an event and deliver it to the listening endpoints once the transaction commits."""
+    """Store an event and deliver it to the listening endpoints once the transaction commits.
+
+    It is created in the account's default API version; an endpoint that pinned one gets it
+    stamped with that version on delivery.
+    """
     data: dict[str, Any] = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous
@@ -457,7 +492,7 @@ def event_emit(caller: Caller, event_type: str, obj: dict[str, Any], previous: d
     payload = {
         "id": event_id,
         "object": "event",
-        "api_version": API_VERSION,
+        "api_version": caller.account.api_version,
         "created": created,
         "data": data,
         "livemode": caller.livemode,
@@ -473,6 +508,8 @@ def event_emit(caller: Caller, event_type: str, obj: dict[str, Any], previous: d
         created=created,
         payload=payload,
         held=caller.account.delivery_reorder_batch > 1 and bool(listening),
+        destined=[e.stripe_id for e in listening],
+        pending_webhooks=len(listening),
     )
     if listening:
         event_deliver_on_commit(event)
@@ -480,23 +517,63 @@ def event_emit(caller: Caller, event_type: str, obj: dict[str, Any], previous: d
 
 
 def _events(caller: Caller) -> QuerySet[Event]:
-    return Event.objects.filter(account=caller.account, livemode=caller.livemode)
+    """The caller's events of the past 30 days (Stripe keeps them listable that long)."""
+    return Event.objects.filter(
+        account=caller.account, livemode=caller.livemode, created__gte=now_ts() - EVENT_RETENTION_SECONDS
+    )
 
 
 def event_retrieve(caller: Caller, event_id: str) -> dict[str, Any]:
     event = _events(caller).filter(stripe_id=event_id).first()
     if event is None:
         raise missing("event", event_id)
-    return event.payload
+    return event.render()
+
+
+def _as_bool(value: Any, param: str) -> bool:
+    if value in ("true", "false"):
+        return value == "true"
+    raise invalid(f"Invalid boolean: {value}", param=param)
 
 
 def event_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; `type` (one name, or a group like `customer.*`) or `types[]` (up to 20 exact
+    names, not both), `created[gt|gte|lt|lte]`, `delivery_success`, cursors, `limit` ≤ 100."""
+    allowed = {
+        "created",
+        "delivery_success",
+        "ending_before",
+        "expand",
+        "limit",
+        "starting_after",
+        "type",
+        "types",
+    }
+    _unknown_params(params, allowed)
+    _no_expand(params)
     rows = _events(caller)
-    if params.get("type"):
-        kind = params["type"]
-        rows = rows.filter(type__startswith=kind[:-1]) if kind.endswith("*") else rows.filter(type=kind)
+    if params.get("type") and params.get("types"):
+        raise invalid("You may pass either type or types, but not both.", param="types")
+    kind = params.get("type")
+    if kind:
+        if not isinstance(kind, str):
+            raise invalid("Invalid string: type must be a string.", param="type")
+        if kind.endswith(".*"):
+            rows = rows.filter(type__startswith=kind[:-1])
+        elif kind != "*":
+            rows = rows.filter(type=kind)
     types = as_list(params.get("types"), "types")
+    if len(types) > EVENT_TYPES_MAX:
+        raise invalid(f"Invalid array: types can have at most {EVENT_TYPES_MAX} entries.", param="types")
+    if any(not isinstance(t, str) for t in types):
+        raise invalid("Invalid array: types must be strings.", param="types")
     if types:
         rows = rows.filter(type__in=types)
+    if "delivery_success" in params:
+        # false: events some endpoint has not yet answered with a 2xx (pending or failed).
+        if _as_bool(params["delivery_success"], "delivery_success"):
+            rows = rows.filter(pending_webhooks=0)
+        else:
+            rows = rows.filter(pending_webhooks__gt=0)
     rows = _created_filter(rows, params.get("created"))
-    return paginate(rows, _events(caller), params, url="/v1/events", render=lambda e: e.payload)
+    return paginate(rows, _events(caller), params, url="/v1/events", render=lambda e: e.render())

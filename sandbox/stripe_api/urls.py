@@ -12,5 +12,7 @@ urlpatterns = [
     path("v1/<path:rest>", views.unknown),
     path("_control/delivery", views.delivery_switches),
     path("_control/release_held", views.release_held),
+    path("_control/faults", views.control_faults),
+    path("_control/keys", views.control_keys),
     path("_sink/<str:name>/", views.sink, name="sandbox_stripe_sink"),
 ]

@@ -3,17 +3,23 @@
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import control, services
+from . import control, faults, services
 from .models import ApiKey, IdempotentRequest, RequestLog, SinkRequest, stripe_id
-from .params import ApiError, parse_params
+from .params import ApiError, invalid, parse_params
 from .services import Caller
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[..., dict[str, Any]]
 
@@ -60,80 +66,161 @@ def _params(request: HttpRequest) -> dict[str, Any]:
     return parse_params((key, value) for key, values in source.lists() for value in values)
 
 
-def _run_idempotent(
-    caller: Caller, request: HttpRequest, params: dict, run: Callable[[], dict]
-) -> tuple[str, bool]:
+@dataclass
+class Answer:
+    status: int
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+    replayed: bool = False
+    fault: str = ""
+
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def _run_idempotent(caller: Caller, request: HttpRequest, params: dict, run: Callable[[], dict]) -> Answer:
     """Replay the stored answer for a repeated key; refuse the key with other parameters.
 
-    The row is inserted first: a concurrent request with the same key waits on the unique index
-    and then sees the committed answer. Errors roll the row back, so a refused request can be
-    retried with the same key (Stripe keeps no result when validation fails).
+    The key is claimed first in a short transaction of its own (status 0: running). Another
+    request with the key while the first runs gets Stripe's 409 `idempotency_key_in_use`; after it,
+    the replay. A key older than 24 hours is forgotten. Errors drop the claim, so a refused request
+    can be retried with the same key (Stripe keeps no result when validation fails).
     """
     fingerprint = json.dumps([request.method, request.path, params], sort_keys=True)
+    key = caller.idempotency_key
+    rows = IdempotentRequest.objects.filter(account=caller.account, livemode=caller.livemode, key=key)
     with transaction.atomic():
+        rows.filter(created__lt=timezone.now() - IDEMPOTENCY_KEY_TTL).delete()
         record, created = IdempotentRequest.objects.get_or_create(
             account=caller.account,
             livemode=caller.livemode,
-            key=caller.idempotency_key,
-            defaults={"fingerprint": fingerprint},
+            key=key,
+            defaults={"fingerprint": fingerprint, "request_id": caller.request_id or ""},
         )
-        if not created:
-            if record.fingerprint != fingerprint:
-                raise ApiError(
-                    400,
-                    "Keys for idempotent requests can only be used with the same parameters they were "
-                    f"first used with. Try using a key other than '{caller.idempotency_key}' if you meant "
-                    "to execute a different request.",
-                    type="idempotency_error",
-                )
-            return record.body, True
-        text = _json(run())
-        record.status, record.body = 200, text
-        record.save(update_fields=["status", "body"])
-    return text, False
+    if not created:
+        if record.status == 0:
+            raise ApiError(
+                409,
+                "There is currently another in-progress request using this Idempotent Key (that probably "
+                f"means you submitted twice, and the other request is still going through): {key}. "
+                "Please try again later.",
+                code="idempotency_key_in_use",
+            )
+        if record.fingerprint != fingerprint:
+            raise ApiError(
+                400,
+                "Keys for idempotent requests can only be used with the same parameters they were "
+                f"first used with. Try using a key other than '{key}' if you meant to execute a "
+                "different request.",
+                type="idempotency_error",
+            )
+        headers = {"Idempotent-Replayed": "true", "Original-Request": record.request_id}
+        return Answer(record.status, record.body, headers, replayed=True)
+    try:
+        with transaction.atomic():
+            text = _json(run())
+            rows.filter(pk=record.pk).update(status=200, body=text)
+    except BaseException:
+        rows.filter(pk=record.pk).delete()
+        raise
+    return Answer(200, text)
 
 
-def api_view(methods: dict[str, Handler]) -> Callable:
-    """One URL of the API: `methods` maps an HTTP method to `handler(caller, params, **kwargs)`."""
+# The permission a restricted key needs, as Stripe names it in its 403 message (`rak_` + this).
+# customer_* is as Stripe's messages show it; webhook_* and event_read follow Stripe Apps' names.
+_PERMISSION_NAMES = {
+    ("customers", "read"): "customer_read",
+    ("customers", "write"): "customer_write",
+    ("webhook_endpoints", "read"): "webhook_read",
+    ("webhook_endpoints", "write"): "webhook_write",
+    ("events", "read"): "event_read",
+}
+
+
+def _require(api_key: ApiKey, resource: str, level: str) -> None:
+    """403 as Stripe answers a restricted key that lacks the permission (no error code)."""
+    if api_key.allows(resource, level):
+        return
+    masked = f"{api_key.key[:8]}{'*' * 40}{api_key.key[-6:]}"
+    raise ApiError(
+        403,
+        f"The provided key '{masked}' does not have the required permissions for this endpoint on "
+        f"account '{api_key.account.stripe_id}'. Having the 'rak_{_PERMISSION_NAMES[resource, level]}' "
+        "permission would allow this request to continue.",
+    )
+
+
+def _error_body(exc: ApiError, request_id: str, api_key: ApiKey | None) -> dict:
+    body = exc.body()
+    if api_key is not None:
+        mode = "" if api_key.livemode else "test/"
+        body["error"]["request_log_url"] = f"https://dashboard.stripe.com/{mode}logs/{request_id}"
+    return body
+
+
+def api_view(methods: dict[str, Handler], resource: str | None = None) -> Callable:
+    """One URL of the API: `methods` maps an HTTP method to `handler(caller, params, **kwargs)`.
+
+    `resource` names what a restricted key needs a permission for: read for GET, write otherwise.
+    Every answer carries a `Request-Id`, errors included.
+    """
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
         request_id = stripe_id("req_", 14)
+        path = _api_path(request.path)
         idempotency_key = request.headers.get("Idempotency-Key", "") if request.method == "POST" else ""
-        account, replayed = None, False
+        api_key = None
         try:
             api_key = _api_key(request)
-            account = api_key.account
+            faults.check(api_key.account, request.method, path)
             handler = methods.get(request.method)
             if handler is None:
                 raise ApiError(404, f"Unrecognized request URL ({request.method}: {request.path}).")
+            if resource:
+                _require(api_key, resource, "read" if request.method == "GET" else "write")
             params = _params(request)
-            caller = Caller(account, api_key.livemode, request_id, idempotency_key or None)
+            if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+                raise invalid(
+                    f"Invalid Idempotency-Key: it can be at most {IDEMPOTENCY_KEY_MAX} characters long."
+                )
+            caller = Caller(api_key.account, api_key.livemode, request_id, idempotency_key or None)
 
             def run() -> dict:
                 return handler(caller, params, **kwargs)
 
             if idempotency_key:
-                text, replayed = _run_idempotent(caller, request, params, run)
+                answer = _run_idempotent(caller, request, params, run)
             else:
                 with transaction.atomic():
-                    text = _json(run())
-            status = 200
+                    answer = Answer(200, _json(run()))
         except ApiError as exc:
-            status, text = exc.status, _json(exc.body())
+            answer = Answer(
+                exc.status,
+                _json(_error_body(exc, request_id, api_key)),
+                exc.headers,
+                fault=getattr(exc, "fault", ""),
+            )
+        except Exception:
+            # Stripe answers even its own failures in its error shape, never with an HTML page.
+            logger.exception("Stripe emulator failed on %s %s", request.method, path)
+            unknown = ApiError(500, "An unknown error occurred", type="api_error")
+            answer = Answer(500, _json(_error_body(unknown, request_id, api_key)))
         RequestLog.objects.create(
-            account=account,
+            account=api_key.account if api_key else None,
             request_id=request_id,
             method=request.method,
-            path=_api_path(request.path),
-            status=status,
-            idempotency_key=idempotency_key[:255],
-            replayed=replayed,
+            path=path,
+            status=answer.status,
+            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+            replayed=answer.replayed,
+            fault=answer.fault,
         )
-        response = HttpResponse(text, status=status, content_type="application/json")
+        response = HttpResponse(answer.text, status=answer.status, content_type="application/json")
         response["Request-Id"] = request_id
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
+        for name, value in answer.headers.items():
+            response[name] = value
         return response
 
     return view
@@ -143,52 +230,103 @@ customers = api_view(
     {
         "GET": lambda caller, params: services.customer_list(caller, params),
         "POST": lambda caller, params: services.customer_create(caller, params),
-    }
+    },
+    "customers",
 )
 customer = api_view(
     {
         "GET": lambda caller, params, customer_id: services.customer_retrieve(caller, customer_id, params),
         "POST": lambda caller, params, customer_id: services.customer_update(caller, customer_id, params),
         "DELETE": lambda caller, params, customer_id: services.customer_delete(caller, customer_id),
-    }
+    },
+    "customers",
 )
 webhook_endpoints = api_view(
     {
         "GET": lambda caller, params: services.webhook_endpoint_list(caller, params),
         "POST": lambda caller, params: services.webhook_endpoint_create(caller, params),
-    }
+    },
+    "webhook_endpoints",
 )
 webhook_endpoint = api_view(
     {
         "GET": lambda caller, params, endpoint_id: services.webhook_endpoint_retrieve(caller, endpoint_id),
         "DELETE": lambda caller, params, endpoint_id: services.webhook_endpoint_delete(caller, endpoint_id),
-    }
+    },
+    "webhook_endpoints",
 )
-events = api_view({"GET": lambda caller, params: services.event_list(caller, params)})
-event = api_view({"GET": lambda caller, params, event_id: services.event_retrieve(caller, event_id)})
+events = api_view({"GET": lambda caller, params: services.event_list(caller, params)}, "events")
+event = api_view(
+    {"GET": lambda caller, params, event_id: services.event_retrieve(caller, event_id)}, "events"
+)
 unknown = api_view({})
 
 
-@csrf_exempt
-def delivery_switches(request: HttpRequest) -> JsonResponse:
+# --- test controls (not Stripe's API): authenticated with any key of the account they act on ---
+
+
+def control_view(run: Callable[[HttpRequest, ApiKey], dict]) -> Callable:
+    @csrf_exempt
+    def view(request: HttpRequest) -> JsonResponse:
+        try:
+            response = JsonResponse(run(request, _api_key(request)))
+        except ApiError as exc:
+            response = JsonResponse(exc.body(), status=exc.status)
+        response["Request-Id"] = stripe_id("req_", 14)
+        return response
+
+    return view
+
+
+@control_view
+def delivery_switches(request: HttpRequest, api_key: ApiKey) -> dict:
     """`POST duplicates=2&reorder_batch=3&delay_seconds=0.5`: the account's delivery switches."""
-    try:
-        account = _api_key(request).account
-        if request.method == "POST":
-            control.delivery_set(account, **control.switches_from_params(_params(request)))
-            account.refresh_from_db()
-    except ApiError as exc:
-        return JsonResponse(exc.body(), status=exc.status)
-    return JsonResponse(control.delivery_switches(account))
+    account = api_key.account
+    if request.method == "POST":
+        control.delivery_set(account, **control.switches_from_params(_params(request)))
+        account.refresh_from_db()
+    return control.delivery_switches(account)
 
 
-@csrf_exempt
-def release_held(request: HttpRequest) -> JsonResponse:
-    try:
-        account = _api_key(request).account
-    except ApiError as exc:
-        return JsonResponse(exc.body(), status=exc.status)
-    return JsonResponse({"released": control.release_held(account)})
+@control_view
+def release_held(request: HttpRequest, api_key: ApiKey) -> dict:
+    return {"released": control.release_held(api_key.account)}
+
+
+@control_view
+def control_faults(request: HttpRequest, api_key: ApiKey) -> dict:
+    """Error answers on demand (see faults.py).
+
+    `POST kind=rate_limit|api_error|lock_timeout` with `count=N` (the next N matching requests;
+    1 when neither count nor rate is given) and/or `rate=0.2` (each with that probability;
+    `seed=` makes the draws reproducible), `status=` (default per kind), `method=`, `path=/v1/…`,
+    `should_retry=true|false` (the Stripe-Should-Retry header), `scope=account|global`.
+    `DELETE` (`?scope=global` for the global ones) clears them; `GET` lists the account's and the
+    global ones.
+    """
+    params = _params(request)
+    scope = params.pop("scope", "account")
+    if scope not in ("account", "global"):
+        raise invalid("scope must be account or global.", param="scope")
+    account = None if scope == "global" else api_key.account
+    if request.method == "POST":
+        kind = params.pop("kind", "")
+        faults.fault_add(account, kind, **faults.params_to_options(params))
+    elif request.method == "DELETE":
+        faults.faults_clear(account)
+    return {"faults": faults.faults_list(api_key.account)}
+
+
+@control_view
+def control_keys(request: HttpRequest, api_key: ApiKey) -> dict:
+    """`POST permissions[customers]=read&permissions[events]=none&livemode=false`: a new restricted
+    key of the caller's account with those permissions (resources left out: none)."""
+    if request.method != "POST":
+        raise ApiError(405, "POST to create a restricted key.")
+    params = _params(request)
+    livemode = str(params.get("livemode", "false")).lower() == "true"
+    key = control.restricted_key_create(api_key.account, params.get("permissions") or {}, livemode=livemode)
+    return {"key": key.key, "livemode": key.livemode, "permissions": key.permissions}
 
 
 _SINK_HEADERS = ("stripe-", "content-type", "user-agent")

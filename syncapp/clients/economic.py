@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 # e-conomic's page size limit; the fastest way through a collection.
 MAX_PAGE_SIZE = 1000
-# When a 429 comes without Retry-After (the limits are not published), wait this long.
-DEFAULT_RETRY_AFTER = 1.0
+# When a 429 comes without Retry-After (the limits are not published), every worker holds this
+# agreement's calls this long; the failed sync itself backs off exponentially with jitter.
+PAUSE_WITHOUT_RETRY_AFTER = 1.0
 _ESCAPES = {char: f"${char}" for char in "$()*,[]"}
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -56,9 +57,10 @@ class EconomicAuthFailed(EconomicError):
 
 
 class EconomicThrottled(EconomicError):
-    """429: too many calls for this agreement; try again after `retry_after` seconds."""
+    """429: too many calls for this agreement; try again after `retry_after` seconds (None when
+    e-conomic did not say: back off exponentially)."""
 
-    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
+    def __init__(self, message: str, *, retry_after: float | None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -81,9 +83,36 @@ def filter_equals(field: str, value: str) -> str:
     return f"{field}$eq:{escape_filter_value(value.strip())}"
 
 
-def _retry_after_seconds(header: str | None) -> float:
+def validation_errors(errors: Any, where: str = "") -> dict[str, list[str]]:
+    """Every `errorMessage` in an error body's `errors`, by the dotted place it names.
+
+    e-conomic shapes `errors` like the request: a dict keyed by field, nested as the request's
+    objects nest, or lists of such (seen from production), so nothing here assumes one flat level.
+    """
+    found: dict[str, list[str]] = {}
+
+    def add(place: str, messages: list[str]) -> None:
+        found.setdefault(place or "request", []).extend(messages)
+
+    if isinstance(errors, list):
+        for item in errors:
+            for place, messages in validation_errors(item, where).items():
+                add(place, messages)
+    elif isinstance(errors, dict):
+        if "errorMessage" in errors:
+            add(where or str(errors.get("propertyName") or ""), [str(errors["errorMessage"])])
+        for key, value in errors.items():
+            if isinstance(value, dict | list):
+                inner = where if key == "errors" else ".".join(p for p in (where, key) if p)
+                for place, messages in validation_errors(value, inner).items():
+                    add(place, messages)
+    return found
+
+
+def _retry_after_seconds(header: str | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), or None when absent or unreadable."""
     if not header:
-        return DEFAULT_RETRY_AFTER
+        return None
     try:
         return max(0.0, float(header))
     except ValueError:
@@ -91,7 +120,7 @@ def _retry_after_seconds(header: str | None) -> float:
     try:
         return max(0.0, (parsedate_to_datetime(header) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
+        return None
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -143,10 +172,26 @@ class EconomicClient:
         return list(self.iter_customers(filter=filter))
 
     def iter_customers(self, *, filter: str | None = None, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
-        params: dict[str, Any] = {"pagesize": page_size, "sort": "customerNumber"}
-        if filter:
-            params["filter"] = filter
-        yield from self._iter_collection("/customers", params)
+        """Every customer (that `filter` admits), by customer number, one call a page.
+
+        Pages by `customerNumber$gt:<last seen>` instead of following `skippages`: that is right at
+        any size, even where classic paging stops at 10,000 items, and a customer created meanwhile
+        cannot shift a page and be skipped.
+        """
+        # `$and:` binds tighter than `$or:`: a filter with alternatives is kept whole.
+        scope = f"({filter})" if filter and "$or:" in filter else filter
+        last_number = None
+        while True:
+            after = f"customerNumber$gt:{last_number}" if last_number is not None else None
+            params: dict[str, Any] = {"pagesize": page_size, "sort": "customerNumber"}
+            if scope or after:
+                params["filter"] = "$and:".join(p for p in (after, scope) if p)
+            page = self._request("GET", "/customers", params=params)
+            customers = page.get("collection", [])
+            yield from customers
+            if not customers or not page.get("pagination", {}).get("nextPage"):
+                return
+            last_number = customers[-1]["customerNumber"]
 
     def get_customer(self, number: int) -> dict:
         return self._request("GET", f"/customers/{int(number)}")
@@ -233,11 +278,7 @@ class EconomicClient:
         log_id = body.get("logId")
         detail = body.get("message") or response.reason or f"HTTP {status}"
         if status == 400:
-            field_errors = {
-                field: [e.get("errorMessage", "") for e in entry.get("errors", [])]
-                for field, entry in (body.get("errors") or {}).items()
-                if isinstance(entry, dict)
-            }
+            field_errors = validation_errors(body.get("errors"))
             reasons = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in field_errors.items())
             return EconomicRejected(
                 f"e-conomic refused the request: {reasons or detail}",
@@ -255,9 +296,10 @@ class EconomicClient:
             return EconomicNotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
         if status == 429:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-            self.limiter.pause(self.rate_key, retry_after)
+            self.limiter.pause(self.rate_key, retry_after or PAUSE_WITHOUT_RETRY_AFTER)
+            when = f"in {retry_after:g} seconds" if retry_after is not None else "shortly"
             return EconomicThrottled(
-                f"e-conomic asked us to slow down; trying again in {retry_after:g} seconds.",
+                f"e-conomic asked us to slow down; trying again {when}.",
                 retry_after=retry_after,
                 status=status,
                 log_id=log_id,

@@ -13,6 +13,9 @@ import stripe
 # Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
 _KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
 LIST_PAGE_SIZE = 100
+# The one Stripe API version we speak: every request and the webhook endpoint we register use it,
+# so the objects and the events we receive have the shape this code reads.
+API_VERSION = "2026-08-26.dahlia"
 # The customer events the product syncs: the webhook endpoint we register asks for exactly these.
 CUSTOMER_EVENT_TYPES = ("customer.created", "customer.updated", "customer.deleted")
 
@@ -26,6 +29,7 @@ class StripeError(Exception):
         self.status = status
         self.code = code
         self.param = param
+        self.request_id: str | None = None
 
 
 class StripeAuthFailed(StripeError):
@@ -61,37 +65,45 @@ def _scrub(text: str) -> str:
 
 
 def _raise_mapped(exc: stripe.StripeError) -> NoReturn:
+    error = _mapped(exc)
+    # Stripe's support finds a call by its request id: keep it on every error.
+    error.request_id = exc.request_id
+    raise error from None
+
+
+def _mapped(exc: stripe.StripeError) -> StripeError:
     status = exc.http_status
     message = _scrub(exc.user_message or "")
+    code = getattr(exc, "code", None)
+    param = getattr(exc, "param", None)
     if isinstance(exc, stripe.AuthenticationError):
-        raise StripeAuthFailed(
+        return StripeAuthFailed(
             "Stripe did not accept the API key: check that it was copied in full and has not been "
             "revoked or rolled.",
             status=status,
-        ) from None
+        )
     if isinstance(exc, stripe.PermissionError):
-        raise StripeAuthFailed(
+        return StripeAuthFailed(
             "The Stripe API key lacks a permission this needs: give the restricted key Customers: "
             "Write, Events: Read and Webhook Endpoints: Write.",
             status=status,
-        ) from None
+        )
     if isinstance(exc, stripe.RateLimitError):
-        raise StripeThrottled("Stripe asked us to slow down (rate limit).", status=status) from None
+        return StripeThrottled("Stripe asked us to slow down (rate limit).", status=status)
     if isinstance(exc, stripe.APIConnectionError):
-        raise StripeUnavailable("Could not reach Stripe (network error or timeout).") from None
-    code = getattr(exc, "code", None)
-    param = getattr(exc, "param", None)
+        return StripeUnavailable("Could not reach Stripe (network error or timeout).")
+    if status == 409:
+        # A lock timeout, or the same idempotency key still running: Stripe says to retry.
+        return StripeUnavailable("Stripe was busy with this customer (409, lock timeout).", status=status)
     if isinstance(exc, stripe.InvalidRequestError) and status == 404:
-        raise StripeNotFound(
-            message or "Stripe could not find it.", status=status, code=code, param=param
-        ) from None
+        return StripeNotFound(message or "Stripe could not find it.", status=status, code=code, param=param)
     if isinstance(exc, stripe.InvalidRequestError | stripe.IdempotencyError):
-        raise StripeRejected(
+        return StripeRejected(
             message or "Stripe rejected the request.", status=status, code=code, param=param
-        ) from None
+        )
     if isinstance(exc, stripe.APIError) and (status is None or status >= 500):
-        raise StripeUnavailable(f"Stripe had an internal error (HTTP {status}).", status=status) from None
-    raise StripeError(message or f"Stripe answered HTTP {status}.", status=status, code=code) from None
+        return StripeUnavailable(f"Stripe had an internal error (HTTP {status}).", status=status)
+    return StripeError(message or f"Stripe answered HTTP {status}.", status=status, code=code)
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -113,6 +125,7 @@ class StripeClient:
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": base_url},
+            stripe_version=API_VERSION,
             max_network_retries=max_network_retries,
             http_client=self._http,
         )
@@ -169,7 +182,7 @@ class StripeClient:
         """Creates the endpoint; the answer's `secret` is shown by Stripe this once only."""
         try:
             endpoint = self._client.v1.webhook_endpoints.create(
-                params={"url": url, "enabled_events": events, "api_version": stripe.api_version}
+                params={"url": url, "enabled_events": events, "api_version": API_VERSION}
             )
         except stripe.StripeError as exc:
             _raise_mapped(exc)

@@ -12,6 +12,7 @@ import requests
 
 from sandbox.economic_api.seed import DEFAULT_APP_PUBLIC, DEFAULT_APP_SECRET, seed_agreement
 from syncapp.clients.economic import (
+    PAUSE_WITHOUT_RETRY_AFTER,
     EconomicAuthFailed,
     EconomicClient,
     EconomicNotFound,
@@ -400,6 +401,22 @@ def test_next_page_keeps_the_filter(make_client, economic_agreement):
     assert numbers(found) == [1, 3, 5, 7, 9, 11]
 
 
+def test_customers_are_paged_by_customer_number_not_by_skipping_pages(make_client, economic_agreement):
+    for number in (3, 5, 8, 13, 21, 34, 55):
+        economic_agreement.add_customer(number=number, city="Odense C" if number % 2 else "Aarhus C")
+    mark = economic_agreement.mark()
+    assert numbers(make_client().iter_customers(page_size=3)) == [3, 5, 8, 13, 21, 34, 55]
+    queries = [parse_qs(entry.query) for entry in economic_agreement.requests_since(mark)]
+    assert [q.get("filter") for q in queries] == [None, ["customerNumber$gt:8"], ["customerNumber$gt:34"]]
+    assert all("skippages" not in q and q["sort"] == ["customerNumber"] for q in queries)
+
+    mark = economic_agreement.mark()
+    found = make_client().iter_customers(filter="city$eq:Odense C$or:city$eq:Aarhus C", page_size=4)
+    assert numbers(found) == [3, 5, 8, 13, 21, 34, 55]
+    second = parse_qs(economic_agreement.requests_since(mark)[1].query)["filter"]
+    assert second == ["customerNumber$gt:13$and:(city$eq:Odense C$or:city$eq:Aarhus C)"]
+
+
 def test_pagesize_over_1000_is_rejected(client, raw):
     assert raw("GET", "/customers", params={"pagesize": 1000}).status_code == 200
     with pytest.raises(EconomicRejected) as caught:
@@ -453,6 +470,19 @@ def test_429_raises_throttled_with_retry_after(make_client, economic_agreement):
     assert caught.value.retry_after == 7
     assert caught.value.status == 429
     assert limiter.paused == [("contract-test", 7)]
+    assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
+
+
+def test_429_without_retry_after_leaves_the_wait_to_the_backoff(make_client, economic_agreement):
+    economic_agreement.set_faults(throttle_without_retry_after=1)
+    limiter = RecordingLimiter()
+    client = make_client(limiter=limiter)
+    with pytest.raises(EconomicThrottled) as caught:
+        client.self_info()
+    assert caught.value.retry_after is None
+    assert caught.value.message == "e-conomic asked us to slow down; trying again shortly."
+    # Every worker still holds this agreement's calls for a moment.
+    assert limiter.paused == [("contract-test", PAUSE_WITHOUT_RETRY_AFTER)]
     assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
 
 

@@ -23,6 +23,8 @@ from syncapp.clients.stripe import (
     StripeInvalidSignature,
     StripeNotFound,
     StripeRejected,
+    StripeThrottled,
+    StripeUnavailable,
     construct_event,
 )
 from syncapp.models import StripeConnection
@@ -323,6 +325,12 @@ def test_same_idempotency_key_with_other_params_is_an_idempotency_error(stripe_a
 # --- webhook endpoints and signatures --------------------------------------------------------
 
 
+def test_the_endpoint_we_register_speaks_our_pinned_api_version(gateway, live_server):
+    created = gateway.create_webhook_endpoint(url=f"{live_server.url}/hook/", events=["customer.created"])
+    assert created["api_version"] == client.API_VERSION
+    assert WebhookEndpoint.objects.get(stripe_id=created["id"]).api_version == client.API_VERSION
+
+
 def test_webhook_endpoint_secret_is_returned_only_at_creation(gateway, live_server, api):
     created = gateway.create_webhook_endpoint(url=f"{live_server.url}/hook/", events=["customer.created"])
     assert created["secret"].startswith("whsec_")
@@ -531,9 +539,17 @@ def test_concurrent_requests_with_one_idempotency_key_apply_once(stripe_account,
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         responses = list(pool.map(post, range(4)))
-    assert {r.status_code for r in responses} == {200}
-    assert len({r.text for r in responses}) == 1
+    # As Stripe: a request arriving while the first still runs is refused with 409
+    # `idempotency_key_in_use` (the SDK retries 409); one arriving after it gets the replay.
+    answered = [r for r in responses if r.status_code == 200]
+    refused = [r for r in responses if r.status_code != 200]
+    assert answered and len({r.text for r in answered}) == 1
+    assert all(r.status_code == 409 for r in refused)
+    assert all(r.json()["error"]["code"] == "idempotency_key_in_use" for r in refused)
     assert len(stripe_account.events("customer.updated")) == 1
+    retried = post(None)
+    assert (retried.status_code, retried.text) == (200, answered[0].text)
+    assert retried.headers["Idempotent-Replayed"] == "true"
 
 
 def test_delay_switch_delivers_late(stripe_account, sink):
@@ -571,3 +587,34 @@ def test_webhooks_to_tenant_fixture_registers_the_tenants_url(stripe_webhooks_to
 
 def _form() -> dict[str, str]:
     return {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# --- Stripe's retryable answers, as the client reports them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "status"),
+    [
+        ("rate_limit", StripeThrottled, 429),
+        ("api_error", StripeUnavailable, 500),
+        ("lock_timeout", StripeUnavailable, 409),
+    ],
+)
+def test_retryable_stripe_answers_are_transient_errors_with_their_request_id(
+    stripe_account, gateway, kind, error, status
+):
+    customer = stripe_account.create_customer(email="busy@example.dk")
+    stripe_account.add_fault(kind, count=1, path="/v1/customers")
+    with pytest.raises(error) as caught:
+        gateway.retrieve_customer(customer["id"])
+    assert caught.value.status == status
+    assert caught.value.request_id.startswith("req_")
+    assert gateway.retrieve_customer(customer["id"])["email"] == "busy@example.dk"
+
+
+def test_a_restricted_key_without_the_permission_is_refused_as_auth(stripe_account, make_gateway):
+    reader = make_gateway(stripe_account.restricted_key(customers="read"))
+    customer = stripe_account.create_customer(email="keep@example.dk")
+    assert reader.retrieve_customer(customer["id"])["id"] == customer["id"]
+    with pytest.raises(StripeAuthFailed, match="lacks a permission"):
+        reader.update_metadata(customer["id"], {"n": "1"}, idempotency_key="perm-test-1")

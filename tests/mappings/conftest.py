@@ -1,16 +1,12 @@
 import pytest
 
-from mappings.document import default_document
+from tests.factories import settings_document
 
 
 @pytest.fixture
 def document():
     """The default document with complete defaults, ready to plan creates."""
-    doc = default_document()
-    doc["defaults"].update(
-        payment_terms_number=1, customer_group_number=1, vat_zone_number=1, currency="DKK", layout_number=19
-    )
-    return doc
+    return settings_document()
 
 
 @pytest.fixture(autouse=True)

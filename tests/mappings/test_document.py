@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from mappings.catalog import ECONOMIC_FIELDS, FILTERABLE_ECONOMIC_FIELDS
 from mappings.document import default_document, parse, validate_document
 
 LISTS = {
@@ -80,7 +81,7 @@ def test_every_problem_is_named_at_once():
     doc = default_document()
     doc["surprise"] = 1
     doc["matching"]["on_empty_value"] = "skip"
-    doc["matching"]["rules"].append({"stripe_field": "nickname", "economic_field": "city"})
+    doc["matching"]["rules"].append({"stripe_field": "nickname", "economic_field": "mobilePhone"})
     doc["customer_number"] = {"mode": "guess", "stripe_field": None, "store_in_stripe_field": "email"}
     doc["defaults"]["currency"] = "dkk"
     doc["defaults"]["payment_terms_number"] = "1"
@@ -92,9 +93,10 @@ def test_every_problem_is_named_at_once():
         "(allowed: customer_number, defaults, field_mappings, matching, sync, version).",
         "matching.on_empty_value: “skip” is not one of fail, next_rule.",
         "matching.rules[1].stripe_field: “nickname” is not a Stripe customer field.",
-        "matching.rules[1].economic_field: “city” cannot be searched in e-conomic "
-        "(use one of customerNumber, name, email, corporateIdentificationNumber, "
-        "telephoneAndFaxNumber, mobilePhone, ean, vatNumber).",
+        "matching.rules[1].economic_field: “mobilePhone” cannot be a match field: e-conomic cannot "
+        "filter customers on it (use one of customerNumber, name, email, address, city, zip, country, "
+        "corporateIdentificationNumber, telephoneAndFaxNumber, website, publicEntryNumber, ean, "
+        "vatNumber).",
         "customer_number.mode: “guess” is not one of economic, stripe.",
         "customer_number.store_in_stripe_field: “email” must be a Stripe metadata key "
         "(metadata.<key>) or null.",
@@ -190,3 +192,26 @@ def test_parse_ignores_the_number_field_of_the_mode_not_chosen():
     doc["customer_number"] = {"mode": "stripe", "stripe_field": "metadata.no", "store_in_stripe_field": None}
     settings = parse(doc)
     assert (settings.number_stripe_field, settings.store_number_in_stripe_field) == ("metadata.no", None)
+
+
+# The customers collection's filterable properties, as ../shared/reference/economic-api.md lists them.
+ECONOMIC_FILTERABLE = {
+    "address", "balance", "barred", "city", "corporateIdentificationNumber", "country", "creditLimit",
+    "currency", "customerNumber", "ean", "email", "lastUpdated", "name", "publicEntryNumber",
+    "telephoneAndFaxNumber", "vatNumber", "website", "zip",
+}  # fmt: skip
+
+
+def test_match_fields_are_exactly_the_catalogued_fields_economic_can_filter_on():
+    assert set(FILTERABLE_ECONOMIC_FIELDS) == ECONOMIC_FILTERABLE & set(ECONOMIC_FIELDS)
+    assert {"mobilePhone", "pNumber"} & set(FILTERABLE_ECONOMIC_FIELDS) == set()
+
+
+@pytest.mark.parametrize("field", ["mobilePhone", "pNumber"])
+def test_a_match_rule_on_a_field_economic_cannot_filter_is_refused_by_name(field):
+    doc = default_document()
+    doc["matching"]["rules"] = [{"stripe_field": "phone", "economic_field": field}]
+    (problem,) = validate_document(doc)
+    assert problem.startswith(
+        f"matching.rules[0].economic_field: “{field}” cannot be a match field: e-conomic cannot filter"
+    )

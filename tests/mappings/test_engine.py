@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from mappings.catalog import ECONOMIC_FIELDS
 from mappings.document import default_document, parse
 from mappings.engine import (
     MatchQuery,
@@ -229,13 +230,32 @@ def test_unset_defaults_are_left_out_of_the_payload():
     assert parse(default_document()).defaults_complete is False
 
 
-def test_ean_must_be_13_digits(document):
-    document["field_mappings"].append({"economic_field": "ean", "stripe_field": "metadata.ean"})
-    good = plan(document, stripe_customer(name="A", metadata={"ean": "5790 0000 12345"}))
-    assert good.create_payload["ean"] == "5790000012345"
-    bad = plan(document, stripe_customer(name="A", metadata={"ean": "12345"}))
-    assert "ean" not in bad.create_payload
-    assert bad.warnings == ("EAN (e-invoicing) “12345” from metadata.ean is not 13 digits: it was left out.",)
+def test_p_number_must_be_exactly_10_characters_or_is_left_out(document):
+    document["field_mappings"].append({"economic_field": "pNumber", "stripe_field": "metadata.p"})
+    good = plan(document, stripe_customer(name="A", metadata={"p": "1012345678"}))
+    assert good.create_payload["pNumber"] == "1012345678"
+    assert good.warnings == ()
+    for wrong in ("101234567", "10123456789"):
+        bad = plan(document, stripe_customer(name="A", metadata={"p": wrong}))
+        assert "pNumber" not in bad.create_payload
+        assert bad.warnings == (
+            f"P-number (production unit) “{wrong}” from metadata.p is not exactly 10 characters: "
+            "it was left out.",
+        )
+
+
+@pytest.mark.parametrize(("field", "limit"), [("ean", 40), ("vatNumber", 50), ("mobilePhone", 50)])
+def test_ean_vat_number_and_mobile_phone_are_cut_to_economics_lengths_with_a_warning(document, field, limit):
+    document["field_mappings"].append({"economic_field": field, "stripe_field": "metadata.v"})
+    fits = plan(document, stripe_customer(name="A", metadata={"v": "5" * limit}))
+    assert fits.create_payload[field] == "5" * limit
+    assert fits.warnings == ()
+    long = plan(document, stripe_customer(name="A", metadata={"v": "5" * (limit + 1)}))
+    assert long.create_payload[field] == "5" * limit
+    assert long.warnings == (
+        f"{ECONOMIC_FIELDS[field].label} from metadata.v is {limit + 1} characters and e-conomic allows "
+        f"{limit}: it was cut to {limit}.",
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ from mappings.services import (
     settings_preview,
     settings_save,
 )
-from tests.factories import MembershipFactory
+from mappings.vocabulary import MatchOutcome
+from tests.factories import MembershipFactory, settings_document
 from tests.fixtures_stripe import connect_stripe
 
 
@@ -25,14 +26,6 @@ def connected(transactional_db, sandbox_urls, economic_connected_tenant, stripe_
     """A tenant connected to both emulators, which the live server answers for."""
     connect_stripe(economic_connected_tenant, stripe_account.api_key)
     return economic_connected_tenant
-
-
-def complete_document() -> dict:
-    document = default_document()
-    document["defaults"].update(
-        payment_terms_number=1, customer_group_number=1, vat_zone_number=1, currency="DKK", layout_number=19
-    )
-    return document
 
 
 def test_economic_lists_come_from_the_agreement(transactional_db, sandbox_urls, economic_connected_tenant):
@@ -71,7 +64,7 @@ def test_economic_lists_without_a_connection_say_what_to_do(tenant):
 def test_import_checks_numbers_against_the_merchants_lists(
     transactional_db, sandbox_urls, economic_connected_tenant
 ):
-    document = complete_document()
+    document = settings_document()
     document["defaults"]["payment_terms_number"] = 99
     document["defaults"]["currency"] = "GBP"
     with pytest.raises(SettingsInvalid) as raised:
@@ -81,13 +74,13 @@ def test_import_checks_numbers_against_the_merchants_lists(
         "defaults.currency: GBP is not in your e-conomic currencies (DKK, EUR, NOK, SEK, USD).",
     ]
     assert settings_document_for(tenant=economic_connected_tenant) == default_document()
-    result = settings_import(tenant=economic_connected_tenant, user=None, document=complete_document())
+    result = settings_import(tenant=economic_connected_tenant, user=None, document=settings_document())
     assert result.checked_against_economic and result.settings.defaults_complete
 
 
 def test_saving_the_same_document_again_records_no_change(tenant):
-    settings_save(tenant=tenant, user=None, document=complete_document(), source="defaults")
-    settings_save(tenant=tenant, user=None, document=complete_document(), source="defaults")
+    settings_save(tenant=tenant, user=None, document=settings_document(), source="defaults")
+    settings_save(tenant=tenant, user=None, document=settings_document(), source="defaults")
     assert SettingsChange.objects.for_tenant(tenant).count() == 1
 
 
@@ -107,21 +100,21 @@ def test_preview_finds_the_economic_customer_the_rule_would_match(
     economic_agreement.add_customer(number=502, name="Anna ApS", email="info@firma.dk ANNA@firma.dk")
     mark = economic_agreement.mark()
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "matched"
-    assert preview.matched["customerNumber"] == 502
-    (rule,) = preview.rule_results
+    assert preview.match.outcome == MatchOutcome.MATCHED
+    assert preview.match.found["customerNumber"] == 502
+    (rule,) = preview.match.tried
     assert [c["customerNumber"] for c in rule.hits] == [502]  # the look-alike was not taken
     assert {entry.method for entry in economic_agreement.requests_since(mark)} == {"GET"}
 
 
 def test_preview_shows_the_payload_it_would_create(connected, stripe_account, economic_agreement):
-    settings_save(tenant=connected, user=None, document=complete_document(), source="defaults")
+    settings_save(tenant=connected, user=None, document=settings_document(), source="defaults")
     customer = stripe_account.create_customer(
         email="ny@kunde.dk", name="Ny Kunde ApS", address={"country": "SE", "city": "Malmö"}
     )
     mark = economic_agreement.mark()
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "create"
+    assert preview.match.outcome == MatchOutcome.NOT_FOUND
     assert preview.plan.create_payload["country"] == "Sweden"
     assert preview.plan.create_payload["name"] == "Ny Kunde ApS"
     assert economic_agreement.customers() == []
@@ -131,7 +124,7 @@ def test_preview_shows_the_payload_it_would_create(connected, stripe_account, ec
 def test_preview_of_a_customer_without_match_value_explains_the_failure(connected, stripe_account):
     customer = stripe_account.create_customer(name="Uden Email")
     preview = settings_preview(tenant=connected, stripe_customer_id=customer["id"])
-    assert preview.outcome == "blocked"
+    assert preview.match.outcome == MatchOutcome.BLOCKED
     assert preview.plan.blocking_error.startswith(f"Stripe customer {customer['id']} has no email")
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mappings.document import NotADocument, document_from_json
 from mappings.selectors import settings_document_for
 from mappings.services import SettingsInvalid, settings_import
 from syncapp.models import Tenant
@@ -51,8 +52,10 @@ class Command(BaseCommand):
     def _read(self, path: str) -> object:
         try:
             text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-            return json.loads(text)
+            return document_from_json(text)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.", returncode=EXIT_INVALID) from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CommandError(f"{path} is not valid JSON ({exc}).", returncode=EXIT_INVALID) from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{path} is not UTF-8 text.", returncode=EXIT_INVALID) from exc
+        except NotADocument as exc:
+            raise CommandError(f"{path} is {exc}.", returncode=EXIT_INVALID) from exc

@@ -1,8 +1,11 @@
+import getpass
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from syncapp.connections_services import CredentialRefused, connections_summary, tenant_connect
+from syncapp.connections import CredentialRefused, connections_summary, tenant_connect
 from syncapp.models import Tenant
 
 _OPTION_OF = {
@@ -10,25 +13,48 @@ _OPTION_OF = {
     "stripe_api_key": "--stripe-api-key",
     "stripe_webhook_secret": "--stripe-webhook-secret",
 }
+# Where each secret comes from when its option is not given; and the order in which options given
+# as "-" read their lines from stdin.
+_ENVIRONMENT_OF = {
+    "stripe_api_key": "STRIPE_API_KEY",
+    "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "economic_grant_token": "ECONOMIC_GRANT_TOKEN",
+}
 
 
 class Command(BaseCommand):
     help = (
         "Connect a merchant's Stripe account and e-conomic agreement. Each credential is checked "
         "against its API first; if one is refused nothing is stored and the exit code is 2. "
-        "Prints one JSON line of what is connected (never a secret)."
+        "Prints one JSON line of what is connected (never a secret). To keep secrets out of the "
+        "shell history and the process list, give an option as - to read it from stdin (one line "
+        "each, in the order the options are listed here), or leave it out and set its environment "
+        "variable (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET, ECONOMIC_GRANT_TOKEN)."
     )
+    # call_command(..., stdin=StringIO(...)) for scripts and tests; sys.stdin otherwise.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("--stripe-api-key", help="a restricted (rk_…) or secret (sk_…) key")
+        parser.add_argument(
+            "--stripe-api-key",
+            help="a restricted (rk_…) or secret (sk_…) key; - reads it from stdin; default $STRIPE_API_KEY",
+        )
         parser.add_argument(
             "--stripe-webhook-secret",
-            help="whsec_… of an endpoint you made yourself; without it one is registered for you",
+            help="whsec_… of an endpoint you made yourself; without it one is registered for you; "
+            "- reads it from stdin; default $STRIPE_WEBHOOK_SECRET",
         )
-        parser.add_argument("--economic-grant-token", help="the agreement grant token from e-conomic")
+        parser.add_argument(
+            "--economic-grant-token",
+            help="the agreement grant token from e-conomic; - reads it from stdin; "
+            "default $ECONOMIC_GRANT_TOKEN",
+        )
 
-    def handle(self, *args, slug, stripe_api_key, stripe_webhook_secret, economic_grant_token, **options):
+    def handle(self, *args, slug, **options):
+        stripe_api_key, stripe_webhook_secret, economic_grant_token = (
+            self._secret(options, name) for name in _ENVIRONMENT_OF
+        )
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No merchant with slug {slug}.", returncode=2)
@@ -47,3 +73,16 @@ class Command(BaseCommand):
                     f"{_OPTION_OF[exc.credential]} was refused: {exc.message}", returncode=2
                 ) from exc
         self.stdout.write(json.dumps(summary))
+
+    def _secret(self, options: dict, name: str) -> str | None:
+        value = options[name]
+        if value is None:
+            return os.environ.get(_ENVIRONMENT_OF[name]) or None
+        if value != "-":
+            return value
+        stdin = options.get("stdin") or sys.stdin
+        # At a terminal, ask without echoing it; from a pipe, read the next line.
+        line = getpass.getpass(f"{_OPTION_OF[name]}: ") if stdin.isatty() else stdin.readline()
+        if not line.strip():
+            raise CommandError(f"{_OPTION_OF[name]} -: no line to read on stdin.", returncode=2)
+        return line.strip()

@@ -7,11 +7,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import connections_services as services
-from .crypto import masked
+from syncapp.crypto import masked
+from syncapp.models import ConnectionStatus, Tenant
+from syncapp.tenancy import tenant_view
+
+from . import economic as economic_services
+from . import stripe as stripe_services
+from .common import Credential, CredentialRefused, Service
 from .forms import StripeConnectForm
-from .models import ConnectionStatus, Tenant
-from .tenancy import tenant_view
+from .selectors import connection_for, stripe_webhook_url
 
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
@@ -25,8 +29,8 @@ STRIPE_PERMISSIONS = [
 
 
 def _page_context(tenant: Tenant) -> dict:
-    economic = services.economic_connection_for(tenant=tenant)
-    stripe = services.stripe_connection_for(tenant=tenant)
+    economic = connection_for(tenant=tenant, service=Service.ECONOMIC)
+    stripe = connection_for(tenant=tenant, service=Service.STRIPE)
     return {
         "economic": economic,
         "economic_status": economic.status if economic else ConnectionStatus.NOT_CONNECTED,
@@ -35,7 +39,7 @@ def _page_context(tenant: Tenant) -> dict:
         "stripe_status": stripe.status if stripe else ConnectionStatus.NOT_CONNECTED,
         "stripe_key_masked": masked(stripe.api_key) if stripe else "",
         "stripe_secret_masked": masked(stripe.webhook_secret) if stripe else "",
-        "webhook_url": services.stripe_webhook_url(tenant),
+        "webhook_url": stripe_webhook_url(tenant),
     }
 
 
@@ -52,10 +56,11 @@ def connections(request):
         form = StripeConnectForm(request.POST)
         if form.is_valid():
             try:
-                connection = services.stripe_connect(tenant=request.tenant, **form.cleaned_data)
-            except services.CredentialRefused as exc:
+                connection = stripe_services.stripe_connect(tenant=request.tenant, **form.cleaned_data)
+            except CredentialRefused as exc:
                 form.add_error(
-                    "webhook_secret" if exc.credential == "stripe_webhook_secret" else "api_key", exc.message
+                    "webhook_secret" if exc.credential == Credential.STRIPE_WEBHOOK_SECRET else "api_key",
+                    exc.message,
                 )
             else:
                 mode = "live" if connection.livemode else "test"
@@ -73,7 +78,7 @@ def connections(request):
 def economic_connect(request):
     state = secrets.token_urlsafe(24)
     request.session[_GRANT_STATE_KEY.format(request.tenant.pk)] = state
-    return redirect(services.economic_grant_url(tenant=request.tenant, state=state))
+    return redirect(economic_services.economic_grant_url(tenant=request.tenant, state=state))
 
 
 @never_cache
@@ -90,8 +95,8 @@ def economic_callback(request, state):
         )
     else:
         try:
-            connection = services.economic_connect(tenant=request.tenant, grant_token=token)
-        except services.CredentialRefused as exc:
+            connection = economic_services.economic_connect(tenant=request.tenant, grant_token=token)
+        except CredentialRefused as exc:
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -105,7 +110,7 @@ def economic_callback(request, state):
 @tenant_view(edit=True)
 @require_POST
 def economic_disconnect(request):
-    services.economic_disconnect(tenant=request.tenant)
+    economic_services.economic_disconnect(tenant=request.tenant)
     messages.success(request, "e-conomic is disconnected; its access grant was forgotten.")
     return redirect("connections", slug=request.tenant.slug)
 
@@ -113,7 +118,7 @@ def economic_disconnect(request):
 @tenant_view(edit=True)
 @require_POST
 def stripe_disconnect(request):
-    if services.stripe_disconnect(tenant=request.tenant):
+    if stripe_services.stripe_disconnect(tenant=request.tenant):
         messages.success(
             request, "Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone."
         )
@@ -129,8 +134,8 @@ def stripe_disconnect(request):
 @tenant_view(edit=True)
 @require_POST
 def connections_check(request):
-    economic = services.economic_check(tenant=request.tenant)
-    stripe = services.stripe_check(tenant=request.tenant)
+    economic = economic_services.economic_check(tenant=request.tenant)
+    stripe = stripe_services.stripe_check(tenant=request.tenant)
     checked = [c for c in (economic, stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
     if not checked:
         messages.info(request, "Nothing is connected yet.")

@@ -2,10 +2,13 @@
 
 from django.conf import settings
 
-from .clients.economic import EconomicClient
-from .clients.ratelimit import RateLimiter, limiter_for
-from .clients.stripe import StripeClient
-from .models import EconomicConnection, StripeConnection, Tenant
+from syncapp.clients.economic import EconomicClient
+from syncapp.clients.ratelimit import RateLimiter, limiter_for
+from syncapp.clients.stripe import StripeClient
+from syncapp.models import Tenant
+
+from .common import Service
+from .selectors import connection_for
 
 
 class NotConnected(Exception):
@@ -13,7 +16,7 @@ class NotConnected(Exception):
 
 
 def economic_client_for(tenant: Tenant) -> EconomicClient:
-    connection = EconomicConnection.objects.for_tenant(tenant).first()
+    connection = connection_for(tenant=tenant, service=Service.ECONOMIC)
     if connection is None or not connection.grant_token:
         raise NotConnected("e-conomic is not connected: connect it on the Connections page.")
     return economic_client(connection.grant_token, rate_key=f"tenant-{tenant.pk}")
@@ -37,7 +40,7 @@ def economic_rate_limiter() -> RateLimiter:
 
 
 def stripe_client_for(tenant: Tenant) -> StripeClient:
-    connection = StripeConnection.objects.for_tenant(tenant).first()
+    connection = connection_for(tenant=tenant, service=Service.STRIPE)
     if connection is None or not connection.api_key:
         raise NotConnected("Stripe is not connected: add your API key on the Connections page.")
     return stripe_client(connection.api_key)

@@ -1,0 +1,134 @@
+"""The pure core: a Stripe customer + the tenant's settings → e-conomic searches and payloads.
+
+No I/O, no models, no Django settings: the sync, the preview and the import all call
+`plan_customer`, and tests can throw any customer at it.
+"""
+
+from ..catalog import ECONOMIC_FIELDS
+from ..vocabulary import NumberMode, OnEmptyValue
+from .matching import match_filter
+from .payloads import defaults_payload, economic_value, fingerprint
+from .stripe_paths import stripe_value
+from .types import CustomerPlan, MatchQuery, SyncSettings
+
+CUSTOMER_NUMBER_MIN, CUSTOMER_NUMBER_MAX = 1, 999_999_999
+
+
+def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerPlan:
+    customer_id = stripe_customer.get("id") or "(no id)"
+    warnings: list[str] = []
+    queries, blocking = _match_queries(settings, stripe_customer, customer_id)
+    customer_number, number_problem = _customer_number_of(settings, stripe_customer, customer_id)
+    mapped, update_fields = _mapped_fields(settings, stripe_customer, warnings)
+
+    create_payload = defaults_payload(settings.defaults, stripe_customer, warnings)
+    create_payload.update(mapped)
+    # A created customer must be findable by the rules that looked for it: that is how the retry
+    # after a lost create reply finds it instead of creating it a second time.
+    for query in queries:
+        if (
+            query.economic_field not in create_payload
+            and ECONOMIC_FIELDS[query.economic_field].kind != "integer"
+        ):
+            create_payload[query.economic_field] = query.value
+    if not create_payload.get("name"):
+        fallback = stripe_value(stripe_customer, "email") or customer_id
+        # e-conomic requires a name; many Stripe customers (checkout) only have an email.
+        create_payload["name"] = fallback[: ECONOMIC_FIELDS["name"].max_length]
+        warnings.append(f"Stripe customer {customer_id} has no name: the e-conomic name is “{fallback}”.")
+    if customer_number is not None:
+        create_payload["customerNumber"] = customer_number
+
+    return CustomerPlan(
+        match_queries=tuple(queries),
+        blocking_error=blocking or number_problem,
+        create_payload=create_payload,
+        update_fields=update_fields,
+        fingerprint=fingerprint(update_fields),
+        customer_number=customer_number,
+        warnings=tuple(warnings),
+    )
+
+
+def _mapped_fields(
+    settings: SyncSettings, stripe_customer: dict, warnings: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(every mapped value, the kept-updated ones among them)."""
+    mapped: dict[str, str] = {}
+    update_fields: dict[str, str] = {}
+    for mapping in settings.field_mappings:
+        if mapping.stripe_field is None:
+            continue
+        value = economic_value(mapping, stripe_value(stripe_customer, mapping.stripe_field), warnings)
+        # An empty Stripe value leaves e-conomic's value alone rather than wiping what a
+        # bookkeeper may have typed there.
+        if value is None:
+            continue
+        mapped[mapping.economic_field] = value
+        if mapping.keep_updated:
+            update_fields[mapping.economic_field] = value
+    return mapped, update_fields
+
+
+def _match_queries(
+    settings: SyncSettings, stripe_customer: dict, customer_id: str
+) -> tuple[list[MatchQuery], str | None]:
+    queries: list[MatchQuery] = []
+    for number, rule in enumerate(settings.match_rules, start=1):
+        value = stripe_value(stripe_customer, rule.stripe_field)
+        if value is None:
+            if settings.on_empty_value == OnEmptyValue.FAIL:
+                return queries, (
+                    f"Stripe customer {customer_id} has no {rule.stripe_field}, and {rule.stripe_field} is "
+                    f"your match field (rule {number}): add one in Stripe, or let the rule fall through to "
+                    "the next one."
+                )
+            continue
+        if ECONOMIC_FIELDS[rule.economic_field].kind == "integer" and not _is_customer_number(value):
+            return queries, (
+                f"Stripe customer {customer_id} has “{value}” in {rule.stripe_field}, which match rule "
+                f"{number} compares with the e-conomic {rule.economic_field}: it must be a whole number "
+                f"from {CUSTOMER_NUMBER_MIN} to {CUSTOMER_NUMBER_MAX:,}."
+            )
+        queries.append(
+            MatchQuery(
+                number,
+                rule.stripe_field,
+                rule.economic_field,
+                value,
+                match_filter(rule.economic_field, value),
+            )
+        )
+    if not queries:
+        fields = ", ".join(rule.stripe_field for rule in settings.match_rules) or "none set"
+        return queries, (
+            f"Stripe customer {customer_id} has none of your match fields ({fields}), so it cannot be "
+            "looked up in e-conomic: add one of them in Stripe, or add a match rule on a field it has."
+        )
+    return queries, None
+
+
+def _is_customer_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and CUSTOMER_NUMBER_MIN <= int(text) <= CUSTOMER_NUMBER_MAX
+
+
+def _customer_number_of(
+    settings: SyncSettings, stripe_customer: dict, customer_id: str
+) -> tuple[int | None, str | None]:
+    """The number taken from Stripe (mode "stripe"), or the reason it cannot be."""
+    field = settings.number_stripe_field
+    if settings.number_mode != NumberMode.STRIPE or not field:
+        return None, None
+    value = stripe_value(stripe_customer, field)
+    if value is None:
+        return None, (
+            f"Stripe customer {customer_id} has no {field}, which your settings use as the e-conomic "
+            "customer number: add it in Stripe, or let e-conomic create the numbers."
+        )
+    if not _is_customer_number(value):
+        return None, (
+            f"Stripe customer {customer_id} has “{value}” in {field}, which is not a valid e-conomic "
+            f"customer number: it must be a whole number from {CUSTOMER_NUMBER_MIN} to "
+            f"{CUSTOMER_NUMBER_MAX:,}."
+        )
+    return int(value), None

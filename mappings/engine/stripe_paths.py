@@ -1,0 +1,48 @@
+"""Reading a Stripe customer by the dotted field paths the settings name."""
+
+from ..catalog import COMPOSITE_SEPARATOR, METADATA_PREFIX
+
+
+def stripe_value(stripe_customer: dict, path: str) -> str | None:
+    """The trimmed text at a dotted path, or None when it is missing, null or only whitespace.
+
+    `metadata.<key>` reads the key whole (keys may contain dots); a number in the path indexes a
+    list, or the `data` list of an expanded Stripe list object (`tax_ids.0.value`). A composite
+    `a+b` joins the non-empty parts with ", ".
+    """
+    if COMPOSITE_SEPARATOR in path and not path.startswith(METADATA_PREFIX):
+        parts = [stripe_value(stripe_customer, part) for part in path.split(COMPOSITE_SEPARATOR)]
+        return ", ".join(p for p in parts if p) or None
+    if path.startswith(METADATA_PREFIX):
+        value = (stripe_customer.get("metadata") or {}).get(path.removeprefix(METADATA_PREFIX))
+    else:
+        value = stripe_customer
+        for part in path.split("."):
+            value = _step(value, part)
+            if value is None:
+                return None
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    text = str(value).strip()
+    return text or None
+
+
+def _step(value, part: str):
+    if isinstance(value, dict) and part in value:
+        return value[part]
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        value = value["data"]
+    if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        return value[int(part)]
+    return None
+
+
+def country_code(stripe_customer: dict) -> str | None:
+    """The billing country, else the shipping country, upper-cased."""
+    for path in ("address.country", "shipping.address.country"):
+        code = stripe_value(stripe_customer, path)
+        if code:
+            return code.upper()
+    return None

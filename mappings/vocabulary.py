@@ -1,0 +1,42 @@
+"""The settings' closed sets of options, named once: the document, the engine, the forms and the
+sync all use these (a StrEnum member equals its string, so stored documents stay plain JSON)."""
+
+from enum import StrEnum
+
+
+class OnEmptyValue(StrEnum):
+    """What a match rule does when the Stripe customer has no value in its field."""
+
+    FAIL = "fail"
+    NEXT_RULE = "next_rule"
+
+
+class NumberMode(StrEnum):
+    """Who decides a new e-conomic customer's number."""
+
+    ECONOMIC = "economic"
+    STRIPE = "stripe"
+
+
+class UpdateExisting(StrEnum):
+    """Which linked e-conomic customers a sync updates from Stripe."""
+
+    NEVER = "never"
+    CREATED_BY_US = "created_by_us"
+    ALWAYS = "always"
+
+
+class OnStripeDelete(StrEnum):
+    """What happens to the linked e-conomic customer when the Stripe customer is deleted."""
+
+    IGNORE = "ignore"
+    BAR = "bar"
+
+
+class MatchOutcome(StrEnum):
+    """What the match rules found in e-conomic for one Stripe customer."""
+
+    MATCHED = "matched"  # exactly one customer: link it
+    AMBIGUOUS = "ambiguous"  # several customers: the merchant must decide
+    NOT_FOUND = "not_found"  # nobody: create one
+    BLOCKED = "blocked"  # the plan cannot search (an empty or invalid match value)

@@ -1,0 +1,112 @@
+"""`make run`'s offline demo: a demo merchant connected to the built-in sandboxes.
+
+Lives beside the sandboxes, not in the product: it may import product code, product code never
+imports it. It stores the sandbox's credentials without checking them over HTTP, because it runs
+before the server (and so the sandbox APIs) is up; real merchants go through the checked connect.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from mappings.document import default_document
+from mappings.models import SettingsSource
+from mappings.services import settings_save
+from sandbox.management.commands.sandbox_seed import sandbox_seed
+from syncapp.clients.stripe import is_live_key
+from syncapp.connections import (
+    EconomicCredentials,
+    Service,
+    StripeCredentials,
+    connections_summary,
+    economic_store,
+    stripe_store,
+    stripe_webhook_url,
+)
+from syncapp.models import ConnectionStatus, Tenant
+from syncapp.services import tenant_create
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_SLUG = "demo"
+DEMO_CUSTOMERS = 50
+
+
+def demo_merchant(*, password: str) -> Tenant:
+    """The demo tenant and its owner, made once; each run gives the owner a fresh password."""
+    User = get_user_model()
+    user = User.objects.filter(username=DEMO_EMAIL).first() or User(username=DEMO_EMAIL, email=DEMO_EMAIL)
+    user.set_password(password)
+    user.save()
+    return Tenant.objects.filter(slug=DEMO_SLUG).first() or tenant_create(
+        slug=DEMO_SLUG, name="Demo Merchant ApS", owner=user
+    )
+
+
+def demo_connect(*, tenant: Tenant) -> str:
+    """Seed the sandboxes and connect the tenant to them, unless it already is; what was done."""
+    summary = connections_summary(tenant=tenant)
+    if all(summary[service]["status"] == ConnectionStatus.CONNECTED for service in Service):
+        return "  The demo merchant is already connected to the sandboxes; their data is kept."
+    seeded = sandbox_seed(customers=DEMO_CUSTOMERS, webhook_url=stripe_webhook_url(tenant))
+    economic, stripe = seeded["economic"], seeded["stripe"]
+    demo_connections_store(
+        tenant=tenant,
+        economic_grant_token=economic["grant_token"],
+        agreement_number=economic["agreement_number"],
+        company_name=economic["company_name"],
+        stripe_api_key=stripe["api_key"],
+        stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
+        stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
+    )
+    demo_defaults_save(tenant=tenant)
+    return (
+        f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
+        f"({economic['customers']} customers) and a Stripe test account ({stripe['customers']} "
+        f"customers, {seeded['shared_emails']} sharing an e-mail)."
+    )
+
+
+def demo_connections_store(
+    *,
+    tenant: Tenant,
+    economic_grant_token: str,
+    agreement_number: int,
+    company_name: str,
+    stripe_api_key: str,
+    stripe_webhook_secret: str,
+    stripe_webhook_endpoint_id: str,
+) -> dict:
+    """Store sandbox credentials WITHOUT checking them: the values come straight from the
+    sandbox's seed, and the APIs that would answer a check are not being served yet."""
+    with transaction.atomic():
+        economic_store(
+            tenant=tenant,
+            credentials=EconomicCredentials(
+                grant_token=economic_grant_token,
+                agreement_number=agreement_number,
+                company_name=company_name,
+            ),
+        )
+        stripe_store(
+            tenant=tenant,
+            credentials=StripeCredentials(
+                api_key=stripe_api_key,
+                livemode=is_live_key(stripe_api_key),
+                webhook_secret=stripe_webhook_secret,
+                webhook_endpoint_id=stripe_webhook_endpoint_id,
+            ),
+        )
+    return connections_summary(tenant=tenant)
+
+
+def demo_defaults_save(*, tenant: Tenant) -> None:
+    """Customer defaults from the seeded sandbox lists, so the demo syncs from the first minute."""
+    document = default_document()
+    document["defaults"].update(
+        payment_terms_number=3,  # Netto 30 dage
+        customer_group_number=1,  # Domestic customers
+        vat_zone_number=1,  # Domestic
+        currency="DKK",
+        layout_number=19,  # Standard faktura
+        vat_zone_by_country={"home_country": "DK", "domestic": 1, "eu": 2, "abroad": 3},
+    )
+    settings_save(tenant=tenant, user=None, document=document, source=SettingsSource.DEFAULTS)

@@ -1,0 +1,146 @@
+"""Stripe's transient error answers on demand: 429 rate limits, 500s and lock timeouts.
+
+A fault answers a matching request before it runs (nothing is written, no idempotent result is
+kept), per account or for every account, for the next N requests or each with a probability.
+Counts are used up with a conditional UPDATE, so concurrent requests never both take the last one.
+"""
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q
+
+from .models import Account, Fault
+from .params import ApiError, as_int, invalid
+
+
+@dataclass(frozen=True)
+class Kind:
+    status: int
+    type: str
+    code: str | None
+    message: str
+    should_retry: str = ""  # the Stripe-Should-Retry header sent unless the fault sets its own
+
+
+KINDS = {
+    "rate_limit": Kind(
+        429,
+        "invalid_request_error",
+        "rate_limit",
+        "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+    ),
+    "api_error": Kind(500, "api_error", None, "An unknown error occurred"),
+    # The brief asks for 409; Stripe's rate-limit page gives lock timeouts as 429 (status=429).
+    "lock_timeout": Kind(
+        409,
+        "invalid_request_error",
+        "lock_timeout",
+        "This object cannot be accessed right now because another API request or Stripe process is "
+        "currently accessing it. If you see this error intermittently, retry the request. If you see "
+        "this error frequently and are making multiple concurrent requests to a single object, make "
+        "your requests serially or at a lower rate. See https://stripe.com/docs/rate-limits for more "
+        "details.",
+        should_retry="true",
+    ),
+}
+STATUSES = (409, 429, 500, 502, 503, 504)
+
+
+class InjectedFault(ApiError):
+    """An error answer a test asked for, not one the request earned."""
+
+    def __init__(self, fault: Fault):
+        kind = KINDS[fault.kind]
+        super().__init__(fault.status, kind.message, type=kind.type, code=kind.code)
+        should_retry = fault.should_retry or kind.should_retry
+        if should_retry:
+            self.headers["Stripe-Should-Retry"] = should_retry
+        self.fault = f"{fault.kind} {fault.status}"
+
+
+def fault_add(account: Account | None, kind: str, **options: Any) -> Fault:
+    """A fault for `account` (None: every account); options as `params_to_options` returns them."""
+    if kind not in KINDS:
+        raise invalid(f"Invalid kind: must be one of {', '.join(KINDS)}", param="kind")
+    options.setdefault("status", KINDS[kind].status)
+    return Fault.objects.create(account=account, kind=kind, **options)
+
+
+def faults_clear(account: Account | None) -> int:
+    deleted, _ = Fault.objects.filter(account=account).delete()
+    return deleted
+
+
+def params_to_options(params: dict[str, Any]) -> dict[str, Any]:
+    """Form parameters of `POST /_control/faults` → `fault_add` options (validated)."""
+    options: dict[str, Any] = {}
+    if "status" in params:
+        options["status"] = as_int(params["status"], "status")
+        if options["status"] not in STATUSES:
+            raise invalid(f"Invalid status: must be one of {', '.join(map(str, STATUSES))}", param="status")
+    if "count" in params:
+        options["remaining"] = as_int(params["count"], "count", low=1, high=100_000)
+    if "rate" in params:
+        try:
+            options["rate"] = float(params["rate"])
+        except ValueError:
+            raise invalid("rate must be a number.", param="rate") from None
+        if not 0 < options["rate"] <= 1:
+            raise invalid("rate must be more than 0 and at most 1.", param="rate")
+    if "remaining" not in options and "rate" not in options:
+        options["remaining"] = 1  # an unbounded fault that always fires is never what a test wants
+    for name in ("seed", "method", "path", "should_retry"):
+        if params.get(name):
+            options[name] = str(params[name])
+    if options.get("should_retry") not in (None, "true", "false"):
+        raise invalid("should_retry must be true or false.", param="should_retry")
+    if "method" in options:
+        options["method"] = options["method"].upper()
+    return options
+
+
+def fault_render(fault: Fault) -> dict[str, Any]:
+    return {
+        "id": fault.pk,
+        "scope": "account" if fault.account_id else "global",
+        "kind": fault.kind,
+        "status": fault.status,
+        "remaining": fault.remaining,
+        "rate": fault.rate,
+        "seed": fault.seed or None,
+        "method": fault.method or None,
+        "path": fault.path or None,
+        "should_retry": fault.should_retry or None,
+    }
+
+
+def faults_list(account: Account) -> list[dict[str, Any]]:
+    rows = Fault.objects.filter(Q(account=account) | Q(account=None)).order_by("id")
+    return [fault_render(f) for f in rows]
+
+
+def check(account: Account, method: str, path: str) -> None:
+    """Raise the first due fault for this request (`path` as Stripe writes it: `/v1/...`)."""
+    candidates = (
+        Fault.objects.filter(Q(account=account) | Q(account=None)).exclude(remaining=0).order_by("id")
+    )
+    for fault in candidates:
+        if fault.method and fault.method != method:
+            continue
+        if fault.path and not path.startswith(fault.path):
+            continue
+        if _due(fault):
+            raise InjectedFault(fault)
+
+
+def _due(fault: Fault) -> bool:
+    Fault.objects.filter(pk=fault.pk).update(seen=F("seen") + 1)
+    if fault.rate < 1:
+        draw = random.Random(f"{fault.seed}:{fault.seen}").random() if fault.seed else random.random()
+        if draw >= fault.rate:
+            return False
+    if fault.remaining is None:
+        return True
+    return Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1) == 1

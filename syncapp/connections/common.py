@@ -1,0 +1,53 @@
+"""What both services share: their names, the refusal of a credential, the "failing" mark."""
+
+import logging
+from enum import StrEnum
+
+from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
+
+logger = logging.getLogger(__name__)
+
+
+class Service(StrEnum):
+    ECONOMIC = "economic"
+    STRIPE = "stripe"
+
+
+CONNECTION_MODELS: dict[Service, type[Connection]] = {
+    Service.ECONOMIC: EconomicConnection,
+    Service.STRIPE: StripeConnection,
+}
+
+
+class Credential(StrEnum):
+    """Which credential a refusal is about (the `tenant_connect` options are named after them)."""
+
+    ECONOMIC_GRANT_TOKEN = "economic_grant_token"
+    STRIPE_API_KEY = "stripe_api_key"
+    STRIPE_WEBHOOK_SECRET = "stripe_webhook_secret"
+
+
+class CredentialRefused(Exception):
+    """A credential failed its check; nothing was stored. `credential` says which one."""
+
+    def __init__(self, credential: Credential, message: str):
+        super().__init__(message)
+        self.credential = credential
+        self.message = message
+
+
+def connection_mark_failing(*, tenant: Tenant, service: Service, message: str) -> None:
+    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason."""
+    connection = CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).first()
+    if connection is not None and (connection.status, connection.last_error) != (
+        ConnectionStatus.FAILING,
+        message,
+    ):
+        mark_failing(connection, message)
+
+
+def mark_failing(connection: Connection, message: str) -> None:
+    """Keep the credential (the merchant may fix it at the other end) but show why it fails."""
+    connection.status, connection.last_error = ConnectionStatus.FAILING, message
+    connection.save(update_fields=["status", "last_error"])
+    logger.warning("Tenant %s: %s connection failing", connection.tenant.slug, type(connection).__name__)

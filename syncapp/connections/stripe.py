@@ -1,0 +1,207 @@
+"""Connecting a merchant's Stripe account: check the key, register our webhook endpoint, store.
+
+A refused key leaves the tenant exactly as it was. The key and the signing secrets go into their
+encrypted fields and nowhere else: log lines name the tenant and what changed, never a value.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from syncapp.clients.stripe import (
+    CUSTOMER_EVENT_TYPES,
+    StripeAuthFailed,
+    StripeClient,
+    StripeError,
+    StripeUnavailable,
+)
+from syncapp.models import ConnectionStatus, StripeConnection, Tenant
+
+from .clients import stripe_client
+from .common import Credential, CredentialRefused, Service, mark_failing
+from .selectors import connection_for, stripe_webhook_url
+
+logger = logging.getLogger(__name__)
+
+STRIPE_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+@dataclass(frozen=True)
+class StripeCredentials:
+    """Checked Stripe credentials, ready to store."""
+
+    api_key: str
+    livemode: bool
+    webhook_secret: str
+    webhook_endpoint_id: str
+
+
+def _check_key_shape(api_key: str) -> None:
+    """Refuse what cannot be a usable key before asking Stripe about it."""
+    if api_key.startswith(("pk_test_", "pk_live_")):
+        raise CredentialRefused(
+            Credential.STRIPE_API_KEY,
+            "That is a publishable key (pk_…): paste a restricted key (rk_…) or a secret key (sk_…).",
+        )
+    if not api_key.startswith(STRIPE_KEY_PREFIXES):
+        raise CredentialRefused(
+            Credential.STRIPE_API_KEY,
+            "That does not look like a Stripe API key: one starts with rk_test_, rk_live_, "
+            "sk_test_ or sk_live_.",
+        )
+
+
+def _check_secret_shape(webhook_secret: str) -> None:
+    if not webhook_secret.startswith(WEBHOOK_SECRET_PREFIX):
+        raise CredentialRefused(
+            Credential.STRIPE_WEBHOOK_SECRET,
+            "A webhook signing secret starts with whsec_ (see the endpoint in Stripe).",
+        )
+
+
+def _our_endpoint(gateway: StripeClient, *, url: str, known: StripeConnection | None) -> str | None:
+    """The id of the endpoint we registered earlier, if this account still has it at our URL.
+
+    A new key for the same account then keeps the endpoint (and its secret) instead of adding a
+    second one that would deliver every event twice.
+    """
+    if known is None or not known.webhook_secret or not known.webhook_endpoint_stripe_id:
+        return None
+    for endpoint in gateway.list_webhook_endpoints():
+        if endpoint.get("id") == known.webhook_endpoint_stripe_id and endpoint.get("url") == url:
+            return endpoint["id"]
+    return None
+
+
+def stripe_prepare(
+    *, tenant: Tenant, api_key: str | None = None, webhook_secret: str | None = None
+) -> StripeCredentials:
+    """Check a key (and register our webhook endpoint unless a `whsec_` secret is given).
+
+    Stores nothing. Raises CredentialRefused with a merchant's message.
+    """
+    api_key, webhook_secret = (api_key or "").strip(), (webhook_secret or "").strip()
+    known = connection_for(tenant=tenant, service=Service.STRIPE)
+    if webhook_secret:
+        _check_secret_shape(webhook_secret)
+    if not api_key:
+        if known is None or not known.api_key:
+            raise CredentialRefused(Credential.STRIPE_API_KEY, "Paste your Stripe API key (rk_… or sk_…).")
+        if not webhook_secret:
+            raise CredentialRefused(
+                Credential.STRIPE_API_KEY, "Paste a new API key or a webhook signing secret."
+            )
+        # Only the signing secret changes: the stored key stays as it was.
+        return StripeCredentials(known.api_key, bool(known.livemode), webhook_secret, "")
+    _check_key_shape(api_key)
+    gateway = stripe_client(api_key)
+    try:
+        gateway.verify()
+        if webhook_secret:
+            return StripeCredentials(api_key, gateway.livemode, webhook_secret, "")
+        url = stripe_webhook_url(tenant)
+        kept = _our_endpoint(gateway, url=url, known=known)
+        if kept:
+            return StripeCredentials(api_key, gateway.livemode, known.webhook_secret, kept)
+        endpoint = gateway.create_webhook_endpoint(url=url, events=list(CUSTOMER_EVENT_TYPES))
+        return StripeCredentials(api_key, gateway.livemode, endpoint["secret"], endpoint["id"])
+    except StripeAuthFailed as exc:
+        raise CredentialRefused(Credential.STRIPE_API_KEY, f"{exc.message} Nothing was saved.") from exc
+    except StripeUnavailable as exc:
+        raise CredentialRefused(
+            Credential.STRIPE_API_KEY,
+            "Stripe could not be reached to check the key. Nothing was saved: try again.",
+        ) from exc
+    except StripeError as exc:
+        raise CredentialRefused(
+            Credential.STRIPE_API_KEY, f"Stripe refused: {exc.message} Nothing was saved."
+        ) from exc
+    finally:
+        gateway.close()
+
+
+def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeConnection:
+    """Store credentials as they are: checked by `stripe_prepare`, or the sandbox's own seed."""
+    with transaction.atomic():
+        connection = StripeConnection.objects.for_tenant(tenant).select_for_update().first()
+        if connection is None:
+            connection = StripeConnection(tenant=tenant)
+        if connection.webhook_secret and connection.webhook_secret != credentials.webhook_secret:
+            # Events already signed with the old secret may still be in flight or retried.
+            connection.previous_webhook_secret = connection.webhook_secret
+        connection.api_key = credentials.api_key
+        connection.livemode = credentials.livemode
+        connection.webhook_secret = credentials.webhook_secret
+        connection.webhook_endpoint_stripe_id = credentials.webhook_endpoint_id
+        connection.status = ConnectionStatus.CONNECTED
+        connection.last_error = ""
+        connection.verified_at = timezone.now()
+        connection.save()
+    logger.info(
+        "Tenant %s: Stripe key verified and stored (livemode=%s, webhook endpoint %s)",
+        tenant.slug,
+        credentials.livemode,
+        credentials.webhook_endpoint_id or "entered by the merchant",
+    )
+    return connection
+
+
+def stripe_connect(
+    *, tenant: Tenant, api_key: str | None = None, webhook_secret: str | None = None
+) -> StripeConnection:
+    """Verify the key, register our webhook endpoint (unless a `whsec_` is given), then store."""
+    credentials = stripe_prepare(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret)
+    return stripe_store(tenant=tenant, credentials=credentials)
+
+
+def stripe_disconnect(*, tenant: Tenant) -> bool:
+    """Forget the key and secrets, and delete the webhook endpoint we registered (so Stripe stops
+    sending events nobody can verify). Returns False when the endpoint could not be deleted."""
+    connection = connection_for(tenant=tenant, service=Service.STRIPE)
+    endpoint_removed = True
+    if connection is not None and connection.api_key and connection.webhook_endpoint_stripe_id:
+        gateway = stripe_client(connection.api_key)
+        try:
+            gateway.delete_webhook_endpoint(connection.webhook_endpoint_stripe_id)
+        except StripeError:
+            endpoint_removed = False
+            logger.warning("Tenant %s: could not delete its Stripe webhook endpoint", tenant.slug)
+        finally:
+            gateway.close()
+    StripeConnection.objects.for_tenant(tenant).update(
+        api_key="",
+        webhook_secret="",
+        previous_webhook_secret="",
+        webhook_endpoint_stripe_id="",
+        livemode=None,
+        status=ConnectionStatus.NOT_CONNECTED,
+        last_error="",
+        verified_at=None,
+    )
+    logger.info("Tenant %s disconnected Stripe", tenant.slug)
+    return endpoint_removed
+
+
+def stripe_check(*, tenant: Tenant) -> StripeConnection | None:
+    """Try the stored key again; a refusal marks the connection failing with the reason."""
+    connection = connection_for(tenant=tenant, service=Service.STRIPE)
+    if connection is None or not connection.api_key:
+        return connection
+    gateway = stripe_client(connection.api_key)
+    try:
+        gateway.verify()
+    except StripeError as exc:
+        mark_failing(connection, exc.message)
+        return connection
+    finally:
+        gateway.close()
+    connection.status, connection.last_error, connection.verified_at = (
+        ConnectionStatus.CONNECTED,
+        "",
+        timezone.now(),
+    )
+    connection.save(update_fields=["status", "last_error", "verified_at"])
+    return connection

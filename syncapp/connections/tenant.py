@@ -1,0 +1,35 @@
+"""Connecting both services in one go, all or nothing: the `tenant_connect` command's service."""
+
+from django.db import transaction
+
+from syncapp.models import Tenant
+
+from .economic import economic_prepare, economic_store
+from .selectors import connections_summary
+from .stripe import stripe_prepare, stripe_store
+
+
+def tenant_connect(
+    *,
+    tenant: Tenant,
+    economic_grant_token: str | None = None,
+    stripe_api_key: str | None = None,
+    stripe_webhook_secret: str | None = None,
+) -> dict:
+    """Check every credential given, then store them all, or none if one is refused.
+
+    e-conomic is checked first because its check has no side effect; the Stripe check may
+    register a webhook endpoint, which is only worth doing once the rest is known to be good.
+    """
+    economic = None
+    if economic_grant_token is not None:
+        economic = economic_prepare(tenant=tenant, grant_token=economic_grant_token)
+    stripe = None
+    if stripe_api_key is not None or stripe_webhook_secret is not None:
+        stripe = stripe_prepare(tenant=tenant, api_key=stripe_api_key, webhook_secret=stripe_webhook_secret)
+    with transaction.atomic():
+        if economic is not None:
+            economic_store(tenant=tenant, credentials=economic)
+        if stripe is not None:
+            stripe_store(tenant=tenant, credentials=stripe)
+    return connections_summary(tenant=tenant)

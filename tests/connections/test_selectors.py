@@ -1,0 +1,35 @@
+"""The reads and the failing mark other apps use instead of a connection's fields."""
+
+import pytest
+
+from syncapp.connections import Service, connection_for, connection_mark_failing, webhook_secrets_for
+from syncapp.models import ConnectionStatus
+from tests.factories import EconomicConnectionFactory, StripeConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_webhook_secrets_are_the_current_one_then_the_previous_one(tenant):
+    StripeConnectionFactory(tenant=tenant, webhook_secret="whsec_new", previous_webhook_secret="whsec_old")
+    assert webhook_secrets_for(tenant=tenant) == ["whsec_new", "whsec_old"]
+
+
+def test_a_tenant_without_stripe_has_no_webhook_secrets(tenant):
+    assert webhook_secrets_for(tenant=tenant) == []
+    StripeConnectionFactory(tenant=tenant, webhook_secret="")
+    assert webhook_secrets_for(tenant=tenant) == []
+
+
+def test_connection_for_answers_only_the_tenants_own_connection(tenant):
+    EconomicConnectionFactory()  # another tenant's
+    assert connection_for(tenant=tenant, service=Service.ECONOMIC) is None
+    own = EconomicConnectionFactory(tenant=tenant)
+    assert connection_for(tenant=tenant, service=Service.ECONOMIC) == own
+
+
+def test_mark_failing_keeps_the_credential_and_says_why(tenant):
+    connection = EconomicConnectionFactory(tenant=tenant)
+    connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, message="The grant was revoked.")
+    failing = connection_for(tenant=tenant, service=Service.ECONOMIC)
+    assert (failing.status, failing.last_error) == (ConnectionStatus.FAILING, "The grant was revoked.")
+    assert failing.grant_token == connection.grant_token

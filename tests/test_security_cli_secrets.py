@@ -1,0 +1,86 @@
+"""`tenant_connect` takes its secrets from the environment or stdin, so they stay out of the shell
+history and the process list."""
+
+import json
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from sandbox.economic_api.seed import DEFAULT_APP_SECRET
+from syncapp.models import EconomicConnection, StripeConnection
+from tests.conftest import ROOT
+
+
+def _connect(*args, stdin="") -> dict:
+    out = StringIO()
+    call_command("tenant_connect", *args, stdin=StringIO(stdin), stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_tenant_connect_reads_secrets_from_the_environment(
+    tenant, economic_agreement, stripe_account, sandbox_urls, monkeypatch
+):
+    monkeypatch.setenv("ECONOMIC_GRANT_TOKEN", economic_agreement.grant_token)
+    monkeypatch.setenv("STRIPE_API_KEY", stripe_account.api_key)
+
+    printed = _connect(tenant.slug)
+
+    assert printed["economic"]["status"] == "connected"
+    assert printed["stripe"]["status"] == "connected"
+    assert EconomicConnection.objects.for_tenant(tenant).get().grant_token == economic_agreement.grant_token
+    assert StripeConnection.objects.for_tenant(tenant).get().api_key == stripe_account.api_key
+
+
+def test_tenant_connect_reads_each_dash_option_from_a_line_of_stdin_in_the_listed_order(
+    tenant, economic_agreement, stripe_account, sandbox_urls
+):
+    printed = _connect(
+        tenant.slug,
+        "--economic-grant-token",
+        "-",
+        "--stripe-api-key",
+        "-",
+        stdin=f"{stripe_account.api_key}\n{economic_agreement.grant_token}\n",
+    )
+    assert printed["economic"]["status"] == "connected"
+    assert printed["stripe"]["status"] == "connected"
+
+
+def test_an_option_given_wins_over_the_environment(tenant, economic_agreement, sandbox_urls, monkeypatch):
+    monkeypatch.setenv("ECONOMIC_GRANT_TOKEN", "made-up")
+    printed = _connect(tenant.slug, "--economic-grant-token", economic_agreement.grant_token)
+    assert printed["economic"]["status"] == "connected"
+
+
+def test_a_dash_option_with_nothing_on_stdin_exits_2(tenant):
+    with pytest.raises(CommandError) as failed:
+        _connect(tenant.slug, "--stripe-api-key", "-", stdin="")
+    assert failed.value.returncode == 2
+    assert "--stripe-api-key -: no line to read on stdin" in str(failed.value)
+    assert not StripeConnection.objects.for_tenant(tenant).exists()
+
+
+def test_an_operator_pipes_the_secret_in(tenant, economic_agreement, sandbox_urls, _celery_worker_env):
+    """The real process reading its real stdin: a refused token piped in is named, exit 2."""
+    env = {
+        **_celery_worker_env,
+        **sandbox_urls,
+        "ECONOMIC_APP_SECRET_TOKEN": DEFAULT_APP_SECRET,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "tenant_connect", tenant.slug, "--economic-grant-token", "-"],
+        cwd=ROOT,
+        env=env,
+        input="made-up-piped-token\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--economic-grant-token was refused" in result.stderr
+    assert not EconomicConnection.objects.for_tenant(tenant).exists()
