@@ -54,7 +54,7 @@ def event_process(*, event_id: int) -> SyncRecord | None:
     # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
     with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
         event.refresh_from_db()
-        if event.status != Status.PENDING and event.status != Status.FAILED:
+        if event.status not in (Status.PENDING, Status.FAILED):
             return None
         if is_own_echo(event):
             _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")

@@ -1,30 +1,19 @@
-"""The sync of one Stripe customer into the tenant's e-conomic agreement.
+"""The sync of one Stripe customer into the tenant's e-conomic agreement: the one way in.
 
-Flow (DESIGN.md): re-fetch the customer from Stripe → linked? update per policy : search with the
-match rules → one hit: link / several: ambiguous / none: create → write the number back to Stripe
-→ one SyncRecord explaining the outcome. Runs under `customer_lock`, so never twice at once.
+Flow (DESIGN.md): re-fetch the customer from Stripe → deleted, linked, or matched/created
+(`decisions.py`) → write the number back to Stripe (`write_back.py`) → one SyncRecord explaining
+the outcome. `customer_sync` holds the customer's lock throughout, so never twice at once.
 """
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 
-from django.db import transaction
-from django.utils import timezone
-
-from mappings.engine import (
-    CustomerPlan,
-    MatchQuery,
-    SyncSettings,
-    barred_payload,
-    find_match,
-    plan_customer,
-    update_payload,
-)
+from mappings.engine import plan_customer
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
-from syncapp.clients.economic import EconomicAuthFailed, EconomicClient, EconomicRejected
-from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
+from syncapp.clients.economic import EconomicAuthFailed
+from syncapp.clients.stripe import StripeAuthFailed, StripeNotFound
 from syncapp.connections import Service, connection_mark_failing, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
@@ -32,34 +21,10 @@ from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..queue import enqueue_customer_sync
+from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create, update_linked
 from .write_back import number_write_back
 
 Action = SyncRecord.Action
-
-
-@dataclass
-class Outcome:
-    action: str
-    message: str
-    number: int | None = None
-    warnings: list[str] = field(default_factory=list)
-    payload: dict | None = None
-    log_id: str = ""
-    email: str = ""
-
-
-@dataclass
-class _Context:
-    tenant: Tenant
-    stripe_customer_id: str
-    settings: SyncSettings
-    stripe: StripeClient
-    economic: EconomicClient
-    dry_run: bool
-    # Imports preload e-conomic's customers here instead of searching once per customer, and
-    # pass the Stripe customer they have just listed instead of fetching it again.
-    match_index: MatchIndex | None = None
-    listed_customer: dict | None = None
 
 
 def customer_sync(
@@ -73,57 +38,91 @@ def customer_sync(
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
-    The only way in: it holds the customer's lock for the whole sync, so a customer is never synced
-    twice at once. Raises TransientSyncError for failures that can pass; the caller decides when to
-    retry.
+    Holds the customer's lock for the whole sync (a caller already holding it, as event processing
+    does, keeps it). Raises TransientSyncError for failures that can pass; the caller decides when
+    to retry.
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
-        return _sync_and_record(
-            tenant=tenant,
-            stripe_customer_id=stripe_customer_id,
-            event=event,
-            dry_run=dry_run,
-            match_index=match_index,
-            listed_customer=listed_customer,
+        started = time.monotonic()
+        try:
+            with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer) as ctx:
+                outcome = _sync(ctx)
+        except TRANSIENT as exc:
+            raise as_transient(exc) from exc
+        except PERMANENT as exc:
+            outcome = _failed(tenant, exc)
+        duration_ms = int((time.monotonic() - started) * 1000)
+        return _record(
+            tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms
         )
 
 
-def _sync_and_record(
-    *,
+@contextmanager
+def _opened(
     tenant: Tenant,
     stripe_customer_id: str,
-    event: StripeEvent | None,
     dry_run: bool,
     match_index: MatchIndex | None,
     listed_customer: dict | None,
-) -> SyncRecord:
-    started = time.monotonic()
-    ctx = None
-    try:
-        ctx = _Context(
+) -> Iterator[SyncContext]:
+    settings = sync_settings_for(tenant=tenant)
+    # Closed after each sync: a kept-alive connection would otherwise linger until garbage collection.
+    with closing(stripe_client_for(tenant)) as stripe, closing(economic_client_for(tenant)) as economic:
+        yield SyncContext(
             tenant=tenant,
             stripe_customer_id=stripe_customer_id,
-            settings=sync_settings_for(tenant=tenant),
-            stripe=stripe_client_for(tenant),
-            economic=economic_client_for(tenant),
+            settings=settings,
+            stripe=stripe,
+            economic=economic,
             dry_run=dry_run,
             match_index=match_index,
             listed_customer=listed_customer,
         )
-        outcome = _sync(ctx)
-    except TRANSIENT as exc:
-        raise as_transient(exc) from exc
-    except PERMANENT as exc:
-        outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
-        if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
-            service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
-            connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
-    finally:
-        if ctx is not None:  # a kept-alive connection would otherwise linger until garbage collection
-            ctx.economic.close()
-            ctx.stripe.close()
-    duration_ms = int((time.monotonic() - started) * 1000)
-    return _record(tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms)
+
+
+def _sync(ctx: SyncContext) -> Outcome:
+    link = (
+        CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
+    )
+    try:
+        customer = ctx.listed_customer or ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
+    except StripeNotFound:
+        return Outcome(
+            Action.SKIPPED, f"Stripe has no customer {ctx.stripe_customer_id} (any more): nothing to sync."
+        )
+    if customer.get("deleted"):
+        return deleted_in_stripe(ctx, link)
+    plan = plan_customer(settings=ctx.settings, stripe_customer=customer)
+    if link is not None and link.economic_customer_number is not None:
+        outcome = update_linked(ctx, link, plan)
+    else:
+        outcome = match_or_create(ctx, link, plan)
+    if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
+        _write_number_back(ctx, customer, outcome)
+    outcome.email = customer.get("email") or ""
+    outcome.warnings = list(plan.warnings) + outcome.warnings
+    return outcome
+
+
+def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome) -> None:
+    written = number_write_back(
+        stripe=ctx.stripe,
+        tenant=ctx.tenant,
+        stripe_customer_id=ctx.stripe_customer_id,
+        customer=customer,
+        field=ctx.settings.store_number_in_stripe_field,
+        number=outcome.number,
+    )
+    outcome.message += written.note
+    outcome.warnings.extend(written.warnings)
+
+
+def _failed(tenant: Tenant, exc: Exception) -> Outcome:
+    outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
+    if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
+        service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
+        connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
+    return outcome
 
 
 def _record(
@@ -148,212 +147,6 @@ def _record(
         duration_ms=duration_ms,
         dry_run=dry_run,
     )
-
-
-def _sync(ctx: _Context) -> Outcome:
-    link = (
-        CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
-    )
-    try:
-        customer = ctx.listed_customer or ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
-    except StripeNotFound:
-        return Outcome(
-            Action.SKIPPED, f"Stripe has no customer {ctx.stripe_customer_id} (any more): nothing to sync."
-        )
-    if customer.get("deleted"):
-        return _deleted(ctx, link)
-    plan = plan_customer(settings=ctx.settings, stripe_customer=customer)
-    email = customer.get("email") or ""
-    if link is not None and link.economic_customer_number is not None:
-        outcome = _update_linked(ctx, link, plan)
-    else:
-        outcome = _match_or_create(ctx, link, plan)
-    if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
-        _write_number_back(ctx, customer, outcome)
-    outcome.email = email
-    outcome.warnings = list(plan.warnings) + outcome.warnings
-    return outcome
-
-
-def _deleted(ctx: _Context, link: CustomerLink | None) -> Outcome:
-    if link is None or link.economic_customer_number is None:
-        return Outcome(
-            Action.SKIPPED, f"{ctx.stripe_customer_id} was deleted in Stripe and was never linked."
-        )
-    number = link.economic_customer_number
-    if ctx.settings.on_stripe_delete != OnStripeDelete.BAR:
-        return Outcome(
-            Action.SKIPPED,
-            f"{ctx.stripe_customer_id} was deleted in Stripe; e-conomic customer {number} is kept, as your "
-            "settings say (choose “bar” to block invoicing instead).",
-            number=number,
-        )
-    current = ctx.economic.get_customer(number)
-    if current.get("barred"):
-        return Outcome(Action.UNCHANGED, f"e-conomic customer {number} is already barred.", number=number)
-    body = barred_payload(current_customer=current)
-    if ctx.dry_run:
-        return Outcome(
-            Action.UPDATED, f"Would bar e-conomic customer {number} (dry run).", number=number, payload=body
-        )
-    ctx.economic.update_customer(number, body)
-    return Outcome(
-        Action.UPDATED,
-        f"{ctx.stripe_customer_id} was deleted in Stripe: e-conomic customer {number} is now barred.",
-        number=number,
-        payload=body,
-    )
-
-
-def _update_linked(ctx: _Context, link: CustomerLink, plan: CustomerPlan) -> Outcome:
-    number = link.economic_customer_number
-    policy = ctx.settings.update_existing
-    if policy == UpdateExisting.NEVER or (policy == UpdateExisting.CREATED_BY_US and not link.created_by_us):
-        why = (
-            "your settings never update existing customers"
-            if policy == UpdateExisting.NEVER
-            else ("it existed before and your settings only update customers this sync created")
-        )
-        return Outcome(
-            Action.UNCHANGED, f"Linked to e-conomic customer {number}; not updated: {why}.", number=number
-        )
-    if plan.fingerprint == link.fingerprint:
-        return Outcome(
-            Action.UNCHANGED,
-            f"Linked to e-conomic customer {number}; no mapped field changed.",
-            number=number,
-        )
-    return _put_update(ctx, link, plan, number, f"Updated e-conomic customer {number} from Stripe.")
-
-
-def _put_update(ctx: _Context, link: CustomerLink, plan: CustomerPlan, number: int, message: str) -> Outcome:
-    # PUT replaces the whole customer: start from what e-conomic has now.
-    body = update_payload(current_customer=ctx.economic.get_customer(number), plan=plan)
-    if ctx.dry_run:
-        return Outcome(
-            Action.UPDATED,
-            f"Would update e-conomic customer {number} (dry run).",
-            number=number,
-            payload=body,
-        )
-    ctx.economic.update_customer(number, body)
-    link.fingerprint = plan.fingerprint
-    link.save(update_fields=["fingerprint", "updated"])
-    return Outcome(Action.UPDATED, message, number=number, payload=body)
-
-
-def _match_or_create(ctx: _Context, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
-    search = ctx.match_index.lookup if ctx.match_index else lambda q: ctx.economic.search_customers(q.filter)
-    match = find_match(plan, search)
-    if match.outcome == MatchOutcome.BLOCKED:
-        return Outcome(Action.FAILED, plan.blocking_error)
-    if match.outcome == MatchOutcome.AMBIGUOUS:
-        query, hits = match.deciding.query, match.deciding.hits
-        numbers = ", ".join(str(c["customerNumber"]) for c in hits)
-        return Outcome(
-            Action.FAILED,
-            f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
-            f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
-        )
-    if match.outcome == MatchOutcome.MATCHED:
-        return _link_found(ctx, link, plan, match.deciding.query, match.found)
-    return _create(ctx, plan)
-
-
-def _link_found(
-    ctx: _Context, link: CustomerLink | None, plan: CustomerPlan, query: MatchQuery, found: dict
-) -> Outcome:
-    number = int(found["customerNumber"])
-    # A create whose reply was lost (worker killed, connection dropped) is found here by searching.
-    recovered = link is not None and link.create_started is not None
-    if ctx.dry_run:
-        return Outcome(Action.MATCHED, f"Would link to e-conomic customer {number} (dry run).", number=number)
-    link = _save_link(
-        ctx, number=number, created_by_us=recovered, fingerprint=plan.fingerprint if recovered else ""
-    )
-    if recovered:
-        return Outcome(
-            Action.CREATED,
-            f"Created e-conomic customer {number} (its first reply was lost; found again by "
-            f"{query.economic_field}, so it was not created twice).",
-            number=number,
-        )
-    outcome = Outcome(
-        Action.MATCHED,
-        f"Found e-conomic customer {number} by {query.economic_field} “{query.value}” "
-        f"(match rule {query.rule_number}) and linked it.",
-        number=number,
-    )
-    if ctx.settings.update_existing == UpdateExisting.ALWAYS:
-        updated = _put_update(ctx, link, plan, number, "")
-        outcome.payload = updated.payload
-        outcome.message += " Its mapped fields were updated from Stripe, as your settings say."
-    return outcome
-
-
-def _create(ctx: _Context, plan: CustomerPlan) -> Outcome:
-    if not ctx.settings.defaults_complete:
-        return Outcome(
-            Action.FAILED,
-            "No e-conomic customer matched, and a new one cannot be created until your customer "
-            "defaults (payment terms, customer group, VAT zone, currency) are set in Customer sync settings.",
-        )
-    payload = plan.create_payload
-    if ctx.dry_run:
-        return Outcome(
-            Action.CREATED,
-            "No e-conomic customer matched: would create this customer (dry run).",
-            payload=payload,
-        )
-    # Committed before the POST: if the reply is lost, the retry knows what it finds is ours.
-    _save_link(ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now())
-    try:
-        created = ctx.economic.create_customer(payload)
-    except EconomicRejected as exc:
-        CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).update(
-            create_started=None
-        )
-        if "customerNumber" in exc.field_errors and plan.customer_number is not None:
-            return Outcome(
-                Action.FAILED,
-                f"Customer number {plan.customer_number} is already used in e-conomic: give this Stripe "
-                "customer another number, or let e-conomic assign numbers.",
-                payload=payload,
-                log_id=exc.log_id or "",
-            )
-        return Outcome(Action.FAILED, merchant_message(exc), payload=payload, log_id=exc.log_id or "")
-    number = int(created["customerNumber"])
-    _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
-    if ctx.match_index is not None:
-        ctx.match_index.add({**payload, "customerNumber": number})
-    return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
-
-
-@transaction.atomic
-def _save_link(ctx: _Context, *, number, created_by_us, fingerprint, create_started=None) -> CustomerLink:
-    link, _ = CustomerLink.objects.for_tenant(ctx.tenant).update_or_create(
-        stripe_customer_id=ctx.stripe_customer_id,
-        defaults={
-            "economic_customer_number": number,
-            "created_by_us": created_by_us,
-            "fingerprint": fingerprint,
-            "create_started": create_started,
-        },
-    )
-    return link
-
-
-def _write_number_back(ctx: _Context, customer: dict, outcome: Outcome) -> None:
-    written = number_write_back(
-        stripe=ctx.stripe,
-        tenant=ctx.tenant,
-        stripe_customer_id=ctx.stripe_customer_id,
-        customer=customer,
-        field=ctx.settings.store_number_in_stripe_field,
-        number=outcome.number,
-    )
-    outcome.message += written.note
-    outcome.warnings.extend(written.warnings)
 
 
 def sync_record_failed(

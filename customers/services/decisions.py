@@ -1,0 +1,254 @@
+"""What one sync does in e-conomic, case by case: deleted, linked, found by a match rule, or new.
+
+Each decision reads the customer's plan (the pure core in `mappings`) and its link, calls
+e-conomic as little as it can, keeps the link in step, and returns the `Outcome` the sync
+records. None of them locks, records or writes to Stripe: `sync.py` does that around them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from mappings.engine import (
+    CustomerPlan,
+    MatchResult,
+    RuleResult,
+    Search,
+    SyncSettings,
+    barred_payload,
+    find_match,
+    update_payload,
+)
+from mappings.match_index import MatchIndex
+from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
+from syncapp.clients.economic import EconomicClient, EconomicRejected
+from syncapp.clients.stripe import StripeClient
+from syncapp.models import Tenant
+
+from ..errors import merchant_message
+from ..models import CustomerLink, SyncRecord
+
+Action = SyncRecord.Action
+
+
+@dataclass
+class Outcome:
+    action: str
+    message: str
+    number: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    payload: dict | None = None
+    log_id: str = ""
+    email: str = ""
+
+
+@dataclass
+class SyncContext:
+    """What one sync works with; `sync.py` opens it (and closes its clients)."""
+
+    tenant: Tenant
+    stripe_customer_id: str
+    settings: SyncSettings
+    stripe: StripeClient
+    economic: EconomicClient
+    dry_run: bool
+    # Imports preload e-conomic's customers here instead of searching once per customer, and
+    # pass the Stripe customer they have just listed instead of fetching it again.
+    match_index: MatchIndex | None = None
+    listed_customer: dict | None = None
+
+
+def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
+    """The customer was deleted in Stripe: keep its e-conomic customer, or bar it."""
+    if link is None or link.economic_customer_number is None:
+        return Outcome(
+            Action.SKIPPED, f"{ctx.stripe_customer_id} was deleted in Stripe and was never linked."
+        )
+    number = link.economic_customer_number
+    if ctx.settings.on_stripe_delete != OnStripeDelete.BAR:
+        return Outcome(
+            Action.SKIPPED,
+            f"{ctx.stripe_customer_id} was deleted in Stripe; e-conomic customer {number} is kept, as your "
+            "settings say (choose “bar” to block invoicing instead).",
+            number=number,
+        )
+    current = ctx.economic.get_customer(number)
+    if current.get("barred"):
+        return Outcome(Action.UNCHANGED, f"e-conomic customer {number} is already barred.", number=number)
+    body = barred_payload(current_customer=current)
+    if ctx.dry_run:
+        return Outcome(
+            Action.UPDATED, f"Would bar e-conomic customer {number} (dry run).", number=number, payload=body
+        )
+    ctx.economic.update_customer(number, body)
+    return Outcome(
+        Action.UPDATED,
+        f"{ctx.stripe_customer_id} was deleted in Stripe: e-conomic customer {number} is now barred.",
+        number=number,
+        payload=body,
+    )
+
+
+def update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> Outcome:
+    """Already linked: update the e-conomic customer if the policy allows and a mapped field changed."""
+    number = link.economic_customer_number
+    policy = ctx.settings.update_existing
+    if policy == UpdateExisting.NEVER or (policy == UpdateExisting.CREATED_BY_US and not link.created_by_us):
+        why = (
+            "your settings never update existing customers"
+            if policy == UpdateExisting.NEVER
+            else "it existed before and your settings only update customers this sync created"
+        )
+        return Outcome(
+            Action.UNCHANGED, f"Linked to e-conomic customer {number}; not updated: {why}.", number=number
+        )
+    if plan.fingerprint == link.fingerprint:
+        return Outcome(
+            Action.UNCHANGED,
+            f"Linked to e-conomic customer {number}; no mapped field changed.",
+            number=number,
+        )
+    return _put_update(ctx, link, plan, number, f"Updated e-conomic customer {number} from Stripe.")
+
+
+def match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
+    """Not linked yet: the match rules decide between linking, refusing to guess and creating."""
+    match = find_match(plan, _search(ctx))
+    if match.outcome == MatchOutcome.BLOCKED:
+        return Outcome(Action.FAILED, plan.blocking_error)
+    if match.outcome == MatchOutcome.AMBIGUOUS:
+        return _ambiguous(match)
+    if match.outcome == MatchOutcome.MATCHED:
+        return link_found(ctx, link, plan, match.deciding, match.found)
+    return create(ctx, plan)
+
+
+def link_found(
+    ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan, rule: RuleResult, found: dict
+) -> Outcome:
+    """One e-conomic customer has the value: link it (and update it, if the policy says always)."""
+    number = int(found["customerNumber"])
+    query = rule.query
+    # A create whose reply was lost (worker killed, connection dropped) is found here by searching.
+    recovered = link is not None and link.create_started is not None
+    if ctx.dry_run:
+        return Outcome(Action.MATCHED, f"Would link to e-conomic customer {number} (dry run).", number=number)
+    link = _save_link(
+        ctx, number=number, created_by_us=recovered, fingerprint=plan.fingerprint if recovered else ""
+    )
+    if recovered:
+        return Outcome(
+            Action.CREATED,
+            f"Created e-conomic customer {number} (its first reply was lost; found again by "
+            f"{query.economic_field}, so it was not created twice).",
+            number=number,
+        )
+    outcome = Outcome(
+        Action.MATCHED,
+        f"Found e-conomic customer {number} by {query.economic_field} “{query.value}” "
+        f"(match rule {query.rule_number}) and linked it.",
+        number=number,
+    )
+    if ctx.settings.update_existing == UpdateExisting.ALWAYS:
+        outcome.payload = _put_update(ctx, link, plan, number, "").payload
+        outcome.message += " Its mapped fields were updated from Stripe, as your settings say."
+    return outcome
+
+
+def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
+    """Nobody matched: create the customer, marking the create in flight first."""
+    if not ctx.settings.defaults_complete:
+        return Outcome(
+            Action.FAILED,
+            "No e-conomic customer matched, and a new one cannot be created until your customer "
+            "defaults (payment terms, customer group, VAT zone, currency) are set in Customer sync settings.",
+        )
+    payload = plan.create_payload
+    if ctx.dry_run:
+        return Outcome(
+            Action.CREATED,
+            "No e-conomic customer matched: would create this customer (dry run).",
+            payload=payload,
+        )
+    # Committed before the POST: if the reply is lost, the retry knows what it finds is ours.
+    _save_link(ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now())
+    try:
+        created = ctx.economic.create_customer(payload)
+    except EconomicRejected as exc:
+        return _create_rejected(ctx, plan, exc)
+    number = int(created["customerNumber"])
+    _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
+    if ctx.match_index is not None:
+        ctx.match_index.add({**payload, "customerNumber": number})
+    return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
+
+
+def _search(ctx: SyncContext) -> Search:
+    if ctx.match_index is not None:
+        return ctx.match_index.lookup
+    return lambda query: ctx.economic.search_customers(query.filter)
+
+
+def _ambiguous(match: MatchResult) -> Outcome:
+    query, hits = match.deciding.query, match.deciding.hits
+    numbers = ", ".join(str(customer["customerNumber"]) for customer in hits)
+    return Outcome(
+        Action.FAILED,
+        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
+        f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
+    )
+
+
+def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
+    # Nothing is in flight any more: a later search finding this customer must not count as ours.
+    CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).update(
+        create_started=None
+    )
+    message = merchant_message(exc)
+    if "customerNumber" in exc.field_errors and plan.customer_number is not None:
+        message = (
+            f"Customer number {plan.customer_number} is already used in e-conomic: give this Stripe "
+            "customer another number, or let e-conomic assign numbers."
+        )
+    return Outcome(Action.FAILED, message, payload=plan.create_payload, log_id=exc.log_id or "")
+
+
+def _put_update(
+    ctx: SyncContext, link: CustomerLink, plan: CustomerPlan, number: int, message: str
+) -> Outcome:
+    # PUT replaces the whole customer: start from what e-conomic has now.
+    body = update_payload(current_customer=ctx.economic.get_customer(number), plan=plan)
+    if ctx.dry_run:
+        return Outcome(
+            Action.UPDATED,
+            f"Would update e-conomic customer {number} (dry run).",
+            number=number,
+            payload=body,
+        )
+    ctx.economic.update_customer(number, body)
+    link.fingerprint = plan.fingerprint
+    link.save(update_fields=["fingerprint", "updated"])
+    return Outcome(Action.UPDATED, message, number=number, payload=body)
+
+
+@transaction.atomic
+def _save_link(
+    ctx: SyncContext,
+    *,
+    number: int | None,
+    created_by_us: bool,
+    fingerprint: str,
+    create_started: datetime | None = None,
+) -> CustomerLink:
+    link, _ = CustomerLink.objects.for_tenant(ctx.tenant).update_or_create(
+        stripe_customer_id=ctx.stripe_customer_id,
+        defaults={
+            "economic_customer_number": number,
+            "created_by_us": created_by_us,
+            "fingerprint": fingerprint,
+            "create_started": create_started,
+        },
+    )
+    return link
