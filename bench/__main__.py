@@ -114,7 +114,8 @@ def _merchant(settings):
     from mappings.services import settings_save
     from sandbox.economic_api.seed import DEFAULT_APP_SECRET, seed_agreement
     from sandbox.stripe_api.seed import seed_account
-    from syncapp.connections import EconomicCredentials, StripeCredentials, economic_store, stripe_store
+    from syncapp.connections.economic import EconomicCredentials, economic_store
+    from syncapp.connections.stripe import StripeCredentials, stripe_store
     from syncapp.services import tenant_create
 
     settings.ECONOMIC_APP_SECRET_TOKEN = DEFAULT_APP_SECRET
@@ -143,7 +144,7 @@ def _bench_ingest() -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from customers import tasks
-    from syncapp.connections import StripeCredentials, stripe_store
+    from syncapp.connections.stripe import StripeCredentials, stripe_store
     from syncapp.services import tenant_create
 
     tenant = tenant_create(slug="bench-ingest", name="Ingest ApS")
@@ -188,7 +189,7 @@ def _bench_sync(settings) -> dict:
     from customers.models import SyncRecord
     from customers.services import customer_sync
     from sandbox.economic_api.models import Grant, RequestLogEntry
-    from syncapp.connections import stripe_client_for
+    from syncapp.connections.clients import stripe_client_for
 
     tenant, grant = _merchant(settings)
     agreement = Grant.objects.get(token=grant).agreement

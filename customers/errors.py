@@ -4,7 +4,7 @@ One place decides which failures can pass (retry later) and which need the merch
 """
 
 from syncapp.clients import economic, stripe
-from syncapp.connections import NotConnected
+from syncapp.connections.clients import NotConnected
 
 
 class TransientSyncError(Exception):

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
-from syncapp.connections import webhook_secrets_for
+from syncapp.connections.selectors import webhook_secrets_for
 from syncapp.models import Tenant
 
 from .services import event_store

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from syncapp.clients.economic import EconomicError
 from syncapp.clients.stripe import StripeError, StripeNotFound
-from syncapp.connections import NotConnected, economic_client_for, stripe_client_for
+from syncapp.connections.clients import NotConnected, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from .document import default_document, parse, validate_document

@@ -13,15 +13,10 @@ from mappings.models import SettingsSource
 from mappings.services import settings_save
 from sandbox.management.commands.sandbox_seed import sandbox_seed
 from syncapp.clients.stripe import is_live_key
-from syncapp.connections import (
-    EconomicCredentials,
-    Service,
-    StripeCredentials,
-    connections_summary,
-    economic_store,
-    stripe_store,
-    stripe_webhook_url,
-)
+from syncapp.connections.common import Service
+from syncapp.connections.economic import EconomicCredentials, economic_store
+from syncapp.connections.selectors import connections_summary, stripe_webhook_url
+from syncapp.connections.stripe import StripeCredentials, stripe_store
 from syncapp.models import ConnectionStatus, Tenant
 from syncapp.services import tenant_create
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "syncapp",
+    "syncapp.connections",
     "mappings",
     "customers",
 ]

@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 
 from syncapp.clients.ratelimit import LocalTokenBucket, RedisTokenBucket
-from syncapp.connections import economic_rate_limiter
+from syncapp.connections.clients import economic_rate_limiter
 from tests.conftest import ROOT
 
 RATE = 20.0

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.connections import economic_client_for, stripe_client_for
+from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message

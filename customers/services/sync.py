@@ -14,7 +14,8 @@ from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
 from syncapp.clients.economic import EconomicAuthFailed
 from syncapp.clients.stripe import StripeAuthFailed, StripeNotFound
-from syncapp.connections import Service, connection_mark_failing, economic_client_for, stripe_client_for
+from syncapp.connections.clients import economic_client_for, stripe_client_for
+from syncapp.connections.common import Service, connection_mark_failing
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message

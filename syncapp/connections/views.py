@@ -5,6 +5,7 @@ import secrets
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from syncapp.crypto import masked
@@ -48,6 +49,7 @@ def connections_panel(tenant: Tenant) -> dict:
     return {"template": "syncapp/panels/connections.html", **_page_context(tenant)}
 
 
+@sensitive_post_parameters("api_key", "webhook_secret")
 @never_cache
 @tenant_view
 def connections(request):

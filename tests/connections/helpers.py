@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.urls import reverse
 
 from sandbox.stripe_api.models import WebhookEndpoint
-from syncapp.connections import Service, connection_for
+from syncapp.connections.common import Service
+from syncapp.connections.selectors import connection_for
 from syncapp.models import EconomicConnection, StripeConnection
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there

@@ -13,7 +13,7 @@ from sandbox.economic_api.models import Agreement
 from sandbox.economic_api.models import Customer as EconomicCustomer
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
 from sandbox.stripe_api.models import Customer as StripeCustomer
-from syncapp.connections import economic_client_for, stripe_client_for
+from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 from tests.connections.helpers import economic_connection, stripe_connection
 from tests.factories import MembershipFactory

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from syncapp.connections import CredentialRefused, economic_connect, economic_disconnect
+from syncapp.connections.common import CredentialRefused
+from syncapp.connections.economic import economic_connect, economic_disconnect
 from syncapp.models import ConnectionStatus
 from tests.connections.helpers import UNREACHABLE, economic_connection, start_grant
 

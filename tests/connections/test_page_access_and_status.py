@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.urls import reverse
 
-from syncapp.connections import economic_connect, stripe_connect
+from syncapp.connections.economic import economic_connect
+from syncapp.connections.stripe import stripe_connect
 from syncapp.models import ConnectionStatus
 from tests.connections.helpers import economic_connection, start_grant, stripe_connection
 

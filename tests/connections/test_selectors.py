@@ -2,7 +2,8 @@
 
 import pytest
 
-from syncapp.connections import Service, connection_for, connection_mark_failing, webhook_secrets_for
+from syncapp.connections.common import Service, connection_mark_failing
+from syncapp.connections.selectors import connection_for, webhook_secrets_for
 from syncapp.models import ConnectionStatus
 from tests.factories import EconomicConnectionFactory, StripeConnectionFactory
 

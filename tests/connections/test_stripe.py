@@ -3,10 +3,13 @@ the emulator over real HTTP (the live server)."""
 
 import pytest
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
 from sandbox.stripe_api.seed import seed_account
-from syncapp.connections import CredentialRefused, stripe_client, stripe_connect
+from syncapp.connections.clients import stripe_client
+from syncapp.connections.common import CredentialRefused
+from syncapp.connections.stripe import stripe_connect
 from syncapp.models import ConnectionStatus
 from tests.connections.helpers import UNREACHABLE, stripe_connection, webhook_endpoints
 
@@ -143,3 +146,11 @@ def test_stripe_disconnect_forgets_key_and_secrets(owner_client, tenant, stripe_
     gateway = stripe_client(stripe_account.api_key)
     assert gateway.list_webhook_endpoints() == []
     gateway.close()
+
+
+def test_the_stripe_key_and_secret_are_hidden_from_error_reports(owner_client, tenant, settings):
+    settings.STRIPE_API_BASE = UNREACHABLE  # nothing answers: the form shows a refusal
+    data = {"api_key": "sk_test_hidden_1234567890", "webhook_secret": "whsec_hidden_1234567890"}
+    response = owner_client.post(reverse("connections", kwargs={"slug": tenant.slug}), data)
+    reported = str(SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request))
+    assert "sk_test_hidden" not in reported and "whsec_hidden" not in reported

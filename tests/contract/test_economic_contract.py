@@ -23,7 +23,7 @@ from syncapp.clients.economic import (
     escape_filter_value,
     filter_equals,
 )
-from syncapp.connections import economic_client_for
+from syncapp.connections.clients import economic_client_for
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

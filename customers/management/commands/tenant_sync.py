@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from customers.errors import TransientSyncError
 from customers.models import SyncRecord
 from customers.services import customer_sync
-from syncapp.connections import NotConnected, stripe_client_for
+from syncapp.connections.clients import NotConnected, stripe_client_for
 from syncapp.models import Tenant
 
 

@@ -5,7 +5,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from syncapp.connections import CredentialRefused, connections_summary, tenant_connect
+from syncapp.connections.common import CredentialRefused
+from syncapp.connections.selectors import connections_summary
+from syncapp.connections.tenant import tenant_connect
 from syncapp.models import Tenant
 
 _OPTION_OF = {
