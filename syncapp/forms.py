@@ -24,4 +24,3 @@ def login_username(request, credentials: dict | None) -> str:
     login form cleans it, so "Anna@…" and "anna@…" are one account, on /admin/ too."""
     username = (credentials or {}).get("username") or request.POST.get("username") or ""
     return username.strip().lower()
-

@@ -187,7 +187,8 @@ def test_rotate_encryption_key_lets_the_old_key_be_dropped(tenant, settings, cap
     key_a, key_b = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEY = key_a
     stripe = StripeConnection.objects.for_tenant(tenant).create(
-        api_key=SECRET, webhook_secret="whsec_abcdefSECRET1234"  # previous_webhook_secret stays empty
+        api_key=SECRET,
+        webhook_secret="whsec_abcdefSECRET1234",  # previous_webhook_secret stays empty
     )
     economic = EconomicConnection.objects.for_tenant(tenant).create(grant_token="grant-token-1")
     before = _raw(StripeConnection, stripe.pk, "api_key")
