@@ -41,16 +41,7 @@ EMAIL_TAKEN = "An account with this e-mail already exists: log in instead."
 
 def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, Tenant]:
     """A new user with their own tenant, as its owner. Raises ValidationError, creates nothing."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationError({"email": exc.messages}) from exc
-    max_length = User._meta.get_field("username").max_length
-    if len(email) > max_length:
-        raise ValidationError({"email": f"Use an e-mail of at most {max_length} characters."})
-    if User.objects.filter(username=email).exists():
-        raise ValidationError({"email": EMAIL_TAKEN})
+    email = _new_account_email(email)
     try:
         validate_password(password, User(username=email, email=email))
     except ValidationError as exc:
@@ -74,6 +65,21 @@ def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, 
         else:
             return user, tenant
     raise ValidationError({NON_FIELD_ERRORS: "Many sign-ups are arriving at this moment: please try again."})
+
+
+def _new_account_email(email: str) -> str:
+    """The e-mail, normalised, once it is valid, fits a username and has no account yet."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    max_length = User._meta.get_field("username").max_length
+    if len(email) > max_length:
+        raise ValidationError({"email": f"Use an e-mail of at most {max_length} characters."})
+    if User.objects.filter(username=email).exists():
+        raise ValidationError({"email": EMAIL_TAKEN})
+    return email
 
 
 def signup_attempt_allowed(*, client_address: str) -> bool:

@@ -52,7 +52,8 @@ def test_tenant_connect_reads_each_dash_option_from_a_line_of_stdin_in_the_liste
 
 def test_an_option_given_wins_over_the_environment(tenant, economic_agreement, sandbox_urls, monkeypatch):
     monkeypatch.setenv("ECONOMIC_GRANT_TOKEN", "made-up")
-    printed = _connect(tenant.slug, "--economic-grant-token", economic_agreement.grant_token)
+    # `=`: a random token may start with "-", which argparse would take for an option.
+    printed = _connect(tenant.slug, f"--economic-grant-token={economic_agreement.grant_token}")
     assert printed["economic"]["status"] == "connected"
 
 
