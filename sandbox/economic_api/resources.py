@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model
+from django.db.models import Manager, Model
 from django.http import HttpRequest
 
 from . import models
@@ -111,21 +111,35 @@ def check_customer(
     """Validate one customer object; the errors are collected, not raised."""
     errors = ValidationErrors()
     data: dict[str, Any] = {}
-
     number = payload.get("customerNumber")
-    if number is not None:
-        if isinstance(number, bool) or not isinstance(number, int):
-            errors.add("customerNumber", "Customer number must be a whole number.", "E06001", number)
-        elif not 1 <= number <= MAX_CUSTOMER_NUMBER:
-            errors.add(
-                "customerNumber",
-                f"Customer number must be between 1 and {MAX_CUSTOMER_NUMBER}.",
-                "E06002",
-                number,
-            )
-        elif number_in_url is not None and number != number_in_url:
-            errors.add("customerNumber", "Customer number cannot be changed.", "E06003", number)
+    # The order is part of the answer: `errors` lists the fields in it, and the currency check
+    # relies on the text checks having run.
+    _check_number(number, number_in_url, errors)
+    _check_texts(payload, data, errors)
+    _check_currency(payload.get("currency"), agreement, data, errors)
+    _check_references(payload, agreement, data, errors)
+    _check_booleans(payload, data, errors)
+    _check_credit_limit(payload.get("creditLimit"), data, errors)
+    return number, data, errors
 
+
+def _check_number(number: Any, number_in_url: int | None, errors: ValidationErrors) -> None:
+    if number is None:
+        return
+    if isinstance(number, bool) or not isinstance(number, int):
+        errors.add("customerNumber", "Customer number must be a whole number.", "E06001", number)
+    elif not 1 <= number <= MAX_CUSTOMER_NUMBER:
+        errors.add(
+            "customerNumber",
+            f"Customer number must be between 1 and {MAX_CUSTOMER_NUMBER}.",
+            "E06002",
+            number,
+        )
+    elif number_in_url is not None and number != number_in_url:
+        errors.add("customerNumber", "Customer number cannot be changed.", "E06003", number)
+
+
+def _check_texts(payload: dict[str, Any], data: dict[str, Any], errors: ValidationErrors) -> None:
     name = payload.get("name")
     if not isinstance(name, str) or not name.strip():
         errors.add("name", "Name is required.", "E06000", name)
@@ -137,10 +151,13 @@ def check_customer(
             errors.add(field, f"{field} must be text.", "E06004", value)
         elif problem := _length_problem(field, value):
             errors.add(field, problem, "E06005", value)
-        elif field != "currency":
+        elif field != "currency":  # stored by _check_currency once the agreement knows it
             data[field] = value
 
-    currency = payload.get("currency")
+
+def _check_currency(
+    currency: Any, agreement: models.Agreement, data: dict[str, Any], errors: ValidationErrors
+) -> None:
     if currency is None or currency == "":
         errors.add("currency", "Currency is required.", "E06000", currency)
     elif "currency" not in errors.errors:
@@ -149,50 +166,66 @@ def check_customer(
         else:
             errors.add("currency", f"Currency {currency} does not exist.", "E06007", currency)
 
+
+def _check_references(
+    payload: dict[str, Any], agreement: models.Agreement, data: dict[str, Any], errors: ValidationErrors
+) -> None:
     known = {
         "customerGroup": agreement.customer_groups,
         "paymentTerms": agreement.payment_terms,
         "vatZone": agreement.vat_zones,
         "layout": agreement.layouts,
     }
-    for field, (key, _path) in REFERENCES.items():
+    for field, (key, path) in REFERENCES.items():
         value = payload.get(field)
         if value is None:
             # The whole object is missing: the error sits on the object (the reference's example).
             if field in REQUIRED_REFERENCES:
                 errors.add(field, f"{field} is required.", "E06000", None, hint=f"Provide {field}.{key}.")
-            continue
-        if not isinstance(value, dict):
+        elif not isinstance(value, dict):
             errors.add(field, f"{field} must be an object with {key}.", "E06008", value)
-            continue
-        # The object is there but its number is missing, not a number or unknown: the error is
-        # nested the way the request nests, at errors.<field>.<key>.errors[].
-        ref = value.get(key)
-        path = f"{field}.{key}"
-        if ref is None:
-            errors.add(path, f"{key} is required.", "E06000", None, hint=f"Provide {path}.")
-        elif isinstance(ref, bool) or not isinstance(ref, int):
-            errors.add(path, f"{key} must be a whole number.", "E06008", ref)
-        elif field in known and not known[field].filter(number=ref).exists():
-            errors.add(path, f"{field} {ref} does not exist.", "E06009", ref, hint=f"See GET /{_path}.")
         else:
-            data[field] = {key: ref}
+            ref = _reference_number(field, key, path, value.get(key), known.get(field), errors)
+            if ref is not None:
+                data[field] = {key: ref}
 
+
+def _reference_number(
+    field: str, key: str, path: str | None, ref: Any, known: Manager | None, errors: ValidationErrors
+) -> int | None:
+    """The number inside a reference object, or None once the problem with it is recorded."""
+    # The object is there but its number is missing, not a number or unknown: the error is
+    # nested the way the request nests, at errors.<field>.<key>.errors[].
+    nested = f"{field}.{key}"
+    if ref is None:
+        errors.add(nested, f"{key} is required.", "E06000", None, hint=f"Provide {nested}.")
+    elif isinstance(ref, bool) or not isinstance(ref, int):
+        errors.add(nested, f"{key} must be a whole number.", "E06008", ref)
+    elif known is not None and not known.filter(number=ref).exists():
+        errors.add(nested, f"{field} {ref} does not exist.", "E06009", ref, hint=f"See GET /{path}.")
+    else:
+        return ref
+    return None
+
+
+def _check_booleans(payload: dict[str, Any], data: dict[str, Any], errors: ValidationErrors) -> None:
     for field in BOOLEANS:
         value = payload.get(field)
-        if value is not None:
-            if isinstance(value, bool):
-                data[field] = value
-            else:
-                errors.add(field, f"{field} must be true or false.", "E06010", value)
-    credit_limit = payload.get("creditLimit")
-    if credit_limit is not None:
-        if isinstance(credit_limit, bool) or not isinstance(credit_limit, int | float):
-            errors.add("creditLimit", "creditLimit must be a number.", "E06011", credit_limit)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            data[field] = value
         else:
-            data["creditLimit"] = credit_limit
+            errors.add(field, f"{field} must be true or false.", "E06010", value)
 
-    return number, data, errors
+
+def _check_credit_limit(credit_limit: Any, data: dict[str, Any], errors: ValidationErrors) -> None:
+    if credit_limit is None:
+        return
+    if isinstance(credit_limit, bool) or not isinstance(credit_limit, int | float):
+        errors.add("creditLimit", "creditLimit must be a number.", "E06011", credit_limit)
+    else:
+        data["creditLimit"] = credit_limit
 
 
 def refuse_customer_list(payload: list[Any], *, agreement: models.Agreement) -> ApiError:
