@@ -444,7 +444,28 @@ def collection_response(
     there and has no nextPage, a page starting past it is a 400 (a filter such as
     `customerNumber$gt:<last seen>` still reaches everything).
     """
-    sortable = frozenset(filters) if sorts is None else sorts
+    skip_pages, page_size = _paging_params(request, paging_cap)
+    pairs = [(record(row), row) for row in rows]
+    total = len(pairs)
+    pairs = _filter_pairs(pairs, request.GET.get("filter"), filters)
+    _sort_pairs(pairs, request.GET.get("sort"), frozenset(filters) if sorts is None else sorts)
+
+    results = len(pairs)
+    reachable = min(results, paging_cap) if paging_cap else results
+    start = skip_pages * page_size
+    page = pairs[start : min(start + page_size, reachable)]
+    pagination = _pagination(
+        request, f"{base}/{path}", skip_pages, page_size, results=results, total=total, reachable=reachable
+    )
+    response = {"collection": [body(row) for _, row in page], "pagination": pagination}
+    if meta_data:
+        response["metaData"] = meta_data
+    response["self"] = request.build_absolute_uri()
+    return response
+
+
+def _paging_params(request: HttpRequest, paging_cap: int) -> tuple[int, int]:
+    """`skippages` and `pagesize`, checked (→ 400) before any row is looked at."""
     skip_pages = _int_param(request, "skippages", 0)
     page_size = _int_param(request, "pagesize", DEFAULT_PAGE_SIZE)
     if skip_pages < 0:
@@ -463,47 +484,64 @@ def collection_response(
             skip_pages,
             "Page with a filter such as customerNumber$gt:<last seen>, sorted by customerNumber.",
         )
+    return skip_pages, page_size
 
-    pairs = [(record(row), row) for row in rows]
-    total = len(pairs)
-    filter_text = request.GET.get("filter")
-    if filter_text:
-        try:
-            node = parse_filter(filter_text)
-            check_filter(node, filters)
-            pairs = [pair for pair in pairs if node.matches(pair[0])]
-        except FilterError as exc:
-            if exc.property is None:
-                raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+
+def _filter_pairs(
+    pairs: list[tuple[dict[str, Any], Any]], filter_text: str | None, filters: dict[str, FieldSpec]
+) -> list[tuple[dict[str, Any], Any]]:
+    if not filter_text:
+        return pairs
+    try:
+        node = parse_filter(filter_text)
+        check_filter(node, filters)
+        return [pair for pair in pairs if node.matches(pair[0])]
+    except FilterError as exc:
+        if exc.property is None:
+            raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+        raise _property_error(
+            f"Invalid filter: {exc}.",
+            "E00310",
+            exc.property,
+            f"{exc}.",
+            "E00312",
+            filter_text,
+            f"Filterable properties: {', '.join(sorted(filters))}.",
+        ) from None
+
+
+def _sort_pairs(
+    pairs: list[tuple[dict[str, Any], Any]], sort_text: str | None, sortable: frozenset[str]
+) -> None:
+    """Sort in place by `?sort=` (comma-separated properties, `-` for descending)."""
+    if not sort_text:
+        return
+    # Stable sorts applied last key first give the multi-key order.
+    for term in reversed(sort_text.split(",")):
+        field = term.strip().lstrip("-")
+        if field not in sortable:
             raise _property_error(
-                f"Invalid filter: {exc}.",
-                "E00310",
-                exc.property,
-                f"{exc}.",
-                "E00312",
-                filter_text,
-                f"Filterable properties: {', '.join(sorted(filters))}.",
-            ) from None
-    sort_text = request.GET.get("sort")
-    if sort_text:
-        # Stable sorts applied last key first give the multi-key order.
-        for term in reversed(sort_text.split(",")):
-            field = term.strip().lstrip("-")
-            if field not in sortable:
-                raise _property_error(
-                    f"Cannot sort on '{field}'.",
-                    "E00311",
-                    field,
-                    f"The property '{field}' cannot be sorted on.",
-                    "E00313",
-                    sort_text,
-                    f"Sortable properties: {', '.join(sorted(sortable))}.",
-                )
-            pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
+                f"Cannot sort on '{field}'.",
+                "E00311",
+                field,
+                f"The property '{field}' cannot be sorted on.",
+                "E00313",
+                sort_text,
+                f"Sortable properties: {', '.join(sorted(sortable))}.",
+            )
+        pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
 
-    results = len(pairs)
-    reachable = min(results, paging_cap) if paging_cap else results
-    page = pairs[start : min(start + page_size, reachable)]
+
+def _pagination(
+    request: HttpRequest,
+    url: str,
+    skip_pages: int,
+    page_size: int,
+    *,
+    results: int,
+    total: int,
+    reachable: int,
+) -> dict[str, Any]:
     last_page = max(0, math.ceil(reachable / page_size) - 1)
 
     def page_url(number: int) -> str:
@@ -511,7 +549,7 @@ def collection_response(
         for name in ("filter", "sort"):
             if request.GET.get(name):
                 params[name] = request.GET[name]
-        return f"{base}/{path}?{urlencode(params, safe='$:*,()[]')}"
+        return f"{url}?{urlencode(params, safe='$:*,()[]')}"
 
     pagination = {
         "maxPageSizeAllowed": MAX_PAGE_SIZE,
@@ -526,8 +564,4 @@ def collection_response(
         pagination["nextPage"] = page_url(skip_pages + 1)
     if 0 < skip_pages <= last_page + 1:
         pagination["previousPage"] = page_url(skip_pages - 1)
-    response = {"collection": [body(row) for _, row in page], "pagination": pagination}
-    if meta_data:
-        response["metaData"] = meta_data
-    response["self"] = request.build_absolute_uri()
-    return response
+    return pagination
