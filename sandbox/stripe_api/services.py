@@ -562,21 +562,8 @@ def event_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
     rows = _events(caller)
     if params.get("type") and params.get("types"):
         raise invalid("You may pass either type or types, but not both.", param="types")
-    kind = params.get("type")
-    if kind:
-        if not isinstance(kind, str):
-            raise invalid("Invalid string: type must be a string.", param="type")
-        if kind.endswith(".*"):
-            rows = rows.filter(type__startswith=kind[:-1])
-        elif kind != "*":
-            rows = rows.filter(type=kind)
-    types = as_list(params.get("types"), "types")
-    if len(types) > EVENT_TYPES_MAX:
-        raise invalid(f"Invalid array: types can have at most {EVENT_TYPES_MAX} entries.", param="types")
-    if any(not isinstance(t, str) for t in types):
-        raise invalid("Invalid array: types must be strings.", param="types")
-    if types:
-        rows = rows.filter(type__in=types)
+    rows = _type_filter(rows, params.get("type"))
+    rows = _types_filter(rows, params.get("types"))
     if "delivery_success" in params:
         # false: events some endpoint has not yet answered with a 2xx (pending or failed).
         if _as_bool(params["delivery_success"], "delivery_success"):
@@ -585,3 +572,28 @@ def event_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
             rows = rows.filter(pending_webhooks__gt=0)
     rows = _created_filter(rows, params.get("created"))
     return paginate(rows, _events(caller), params, url="/v1/events", render=lambda e: e.render())
+
+
+def _type_filter(rows: QuerySet[Event], kind: Any) -> QuerySet[Event]:
+    """`type`: one event name, a group such as `customer.*`, or `*` for all."""
+    if not kind:
+        return rows
+    if not isinstance(kind, str):
+        raise invalid("Invalid string: type must be a string.", param="type")
+    if kind.endswith(".*"):
+        return rows.filter(type__startswith=kind[:-1])
+    if kind != "*":
+        return rows.filter(type=kind)
+    return rows
+
+
+def _types_filter(rows: QuerySet[Event], raw: Any) -> QuerySet[Event]:
+    """`types[]`: exact event names only."""
+    types = as_list(raw, "types")
+    if len(types) > EVENT_TYPES_MAX:
+        raise invalid(f"Invalid array: types can have at most {EVENT_TYPES_MAX} entries.", param="types")
+    if any(not isinstance(t, str) for t in types):
+        raise invalid("Invalid array: types must be strings.", param="types")
+    if types:
+        return rows.filter(type__in=types)
+    return rows
