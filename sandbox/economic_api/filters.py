@@ -210,33 +210,41 @@ class _Parser:
             return Value((), is_null=True)
         parts: list[str | Wildcard] = []
         chars: list[str] = []
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char == "$":
-                if self.startswith("$and:") or self.startswith("$or:"):
-                    break
-                following = text[self.pos + 1 : self.pos + 2]
-                if following == "" or following not in ESCAPABLE:
-                    raise self.error("Unknown escape after '$'")
-                chars.append(following)
-                self.pos += 2
-            elif char == ")" or (in_list and char in ",]"):
-                break
-            elif char == "*":
+        while not self.value_ends(in_list=in_list):
+            if self.startswith("*"):
                 if chars:
                     parts.append("".join(chars))
                     chars = []
                 parts.append(WILDCARD)
                 self.pos += 1
-            elif char in "(,[]":
-                raise self.error(f"Unescaped '{char}' in a value")
             else:
-                chars.append(char)
-                self.pos += 1
+                chars.append(self.parse_value_char())
         if chars or not parts:
             parts.append("".join(chars))
         return Value(tuple(parts))
+
+    def value_ends(self, *, in_list: bool) -> bool:
+        # A `$` starting `$and:`/`$or:` ends the value; any other `$` is an escape inside it.
+        if self.pos >= len(self.text):
+            return True
+        char = self.text[self.pos]
+        if char == "$":
+            return self.startswith("$and:") or self.startswith("$or:")
+        return char == ")" or (in_list and char in ",]")
+
+    def parse_value_char(self) -> str:
+        """One literal character of a value, `$x` unescaped to `x`."""
+        char = self.text[self.pos]
+        if char == "$":
+            following = self.text[self.pos + 1 : self.pos + 2]
+            if following == "" or following not in ESCAPABLE:
+                raise self.error("Unknown escape after '$'")
+            self.pos += 2
+            return following
+        if char in "(,[]":
+            raise self.error(f"Unescaped '{char}' in a value")
+        self.pos += 1
+        return char
 
 
 def parse_filter(text: str) -> Node:

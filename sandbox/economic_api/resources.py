@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model
+from django.db.models import Manager, Model
 from django.http import HttpRequest
 
 from . import models
@@ -111,21 +111,35 @@ def check_customer(
     """Validate one customer object; the errors are collected, not raised."""
     errors = ValidationErrors()
     data: dict[str, Any] = {}
-
     number = payload.get("customerNumber")
-    if number is not None:
-        if isinstance(number, bool) or not isinstance(number, int):
-            errors.add("customerNumber", "Customer number must be a whole number.", "E06001", number)
-        elif not 1 <= number <= MAX_CUSTOMER_NUMBER:
-            errors.add(
-                "customerNumber",
-                f"Customer number must be between 1 and {MAX_CUSTOMER_NUMBER}.",
-                "E06002",
-                number,
-            )
-        elif number_in_url is not None and number != number_in_url:
-            errors.add("customerNumber", "Customer number cannot be changed.", "E06003", number)
+    # The order is part of the answer: `errors` lists the fields in it, and the currency check
+    # relies on the text checks having run.
+    _check_number(number, number_in_url, errors)
+    _check_texts(payload, data, errors)
+    _check_currency(payload.get("currency"), agreement, data, errors)
+    _check_references(payload, agreement, data, errors)
+    _check_booleans(payload, data, errors)
+    _check_credit_limit(payload.get("creditLimit"), data, errors)
+    return number, data, errors
 
+
+def _check_number(number: Any, number_in_url: int | None, errors: ValidationErrors) -> None:
+    if number is None:
+        return
+    if isinstance(number, bool) or not isinstance(number, int):
+        errors.add("customerNumber", "Customer number must be a whole number.", "E06001", number)
+    elif not 1 <= number <= MAX_CUSTOMER_NUMBER:
+        errors.add(
+            "customerNumber",
+            f"Customer number must be between 1 and {MAX_CUSTOMER_NUMBER}.",
+            "E06002",
+            number,
+        )
+    elif number_in_url is not None and number != number_in_url:
+        errors.add("customerNumber", "Customer number cannot be changed.", "E06003", number)
+
+
+def _check_texts(payload: dict[str, Any], data: dict[str, Any], errors: ValidationErrors) -> None:
     name = payload.get("name")
     if not isinstance(name, str) or not name.strip():
         errors.add("name", "Name is required.", "E06000", name)
@@ -137,10 +151,13 @@ def check_customer(
             errors.add(field, f"{field} must be text.", "E06004", value)
         elif problem := _length_problem(field, value):
             errors.add(field, problem, "E06005", value)
-        elif field != "currency":
+        elif field != "currency":  # stored by _check_currency once the agreement knows it
             data[field] = value
 
-    currency = payload.get("currency")
+
+def _check_currency(
+    currency: Any, agreement: models.Agreement, data: dict[str, Any], errors: ValidationErrors
+) -> None:
     if currency is None or currency == "":
         errors.add("currency", "Currency is required.", "E06000", currency)
     elif "currency" not in errors.errors:
@@ -149,50 +166,66 @@ def check_customer(
         else:
             errors.add("currency", f"Currency {currency} does not exist.", "E06007", currency)
 
+
+def _check_references(
+    payload: dict[str, Any], agreement: models.Agreement, data: dict[str, Any], errors: ValidationErrors
+) -> None:
     known = {
         "customerGroup": agreement.customer_groups,
         "paymentTerms": agreement.payment_terms,
         "vatZone": agreement.vat_zones,
         "layout": agreement.layouts,
     }
-    for field, (key, _path) in REFERENCES.items():
+    for field, (key, path) in REFERENCES.items():
         value = payload.get(field)
         if value is None:
             # The whole object is missing: the error sits on the object (the reference's example).
             if field in REQUIRED_REFERENCES:
                 errors.add(field, f"{field} is required.", "E06000", None, hint=f"Provide {field}.{key}.")
-            continue
-        if not isinstance(value, dict):
+        elif not isinstance(value, dict):
             errors.add(field, f"{field} must be an object with {key}.", "E06008", value)
-            continue
-        # The object is there but its number is missing, not a number or unknown: the error is
-        # nested the way the request nests, at errors.<field>.<key>.errors[].
-        ref = value.get(key)
-        path = f"{field}.{key}"
-        if ref is None:
-            errors.add(path, f"{key} is required.", "E06000", None, hint=f"Provide {path}.")
-        elif isinstance(ref, bool) or not isinstance(ref, int):
-            errors.add(path, f"{key} must be a whole number.", "E06008", ref)
-        elif field in known and not known[field].filter(number=ref).exists():
-            errors.add(path, f"{field} {ref} does not exist.", "E06009", ref, hint=f"See GET /{_path}.")
         else:
-            data[field] = {key: ref}
+            ref = _reference_number(field, key, path, value.get(key), known.get(field), errors)
+            if ref is not None:
+                data[field] = {key: ref}
 
+
+def _reference_number(
+    field: str, key: str, path: str | None, ref: Any, known: Manager | None, errors: ValidationErrors
+) -> int | None:
+    """The number inside a reference object, or None once the problem with it is recorded."""
+    # The object is there but its number is missing, not a number or unknown: the error is
+    # nested the way the request nests, at errors.<field>.<key>.errors[].
+    nested = f"{field}.{key}"
+    if ref is None:
+        errors.add(nested, f"{key} is required.", "E06000", None, hint=f"Provide {nested}.")
+    elif isinstance(ref, bool) or not isinstance(ref, int):
+        errors.add(nested, f"{key} must be a whole number.", "E06008", ref)
+    elif known is not None and not known.filter(number=ref).exists():
+        errors.add(nested, f"{field} {ref} does not exist.", "E06009", ref, hint=f"See GET /{path}.")
+    else:
+        return ref
+    return None
+
+
+def _check_booleans(payload: dict[str, Any], data: dict[str, Any], errors: ValidationErrors) -> None:
     for field in BOOLEANS:
         value = payload.get(field)
-        if value is not None:
-            if isinstance(value, bool):
-                data[field] = value
-            else:
-                errors.add(field, f"{field} must be true or false.", "E06010", value)
-    credit_limit = payload.get("creditLimit")
-    if credit_limit is not None:
-        if isinstance(credit_limit, bool) or not isinstance(credit_limit, int | float):
-            errors.add("creditLimit", "creditLimit must be a number.", "E06011", credit_limit)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            data[field] = value
         else:
-            data["creditLimit"] = credit_limit
+            errors.add(field, f"{field} must be true or false.", "E06010", value)
 
-    return number, data, errors
+
+def _check_credit_limit(credit_limit: Any, data: dict[str, Any], errors: ValidationErrors) -> None:
+    if credit_limit is None:
+        return
+    if isinstance(credit_limit, bool) or not isinstance(credit_limit, int | float):
+        errors.add("creditLimit", "creditLimit must be a number.", "E06011", credit_limit)
+    else:
+        data["creditLimit"] = credit_limit
 
 
 def refuse_customer_list(payload: list[Any], *, agreement: models.Agreement) -> ApiError:
@@ -411,7 +444,28 @@ def collection_response(
     there and has no nextPage, a page starting past it is a 400 (a filter such as
     `customerNumber$gt:<last seen>` still reaches everything).
     """
-    sortable = frozenset(filters) if sorts is None else sorts
+    skip_pages, page_size = _paging_params(request, paging_cap)
+    pairs = [(record(row), row) for row in rows]
+    total = len(pairs)
+    pairs = _filter_pairs(pairs, request.GET.get("filter"), filters)
+    _sort_pairs(pairs, request.GET.get("sort"), frozenset(filters) if sorts is None else sorts)
+
+    results = len(pairs)
+    reachable = min(results, paging_cap) if paging_cap else results
+    start = skip_pages * page_size
+    page = pairs[start : min(start + page_size, reachable)]
+    pagination = _pagination(
+        request, f"{base}/{path}", skip_pages, page_size, results=results, total=total, reachable=reachable
+    )
+    response = {"collection": [body(row) for _, row in page], "pagination": pagination}
+    if meta_data:
+        response["metaData"] = meta_data
+    response["self"] = request.build_absolute_uri()
+    return response
+
+
+def _paging_params(request: HttpRequest, paging_cap: int) -> tuple[int, int]:
+    """`skippages` and `pagesize`, checked (→ 400) before any row is looked at."""
     skip_pages = _int_param(request, "skippages", 0)
     page_size = _int_param(request, "pagesize", DEFAULT_PAGE_SIZE)
     if skip_pages < 0:
@@ -430,47 +484,64 @@ def collection_response(
             skip_pages,
             "Page with a filter such as customerNumber$gt:<last seen>, sorted by customerNumber.",
         )
+    return skip_pages, page_size
 
-    pairs = [(record(row), row) for row in rows]
-    total = len(pairs)
-    filter_text = request.GET.get("filter")
-    if filter_text:
-        try:
-            node = parse_filter(filter_text)
-            check_filter(node, filters)
-            pairs = [pair for pair in pairs if node.matches(pair[0])]
-        except FilterError as exc:
-            if exc.property is None:
-                raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+
+def _filter_pairs(
+    pairs: list[tuple[dict[str, Any], Any]], filter_text: str | None, filters: dict[str, FieldSpec]
+) -> list[tuple[dict[str, Any], Any]]:
+    if not filter_text:
+        return pairs
+    try:
+        node = parse_filter(filter_text)
+        check_filter(node, filters)
+        return [pair for pair in pairs if node.matches(pair[0])]
+    except FilterError as exc:
+        if exc.property is None:
+            raise ApiError(400, f"Invalid filter: {exc}.", error_code="E00310") from None
+        raise _property_error(
+            f"Invalid filter: {exc}.",
+            "E00310",
+            exc.property,
+            f"{exc}.",
+            "E00312",
+            filter_text,
+            f"Filterable properties: {', '.join(sorted(filters))}.",
+        ) from None
+
+
+def _sort_pairs(
+    pairs: list[tuple[dict[str, Any], Any]], sort_text: str | None, sortable: frozenset[str]
+) -> None:
+    """Sort in place by `?sort=` (comma-separated properties, `-` for descending)."""
+    if not sort_text:
+        return
+    # Stable sorts applied last key first give the multi-key order.
+    for term in reversed(sort_text.split(",")):
+        field = term.strip().lstrip("-")
+        if field not in sortable:
             raise _property_error(
-                f"Invalid filter: {exc}.",
-                "E00310",
-                exc.property,
-                f"{exc}.",
-                "E00312",
-                filter_text,
-                f"Filterable properties: {', '.join(sorted(filters))}.",
-            ) from None
-    sort_text = request.GET.get("sort")
-    if sort_text:
-        # Stable sorts applied last key first give the multi-key order.
-        for term in reversed(sort_text.split(",")):
-            field = term.strip().lstrip("-")
-            if field not in sortable:
-                raise _property_error(
-                    f"Cannot sort on '{field}'.",
-                    "E00311",
-                    field,
-                    f"The property '{field}' cannot be sorted on.",
-                    "E00313",
-                    sort_text,
-                    f"Sortable properties: {', '.join(sorted(sortable))}.",
-                )
-            pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
+                f"Cannot sort on '{field}'.",
+                "E00311",
+                field,
+                f"The property '{field}' cannot be sorted on.",
+                "E00313",
+                sort_text,
+                f"Sortable properties: {', '.join(sorted(sortable))}.",
+            )
+        pairs.sort(key=lambda pair: _sort_key(field)(pair[0]), reverse=term.strip().startswith("-"))
 
-    results = len(pairs)
-    reachable = min(results, paging_cap) if paging_cap else results
-    page = pairs[start : min(start + page_size, reachable)]
+
+def _pagination(
+    request: HttpRequest,
+    url: str,
+    skip_pages: int,
+    page_size: int,
+    *,
+    results: int,
+    total: int,
+    reachable: int,
+) -> dict[str, Any]:
     last_page = max(0, math.ceil(reachable / page_size) - 1)
 
     def page_url(number: int) -> str:
@@ -478,7 +549,7 @@ def collection_response(
         for name in ("filter", "sort"):
             if request.GET.get(name):
                 params[name] = request.GET[name]
-        return f"{base}/{path}?{urlencode(params, safe='$:*,()[]')}"
+        return f"{url}?{urlencode(params, safe='$:*,()[]')}"
 
     pagination = {
         "maxPageSizeAllowed": MAX_PAGE_SIZE,
@@ -493,8 +564,4 @@ def collection_response(
         pagination["nextPage"] = page_url(skip_pages + 1)
     if 0 < skip_pages <= last_page + 1:
         pagination["previousPage"] = page_url(skip_pages - 1)
-    response = {"collection": [body(row) for _, row in page], "pagination": pagination}
-    if meta_data:
-        response["metaData"] = meta_data
-    response["self"] = request.build_absolute_uri()
-    return response
+    return pagination

@@ -77,23 +77,39 @@ def params_to_options(params: dict[str, Any]) -> dict[str, Any]:
     """Form parameters of `POST /_control/faults` → `fault_add` options (validated)."""
     options: dict[str, Any] = {}
     if "status" in params:
-        options["status"] = as_int(params["status"], "status")
-        if options["status"] not in STATUSES:
-            raise invalid(f"Invalid status: must be one of {', '.join(map(str, STATUSES))}", param="status")
+        options["status"] = _status(params["status"])
     if "count" in params:
         options["remaining"] = as_int(params["count"], "count", low=1, high=100_000)
     if "rate" in params:
-        try:
-            options["rate"] = float(params["rate"])
-        except ValueError:
-            raise invalid("rate must be a number.", param="rate") from None
-        if not 0 < options["rate"] <= 1:
-            raise invalid("rate must be more than 0 and at most 1.", param="rate")
+        options["rate"] = _rate(params["rate"])
     if "remaining" not in options and "rate" not in options:
         options["remaining"] = 1  # an unbounded fault that always fires is never what a test wants
-    for name in ("seed", "method", "path", "should_retry"):
-        if params.get(name):
-            options[name] = str(params[name])
+    options.update(_text_options(params))
+    return options
+
+
+def _status(raw: Any) -> int:
+    status = as_int(raw, "status")
+    if status not in STATUSES:
+        raise invalid(f"Invalid status: must be one of {', '.join(map(str, STATUSES))}", param="status")
+    return status
+
+
+def _rate(raw: Any) -> float:
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise invalid("rate must be a number.", param="rate") from None
+    if not 0 < rate <= 1:
+        raise invalid("rate must be more than 0 and at most 1.", param="rate")
+    return rate
+
+
+def _text_options(params: dict[str, Any]) -> dict[str, str]:
+    """`seed`, `method`, `path` and `should_retry`; an empty one is left unset."""
+    options = {
+        name: str(params[name]) for name in ("seed", "method", "path", "should_retry") if params.get(name)
+    }
     if options.get("should_retry") not in (None, "true", "false"):
         raise invalid("should_retry must be true or false.", param="should_retry")
     if "method" in options:

@@ -165,37 +165,45 @@ def metadata_merge(old: dict[str, str], value: Any) -> dict[str, str]:
     return merged
 
 
+def _string_setter(key: str) -> Callable[[Any, dict[str, Any]], str | None]:
+    max_length = 512 if key == "email" else 5000
+    return lambda value, _data: _nullable(value, key, max_length)
+
+
+def _tax_exempt(value: Any, _data: dict[str, Any]) -> str:
+    if value not in _TAX_EXEMPT:
+        choices = ", ".join(_TAX_EXEMPT)
+        raise invalid(f"Invalid tax_exempt: must be one of {choices}", param="tax_exempt")
+    return value
+
+
+def _invoice_settings(value: Any, data: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) - set(_INVOICE_SETTINGS):
+        raise invalid("Invalid hash: invoice_settings.", param="invoice_settings")
+    return {**data["invoice_settings"], **{k: v or None for k, v in value.items()}}
+
+
+# Parameter → its attribute's new value, from the value sent and the customer's current attributes.
+# An allowed parameter without a setter (`expand`) changes no attribute.
+_SETTERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
+    **{key: _string_setter(key) for key in _STRING_FIELDS},
+    "address": lambda value, data: _address(value, data.get("address"), "address"),
+    "shipping": lambda value, data: _shipping(value, data.get("shipping")),
+    "metadata": lambda value, data: metadata_merge(data.get("metadata") or {}, value),
+    "balance": lambda value, _data: as_int(value, "balance"),
+    "preferred_locales": lambda value, _data: as_list(value, "preferred_locales"),
+    "tax_exempt": _tax_exempt,
+    "invoice_settings": _invoice_settings,
+}
+
+
 def _apply(data: dict[str, Any], params: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
-    unknown = set(params) - allowed
-    if unknown:
-        name = sorted(unknown)[0]
-        raise invalid(f"Received unknown parameter: {name}", param=name)
+    _unknown_params(params, allowed)
     data = dict(data)
     for key, value in params.items():
-        if key in _STRING_FIELDS:
-            data[key] = _nullable(value, key, 512 if key == "email" else 5000)
-        elif key == "address":
-            data["address"] = _address(value, data.get("address"), "address")
-        elif key == "shipping":
-            data["shipping"] = _shipping(value, data.get("shipping"))
-        elif key == "metadata":
-            data["metadata"] = metadata_merge(data.get("metadata") or {}, value)
-        elif key == "balance":
-            data["balance"] = as_int(value, "balance")
-        elif key == "preferred_locales":
-            data["preferred_locales"] = as_list(value, "preferred_locales")
-        elif key == "tax_exempt":
-            if value not in _TAX_EXEMPT:
-                choices = ", ".join(_TAX_EXEMPT)
-                raise invalid(f"Invalid tax_exempt: must be one of {choices}", param="tax_exempt")
-            data["tax_exempt"] = value
-        elif key == "invoice_settings":
-            if not isinstance(value, dict) or set(value) - set(_INVOICE_SETTINGS):
-                raise invalid("Invalid hash: invoice_settings.", param="invoice_settings")
-            data["invoice_settings"] = {
-                **data["invoice_settings"],
-                **{k: v or None for k, v in value.items()},
-            }
+        setter = _SETTERS.get(key)
+        if setter is not None:
+            data[key] = setter(value, data)
     return data
 
 
@@ -554,21 +562,8 @@ def event_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
     rows = _events(caller)
     if params.get("type") and params.get("types"):
         raise invalid("You may pass either type or types, but not both.", param="types")
-    kind = params.get("type")
-    if kind:
-        if not isinstance(kind, str):
-            raise invalid("Invalid string: type must be a string.", param="type")
-        if kind.endswith(".*"):
-            rows = rows.filter(type__startswith=kind[:-1])
-        elif kind != "*":
-            rows = rows.filter(type=kind)
-    types = as_list(params.get("types"), "types")
-    if len(types) > EVENT_TYPES_MAX:
-        raise invalid(f"Invalid array: types can have at most {EVENT_TYPES_MAX} entries.", param="types")
-    if any(not isinstance(t, str) for t in types):
-        raise invalid("Invalid array: types must be strings.", param="types")
-    if types:
-        rows = rows.filter(type__in=types)
+    rows = _type_filter(rows, params.get("type"))
+    rows = _types_filter(rows, params.get("types"))
     if "delivery_success" in params:
         # false: events some endpoint has not yet answered with a 2xx (pending or failed).
         if _as_bool(params["delivery_success"], "delivery_success"):
@@ -577,3 +572,28 @@ def event_list(caller: Caller, params: dict[str, Any]) -> dict[str, Any]:
             rows = rows.filter(pending_webhooks__gt=0)
     rows = _created_filter(rows, params.get("created"))
     return paginate(rows, _events(caller), params, url="/v1/events", render=lambda e: e.render())
+
+
+def _type_filter(rows: QuerySet[Event], kind: Any) -> QuerySet[Event]:
+    """`type`: one event name, a group such as `customer.*`, or `*` for all."""
+    if not kind:
+        return rows
+    if not isinstance(kind, str):
+        raise invalid("Invalid string: type must be a string.", param="type")
+    if kind.endswith(".*"):
+        return rows.filter(type__startswith=kind[:-1])
+    if kind != "*":
+        return rows.filter(type=kind)
+    return rows
+
+
+def _types_filter(rows: QuerySet[Event], raw: Any) -> QuerySet[Event]:
+    """`types[]`: exact event names only."""
+    types = as_list(raw, "types")
+    if len(types) > EVENT_TYPES_MAX:
+        raise invalid(f"Invalid array: types can have at most {EVENT_TYPES_MAX} entries.", param="types")
+    if any(not isinstance(t, str) for t in types):
+        raise invalid("Invalid array: types must be strings.", param="types")
+    if types:
+        return rows.filter(type__in=types)
+    return rows
