@@ -100,7 +100,7 @@ def test_every_problem_is_named_at_once():
         "customer_number.mode: “guess” is not one of economic, stripe.",
         "customer_number.store_in_stripe_field: “email” must be a Stripe metadata key "
         "(metadata.<key>) or null.",
-        "defaults.payment_terms_number: “1” is not a whole number of 1 or more.",
+        "defaults.payment_terms_number: “1” is not a whole number from 1 to 999,999,999.",
         "defaults.currency: “dkk” is not a three-letter ISO currency code like DKK.",
         "field_mappings[7].economic_field: “name” is mapped twice.",
         f"field_mappings[7].stripe_field: the metadata key “{'k' * 41}” is 41 characters; Stripe allows 40.",
