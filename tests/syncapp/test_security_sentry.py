@@ -7,7 +7,7 @@ from pathlib import Path
 
 from syncapp.crypto import redact_sentry_event
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sk_live_51Abcdefghijklmnopqrstuvwxyz0123456789"
 
 

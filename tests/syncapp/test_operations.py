@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from syncapp.models import Membership, Tenant
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
     "DEBUG": "false",

@@ -17,7 +17,7 @@ from syncapp import crypto
 from syncapp.models import EconomicConnection, StripeConnection
 from tests.factories import StripeConnectionFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sk_test_51Abcdefghijklmnopqrstuvwxyz0123456789"
 
 
