@@ -8,6 +8,7 @@ them all at once and change nothing.
 import copy
 import json
 import re
+from collections.abc import Iterator
 
 import pycountry
 
@@ -180,6 +181,14 @@ def _is_object(value: object, where: str, problems: list[str]) -> bool:
     return True
 
 
+def _objects_in(items: list, name: str, problems: list[str]) -> Iterator[tuple[str, dict]]:
+    """(place, item) for each item of a list that is an object; the others are named problems."""
+    for i, item in enumerate(items):
+        where = f"{name}[{i}]"
+        if _is_object(item, where, problems):
+            yield where, item
+
+
 def _one_of(value: object, allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
     if value not in allowed:
         problems.append(f"{where}: “{_shown(value)}” is not one of {', '.join(allowed)}.")
@@ -201,10 +210,7 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")
         return
     seen = set()
-    for i, rule in enumerate(rules):
-        where = f"matching.rules[{i}]"
-        if not _is_object(rule, where, problems):
-            continue
+    for where, rule in _objects_in(rules, "matching.rules", problems):
         _unknown_keys(rule, {"stripe_field", "economic_field"}, f"{where}.", problems)
         _stripe_field(rule.get("stripe_field"), f"{where}.stripe_field", problems)
         economic = rule.get("economic_field")
@@ -283,10 +289,7 @@ def _check_field_mappings(mappings: object, problems: list[str]) -> None:
         problems.append("field_mappings: must be a list.")
         return
     seen = set()
-    for i, mapping in enumerate(mappings):
-        where = f"field_mappings[{i}]"
-        if not _is_object(mapping, where, problems):
-            continue
+    for where, mapping in _objects_in(mappings, "field_mappings", problems):
         _unknown_keys(mapping, {"economic_field", "stripe_field", "keep_updated"}, f"{where}.", problems)
         economic = mapping.get("economic_field")
         if economic not in MAPPABLE_ECONOMIC_FIELDS:

@@ -12,55 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_graph import import_graph, imported_names, source_modules
+
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("syncapp", "mappings", "customers", "sandbox")
-
-
-def _module_name(path: Path) -> str:
-    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-
-
-def _source_modules() -> dict[str, Path]:
-    return {
-        _module_name(path): path
-        for package in PACKAGES
-        for path in (ROOT / package).rglob("*.py")
-        if "migrations" not in path.parts
-    }
-
-
-def _imported_names(module: str, path: Path) -> set[str]:
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, *([node.module] if node.module else [])])
-            names |= {base} | {f"{base}.{alias.name}" for alias in node.names}
-    return names
-
-
-def _graph() -> dict[str, set[str]]:
-    """Module → the project modules it imports (a name is resolved to its longest known module)."""
-    modules = _source_modules()
-
-    def resolve(name: str) -> str | None:
-        while name and name not in modules:
-            name = name.rpartition(".")[0]
-        return name or None
-
-    return {
-        module: {
-            target
-            for name in _imported_names(module, path)
-            if (target := resolve(name)) not in (None, module)
-        }
-        for module, path in modules.items()
-    }
 
 
 def _layer(module: str) -> str:
@@ -91,7 +45,7 @@ ALLOWED = {
 
 def test_no_module_imports_round_a_circle():
     try:
-        TopologicalSorter(_graph()).prepare()
+        TopologicalSorter(import_graph()).prepare()
     except CycleError as exc:
         pytest.fail(f"import circle: {' → '.join(exc.args[1])}")
 
@@ -99,7 +53,7 @@ def test_no_module_imports_round_a_circle():
 def test_dependencies_point_one_way():
     offenders = sorted(
         f"{module} ({_layer(module)}) imports {target} ({_layer(target)})"
-        for module, targets in _graph().items()
+        for module, targets in import_graph().items()
         for target in targets
         if _layer(target) != _layer(module) and _layer(target) not in ALLOWED[_layer(module)]
     )
@@ -108,7 +62,7 @@ def test_dependencies_point_one_way():
 
 @pytest.mark.parametrize("forbidden", ["mappings", "customers", "sandbox"])
 def test_the_core_never_imports_the_features_the_sandbox_or_the_demo(forbidden):
-    graph = _graph()
+    graph = import_graph()
     offenders = [
         f"{module} imports {target}"
         for module, targets in graph.items()
@@ -120,11 +74,11 @@ def test_the_core_never_imports_the_features_the_sandbox_or_the_demo(forbidden):
 
 
 def test_clients_read_no_django_settings_and_know_no_models():
-    clients = {m: p for m, p in _source_modules().items() if _layer(m) == "clients"}
+    clients = {m: p for m, p in source_modules().items() if _layer(m) == "clients"}
     offenders = sorted(
         f"{module} imports {name}"
         for module, path in clients.items()
-        for name in _imported_names(module, path)
+        for name in imported_names(module, path)
         if name.split(".")[0] == "django"
     )
     assert offenders == []
@@ -132,7 +86,7 @@ def test_clients_read_no_django_settings_and_know_no_models():
 
 def test_the_layers_are_recognised():
     """A guard on the checks above: each layer has modules, so a rename cannot empty a rule."""
-    assert {_layer(module) for module in _source_modules()} == set(ALLOWED)
+    assert {_layer(module) for module in source_modules()} == set(ALLOWED)
 
 
 CREDENTIAL_FIELDS = {"api_key", "grant_token", "webhook_secret", "previous_webhook_secret"}

@@ -1,15 +1,36 @@
 """What the connections tests share: the stored connections, the emulator's endpoints, a grant."""
 
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 from django.urls import reverse
 
+from sandbox.economic_api.seed import DEFAULT_APP_SECRET
 from sandbox.stripe_api.models import WebhookEndpoint
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connection_for
 from syncapp.models import EconomicConnection, StripeConnection
+from tests.conftest import ROOT
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+def run_tenant_connect(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`manage.py tenant_connect` as an operator's shell runs it: its own process, exit code, stderr."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "tenant_connect", *args],
+        cwd=ROOT,
+        env={
+            **env,
+            "ECONOMIC_APP_SECRET_TOKEN": DEFAULT_APP_SECRET,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+        },
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def economic_connection(tenant) -> EconomicConnection | None:

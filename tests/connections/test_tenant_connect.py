@@ -2,17 +2,18 @@
 a refusal."""
 
 import json
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sandbox.economic_api.seed import DEFAULT_APP_SECRET
-from tests.conftest import ROOT
-from tests.connections.helpers import economic_connection, stripe_connection, webhook_endpoints
+from tests.connections.helpers import (
+    economic_connection,
+    run_tenant_connect,
+    stripe_connection,
+    webhook_endpoints,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,20 +69,8 @@ def test_tenant_connect_exits_2_on_a_refused_grant(
     tenant, economic_agreement, sandbox_urls, _celery_worker_env
 ):
     """The real process: exit code and message on stderr, as an operator's script sees them."""
-    env = {
-        **_celery_worker_env,
-        **sandbox_urls,
-        "ECONOMIC_APP_SECRET_TOKEN": DEFAULT_APP_SECRET,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "tenant_connect", tenant.slug, "--economic-grant-token", "made-up"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {**_celery_worker_env, **sandbox_urls}
+    result = run_tenant_connect(env, tenant.slug, "--economic-grant-token", "made-up")
     assert result.returncode == 2
     assert "--economic-grant-token was refused" in result.stderr
     assert result.stdout == ""

@@ -2,17 +2,14 @@
 history and the process list."""
 
 import json
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sandbox.economic_api.seed import DEFAULT_APP_SECRET
 from syncapp.models import EconomicConnection, StripeConnection
-from tests.conftest import ROOT
+from tests.connections.helpers import run_tenant_connect
 
 
 def _connect(*args, stdin="") -> dict:
@@ -67,20 +64,9 @@ def test_a_dash_option_with_nothing_on_stdin_exits_2(tenant):
 
 def test_an_operator_pipes_the_secret_in(tenant, economic_agreement, sandbox_urls, _celery_worker_env):
     """The real process reading its real stdin: a refused token piped in is named, exit 2."""
-    env = {
-        **_celery_worker_env,
-        **sandbox_urls,
-        "ECONOMIC_APP_SECRET_TOKEN": DEFAULT_APP_SECRET,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "tenant_connect", tenant.slug, "--economic-grant-token", "-"],
-        cwd=ROOT,
-        env=env,
-        input="made-up-piped-token\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env = {**_celery_worker_env, **sandbox_urls}
+    result = run_tenant_connect(
+        env, tenant.slug, "--economic-grant-token", "-", stdin="made-up-piped-token\n"
     )
     assert result.returncode == 2, result.stderr
     assert "--economic-grant-token was refused" in result.stderr

@@ -5,15 +5,24 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mappings.catalog import MAPPABLE_ECONOMIC_FIELDS
 from mappings.document import default_document
-from mappings.forms import FieldMappingsForm
+from mappings.forms import MAX_IMPORT_BYTES, FieldMappingsForm
 from mappings.models import SettingsChange
 from mappings.selectors import settings_document_for
 from mappings.services import settings_save
 
 pytestmark = pytest.mark.django_db
+
+# Any JSON value, nested a little: what a hand-edited or foreign file may hold where a value goes.
+JSON_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 def url(tenant, name: str) -> str:
@@ -245,6 +254,38 @@ def test_a_file_that_is_not_json_is_an_inline_error(owner_client, tenant):
     upload = SimpleUploadedFile("s.json", b"{not json")
     page = owner_client.post(url(tenant, "transfer"), {"file": upload}).content.decode()
     assert "The file is not valid JSON" in page
+
+
+def test_a_deeply_nested_file_is_an_inline_error_not_a_crash(owner_client, tenant):
+    upload = SimpleUploadedFile("s.json", b"[" * 100_000 + b"]" * 100_000)
+    response = owner_client.post(url(tenant, "transfer"), {"file": upload})
+    assert response.status_code == 200
+    assert "nested far too deeply" in response.content.decode()
+    assert not SettingsChange.objects.for_tenant(tenant).exists()
+
+
+def test_an_upload_over_the_limit_is_refused_before_its_body_is_read(owner_client, tenant):
+    upload = SimpleUploadedFile("s.json", b" " * (MAX_IMPORT_BYTES + 20_000))
+    response = owner_client.post(url(tenant, "transfer"), {"file": upload})
+    assert response.status_code == 413
+    assert "The file is larger than 1 MB" in response.content.decode()
+    # Refused on its declared length: nothing read the body (not even the CSRF check).
+    assert response.wsgi_request._read_started is False
+    assert not SettingsChange.objects.for_tenant(tenant).exists()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=JSON_JUNK)
+def test_any_json_in_an_import_is_a_list_of_problems_never_a_500(owner_client, tenant, junk):
+    document = default_document()
+    document["defaults"] = {**document["defaults"], "payment_terms_number": junk, "vat_zone_by_country": junk}
+    document["matching"]["rules"].append({"stripe_field": junk, "economic_field": junk})
+    document["field_mappings"].append(junk)
+    upload = SimpleUploadedFile("s.json", json.dumps(document).encode())
+    response = owner_client.post(url(tenant, "transfer"), {"file": upload})
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    assert not SettingsChange.objects.for_tenant(tenant).exists()
 
 
 def test_history_shows_who_changed_what(owner_client, owner, tenant):
