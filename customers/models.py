@@ -82,6 +82,8 @@ class SyncRecord(TenantOwnedModel):
     # What was (or, in a dry run, would be) sent to e-conomic, for the merchant to inspect.
     payload = models.JSONField(null=True, blank=True)
     economic_log_id = models.CharField(max_length=100, blank=True)
+    # Stripe's id of the failed request, which Stripe's support asks for.
+    stripe_request_id = models.CharField(max_length=100, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     dry_run = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -14,7 +14,8 @@ def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str =
         records = records.filter(action=action)
     if search:
         matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
-        if search.isdigit():
+        # isdigit() is also true for "²" and other digits int() refuses.
+        if search.isascii() and search.isdigit():
             matches |= Q(economic_customer_number=int(search))
         records = records.filter(matches)
     return records

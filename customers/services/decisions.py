@@ -23,7 +23,7 @@ from mappings.engine import (
 )
 from mappings.match_index import MatchIndex
 from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
-from syncapp.clients.economic import EconomicClient, EconomicRejected
+from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import Tenant
 
@@ -42,6 +42,7 @@ class Outcome:
     payload: dict | None = None
     log_id: str = ""
     email: str = ""
+    stripe_request_id: str = ""
 
 
 @dataclass
@@ -74,7 +75,15 @@ def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
             "settings say (choose “bar” to block invoicing instead).",
             number=number,
         )
-    current = ctx.economic.get_customer(number)
+    try:
+        current = ctx.economic.get_customer(number)
+    except EconomicNotFound:
+        _drop_link(ctx, link)
+        return Outcome(
+            Action.SKIPPED,
+            f"{ctx.stripe_customer_id} was deleted in Stripe, and e-conomic no longer has customer {number} "
+            "either: the link was dropped, nothing to bar.",
+        )
     if current.get("barred"):
         return Outcome(Action.UNCHANGED, f"e-conomic customer {number} is already barred.", number=number)
     body = barred_payload(current_customer=current)
@@ -92,7 +101,25 @@ def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
 
 
 def update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> Outcome:
-    """Already linked: update the e-conomic customer if the policy allows and a mapped field changed."""
+    """Already linked: update the e-conomic customer if the policy allows and a mapped field changed.
+
+    A linked customer that e-conomic no longer has (deleted there) is unlinked, and this Stripe
+    customer goes through the match rules (or is created) again in the same sync.
+    """
+    try:
+        return _update_linked(ctx, link, plan)
+    except EconomicNotFound:
+        gone = link.economic_customer_number
+        _drop_link(ctx, link)
+        outcome = match_or_create(ctx, None, plan)
+        outcome.message = (
+            f"e-conomic no longer has customer {gone}, which this Stripe customer was linked to: the "
+            f"link was dropped and the match rules ran again. {outcome.message}"
+        )
+        return outcome
+
+
+def _update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> Outcome:
     number = link.economic_customer_number
     policy = ctx.settings.update_existing
     if policy == UpdateExisting.NEVER or (policy == UpdateExisting.CREATED_BY_US and not link.created_by_us):
@@ -231,6 +258,11 @@ def _put_update(
     link.fingerprint = plan.fingerprint
     link.save(update_fields=["fingerprint", "updated"])
     return Outcome(Action.UPDATED, message, number=number, payload=body)
+
+
+def _drop_link(ctx: SyncContext, link: CustomerLink) -> None:
+    if not ctx.dry_run:
+        CustomerLink.objects.for_tenant(ctx.tenant).filter(pk=link.pk).delete()
 
 
 @transaction.atomic

@@ -5,9 +5,12 @@ Flow (DESIGN.md): re-fetch the customer from Stripe → deleted, linked, or matc
 the outcome. `customer_sync` holds the customer's lock throughout, so never twice at once.
 """
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+
+from django.db import DatabaseError
 
 from mappings.engine import plan_customer
 from mappings.match_index import MatchIndex
@@ -26,6 +29,7 @@ from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create,
 from .write_back import number_write_back
 
 Action = SyncRecord.Action
+logger = logging.getLogger(__name__)
 
 
 def customer_sync(
@@ -47,11 +51,15 @@ def customer_sync(
         started = time.monotonic()
         try:
             with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer) as ctx:
-                outcome = _sync(ctx)
+                outcome = _sync(ctx, event)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
         except PERMANENT as exc:
             outcome = _failed(tenant, exc)
+        except DatabaseError:
+            raise  # the database itself is away: nothing can be recorded, the task retries later
+        except Exception as exc:  # a bug or an answer nobody foresaw: recorded, never left pending
+            outcome = _unexpected(stripe_customer_id, exc)
         duration_ms = int((time.monotonic() - started) * 1000)
         return _record(
             tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms
@@ -81,7 +89,7 @@ def _opened(
         )
 
 
-def _sync(ctx: SyncContext) -> Outcome:
+def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
     link = (
         CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
     )
@@ -99,14 +107,15 @@ def _sync(ctx: SyncContext) -> Outcome:
     else:
         outcome = match_or_create(ctx, link, plan)
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
-        _write_number_back(ctx, customer, outcome)
+        _write_number_back(ctx, customer, outcome, event)
     outcome.email = customer.get("email") or ""
     outcome.warnings = list(plan.warnings) + outcome.warnings
     return outcome
 
 
-def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome) -> None:
+def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome, event: StripeEvent | None) -> None:
     written = number_write_back(
+        cause=event.stripe_event_id if event is not None else None,
         stripe=ctx.stripe,
         tenant=ctx.tenant,
         stripe_customer_id=ctx.stripe_customer_id,
@@ -119,11 +128,26 @@ def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome) -> No
 
 
 def _failed(tenant: Tenant, exc: Exception) -> Outcome:
-    outcome = Outcome(Action.FAILED, merchant_message(exc), log_id=getattr(exc, "log_id", None) or "")
+    outcome = Outcome(
+        Action.FAILED,
+        merchant_message(exc),
+        log_id=getattr(exc, "log_id", None) or "",
+        stripe_request_id=getattr(exc, "request_id", None) or "",
+    )
     if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
         service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
         connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
     return outcome
+
+
+def _unexpected(stripe_customer_id: str, exc: Exception) -> Outcome:
+    # The traceback goes to the log (through the redaction filter); the merchant reads the class.
+    logger.exception("Unexpected %s while syncing %s", type(exc).__name__, stripe_customer_id)
+    return Outcome(
+        Action.FAILED,
+        f"Something unexpected went wrong while syncing ({type(exc).__name__}), so the sync stopped "
+        "there. Retry it from the sync log; if it fails again, contact support with this record.",
+    )
 
 
 def _record(
@@ -145,6 +169,7 @@ def _record(
         warnings=outcome.warnings,
         payload=outcome.payload,
         economic_log_id=outcome.log_id,
+        stripe_request_id=outcome.stripe_request_id,
         duration_ms=duration_ms,
         dry_run=dry_run,
     )

@@ -4,6 +4,8 @@ Our write carries an idempotency key with this prefix; Stripe returns the key in
 `customer.updated` event the write causes, so event processing can leave its own echo alone.
 """
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 
 from syncapp.clients.stripe import StripeClient
@@ -24,6 +26,7 @@ class WriteBack:
 
 def number_write_back(
     *,
+    cause: str | None,
     stripe: StripeClient,
     tenant: Tenant,
     stripe_customer_id: str,
@@ -34,25 +37,35 @@ def number_write_back(
     """Store the e-conomic number in the chosen Stripe metadata key, if it is not there yet.
 
     A failure here does not undo the link: it is a warning, and the next sync tries again.
+    `cause` (the Stripe event being processed, if any) goes into the idempotency key with what is
+    written: a redelivered event replays its write, while a new target key, or the number written
+    again after the merchant cleared it, is a new write Stripe really makes.
     """
     if not field or not field.startswith(METADATA):
         return WriteBack()
     key, value = field.removeprefix(METADATA), str(number)
     if (customer.get("metadata") or {}).get(key) == value:
         return WriteBack()
+    written = (tenant.slug, stripe_customer_id, key, value, cause or uuid.uuid4().hex)
+    digest = hashlib.sha256("\x1f".join(written).encode()).hexdigest()[:40]
     try:
-        stripe.update_metadata(
-            stripe_customer_id,
-            {key: value},
-            idempotency_key=f"{IDEMPOTENCY_KEY_PREFIX}{tenant.slug}-{stripe_customer_id}-{value}",
+        updated = stripe.update_metadata(
+            stripe_customer_id, {key: value}, idempotency_key=f"{IDEMPOTENCY_KEY_PREFIX}{digest}"
         )
     except (*TRANSIENT, *PERMANENT) as exc:
-        warning = (
-            f"Could not store the number in Stripe metadata “{key}” ({merchant_message(exc)}); "
-            "the next sync of this customer tries again."
-        )
-        return WriteBack(warnings=(warning,))
+        return _not_stored(key, merchant_message(exc))
+    if (updated.get("metadata") or {}).get(key) != value:
+        return _not_stored(key, "Stripe's answer does not show it")
     return WriteBack(note=f" Stored the number in Stripe metadata “{key}”.")
+
+
+def _not_stored(key: str, why: str) -> WriteBack:
+    return WriteBack(
+        warnings=(
+            f"Could not store the number in Stripe metadata “{key}” ({why}); the next sync of this "
+            "customer tries again.",
+        )
+    )
 
 
 def is_own_echo(event: StripeEvent) -> bool:

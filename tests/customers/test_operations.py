@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from customers import tasks
 from customers.models import StripeEvent, SyncRecord
@@ -139,6 +141,15 @@ def test_sync_log_page_filters_and_explains(owner_client, tenant):
     assert "cus_ok" not in page
     found = owner_client.get(reverse("sync_log", args=[tenant.slug]), {"q": "ok@firma"}).content.decode()
     assert "cus_ok" in found and "cus_bad" not in found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(search=st.text(max_size=30))
+@example(search="²")
+@example(search="99999999999999999999999")
+def test_any_text_in_the_sync_log_search_is_answered_never_a_500(owner_client, tenant, search):
+    response = owner_client.get(reverse("sync_log", args=[tenant.slug]), {"q": search, "action": search})
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db

@@ -16,20 +16,23 @@ class RecordingStripe:
 
     def update_metadata(self, customer_id, metadata, *, idempotency_key):
         self.writes.append((customer_id, metadata, idempotency_key))
-        return {}
+        return {"id": customer_id, "metadata": dict(metadata)}  # Stripe answers with the customer
 
 
 def _event(type_: str, key: str | None) -> StripeEvent:
     return StripeEvent(type=type_, payload={"request": {"id": "req_1", "idempotency_key": key}})
 
 
-def _write(stripe, customer: dict, number: int = 1042):
+def _write(
+    stripe, customer: dict, number: int = 1042, *, field="metadata.economic_customer_number", cause="evt_1"
+):
     return number_write_back(
+        cause=cause,
         stripe=stripe,
         tenant=Tenant(slug="acme"),
         stripe_customer_id=customer["id"],
         customer=customer,
-        field="metadata.economic_customer_number",
+        field=field,
         number=number,
     )
 
@@ -82,3 +85,33 @@ def test_without_a_broker_the_task_named_by_the_queue_runs_in_process(
         current_app.conf.task_always_eager = eager
     echo.refresh_from_db()
     assert echo.status == StripeEvent.Status.IGNORED
+
+
+def test_the_idempotency_key_covers_what_is_written_and_why():
+    stripe = RecordingStripe()
+    _write(stripe, {"id": "cus_1", "metadata": {}})
+    _write(stripe, {"id": "cus_1", "metadata": {}})  # the same event redelivered: the same write
+    _write(stripe, {"id": "cus_1", "metadata": {}}, field="metadata.number")  # another target key
+    _write(stripe, {"id": "cus_1", "metadata": {}}, 1043)  # another number
+    _write(stripe, {"id": "cus_1", "metadata": {}}, cause="evt_2")  # cleared by the merchant, new event
+    _write(stripe, {"id": "cus_1", "metadata": {}}, cause=None)  # a retry from the log or an import
+    _write(stripe, {"id": "cus_1", "metadata": {}}, cause=None)
+    keys = [key for _, _, key in stripe.writes]
+    assert keys[0] == keys[1]
+    assert len(set(keys)) == 6
+    assert all(is_own_echo(_event("customer.updated", key)) for key in keys)
+
+
+class ForgetfulStripe(RecordingStripe):
+    def update_metadata(self, customer_id, metadata, *, idempotency_key):
+        super().update_metadata(customer_id, metadata, idempotency_key=idempotency_key)
+        return {"id": customer_id, "metadata": {}}
+
+
+def test_stored_is_said_only_when_stripes_answer_has_the_number():
+    written = _write(ForgetfulStripe(), {"id": "cus_1", "metadata": {}})
+    assert written.note == ""
+    assert written.warnings == (
+        "Could not store the number in Stripe metadata “economic_customer_number” (Stripe's answer "
+        "does not show it); the next sync of this customer tries again.",
+    )
