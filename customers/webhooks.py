@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
-from syncapp.connections.selectors import webhook_secrets_for
+from syncapp.connections.selectors import webhook_verification_for
 from syncapp.models import Tenant
 
 from .services import event_store
@@ -33,12 +33,15 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
     body = request.body
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "Body larger than 1 MB.")
-    secrets = webhook_secrets_for(tenant=tenant)
-    if not secrets:
+    verification = webhook_verification_for(tenant=tenant)
+    if not verification.secrets:
         return _error(400, "This merchant has no Stripe webhook signing secret configured yet.")
     try:
         event = construct_event(
-            body, request.headers.get("Stripe-Signature", ""), secrets, tolerance=SIGNATURE_TOLERANCE_SECONDS
+            body,
+            request.headers.get("Stripe-Signature", ""),
+            verification.secrets,
+            tolerance=SIGNATURE_TOLERANCE_SECONDS,
         )
     except StripeInvalidSignature:
         logger.warning("Rejected a Stripe webhook with a bad signature for tenant %s", tenant.slug)
@@ -47,5 +50,9 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         return _error(400, "Malformed JSON.")
     if not isinstance(event, dict) or not event.get("id"):
         return _error(400, "Not a Stripe event.")
+    misfit = verification.misfit(event)
+    if misfit:
+        logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], tenant.slug, misfit)
+        return _error(400, misfit)
     stored, stored_now = event_store(tenant=tenant, event=event)
     return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})

@@ -81,6 +81,8 @@ class StripeConnection(Connection):
     webhook_secret = EncryptedTextField(blank=True)
     # Kept while Stripe rolls the secret, so events signed with either still verify.
     previous_webhook_secret = EncryptedTextField(blank=True)
+    # Stripe signs with the old secret for at most 24 hours after a roll; after that it is refused.
+    previous_webhook_secret_until = models.DateTimeField(null=True, blank=True)
     livemode = models.BooleanField(null=True, blank=True)
     # For a later Stripe App / Connect listing: events are routed to tenants by `event.account`.
     account_id = models.CharField(max_length=64, blank=True)

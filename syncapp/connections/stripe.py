@@ -6,6 +6,7 @@ encrypted fields and nowhere else: log lines name the tenant and what changed, n
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 STRIPE_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 WEBHOOK_SECRET_PREFIX = "whsec_"
+# How long events signed with a replaced signing secret are still accepted (Stripe's own window).
+PREVIOUS_SECRET_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,11 @@ def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeCon
         connection = StripeConnection.objects.for_tenant(tenant).select_for_update().first()
         if connection is None:
             connection = StripeConnection(tenant=tenant)
+        replaced = (connection.api_key, connection.webhook_endpoint_stripe_id)
         if connection.webhook_secret and connection.webhook_secret != credentials.webhook_secret:
             # Events already signed with the old secret may still be in flight or retried.
             connection.previous_webhook_secret = connection.webhook_secret
+            connection.previous_webhook_secret_until = timezone.now() + PREVIOUS_SECRET_LIFETIME
         connection.api_key = credentials.api_key
         connection.livemode = credentials.livemode
         connection.webhook_secret = credentials.webhook_secret
@@ -140,6 +145,10 @@ def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeCon
         connection.last_error = ""
         connection.verified_at = timezone.now()
         connection.save()
+    old_key, old_endpoint = replaced
+    if old_endpoint and credentials.webhook_endpoint_id and old_endpoint != credentials.webhook_endpoint_id:
+        # A new endpoint replaces ours: the old one would deliver every event a second time.
+        _delete_our_endpoint(tenant, api_key=old_key, endpoint_id=old_endpoint)
     logger.info(
         "Tenant %s: Stripe key verified and stored (livemode=%s, webhook endpoint %s)",
         tenant.slug,
@@ -147,6 +156,19 @@ def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeCon
         credentials.webhook_endpoint_id or "entered by the merchant",
     )
     return connection
+
+
+def _delete_our_endpoint(tenant: Tenant, *, api_key: str, endpoint_id: str) -> bool:
+    """Delete a webhook endpoint we registered; False (and a warning in the log) when Stripe won't."""
+    client = stripe_client(api_key)
+    try:
+        client.delete_webhook_endpoint(endpoint_id)
+    except StripeError:
+        logger.warning("Tenant %s: could not delete its Stripe webhook endpoint %s", tenant.slug, endpoint_id)
+        return False
+    finally:
+        client.close()
+    return True
 
 
 def stripe_connect(
@@ -163,18 +185,14 @@ def stripe_disconnect(*, tenant: Tenant) -> bool:
     connection = connection_for(tenant=tenant, service=Service.STRIPE)
     endpoint_removed = True
     if connection is not None and connection.api_key and connection.webhook_endpoint_stripe_id:
-        gateway = stripe_client(connection.api_key)
-        try:
-            gateway.delete_webhook_endpoint(connection.webhook_endpoint_stripe_id)
-        except StripeError:
-            endpoint_removed = False
-            logger.warning("Tenant %s: could not delete its Stripe webhook endpoint", tenant.slug)
-        finally:
-            gateway.close()
+        endpoint_removed = _delete_our_endpoint(
+            tenant, api_key=connection.api_key, endpoint_id=connection.webhook_endpoint_stripe_id
+        )
     StripeConnection.objects.for_tenant(tenant).update(
         api_key="",
         webhook_secret="",
         previous_webhook_secret="",
+        previous_webhook_secret_until=None,
         webhook_endpoint_stripe_id="",
         livemode=None,
         status=ConnectionStatus.NOT_CONNECTED,

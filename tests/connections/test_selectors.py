@@ -3,7 +3,7 @@
 import pytest
 
 from syncapp.connections.common import Service, connection_mark_failing
-from syncapp.connections.selectors import connection_for, webhook_secrets_for
+from syncapp.connections.selectors import connection_for, webhook_verification_for
 from syncapp.models import ConnectionStatus
 from tests.factories import EconomicConnectionFactory, StripeConnectionFactory
 
@@ -12,13 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def test_webhook_secrets_are_the_current_one_then_the_previous_one(tenant):
     StripeConnectionFactory(tenant=tenant, webhook_secret="whsec_new", previous_webhook_secret="whsec_old")
-    assert webhook_secrets_for(tenant=tenant) == ["whsec_new", "whsec_old"]
+    assert webhook_verification_for(tenant=tenant).secrets == ["whsec_new", "whsec_old"]
 
 
 def test_a_tenant_without_stripe_has_no_webhook_secrets(tenant):
-    assert webhook_secrets_for(tenant=tenant) == []
+    assert webhook_verification_for(tenant=tenant).secrets == []
     StripeConnectionFactory(tenant=tenant, webhook_secret="")
-    assert webhook_secrets_for(tenant=tenant) == []
+    assert webhook_verification_for(tenant=tenant).secrets == []
 
 
 def test_connection_for_answers_only_the_tenants_own_connection(tenant):

@@ -1,8 +1,11 @@
 """Connecting Stripe: key checks, our webhook endpoint and its secret, the form, disconnect; against
 the emulator over real HTTP (the live server)."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.views.debug import SafeExceptionReporterFilter
 
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
@@ -89,6 +92,11 @@ def test_key_of_another_account_gets_a_new_endpoint_and_keeps_the_old_secret(
     assert WebhookEndpoint.objects.get(
         stripe_id=connection.webhook_endpoint_stripe_id
     ).account.keys.get().key == (other_key)
+    # Events signed with the old secret are accepted for Stripe's 24 hours, not longer.
+    remaining = connection.previous_webhook_secret_until - timezone.now()
+    assert timedelta(hours=23, minutes=59) < remaining <= timedelta(hours=24)
+    # The endpoint we had registered in the old account is gone: no event arrives twice.
+    assert webhook_endpoints(stripe_account) == []
 
 
 def test_pasted_signing_secret_is_used_and_no_endpoint_is_made(tenant, stripe_account, sandbox_urls):

@@ -2,9 +2,11 @@
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from customers.models import StripeEvent
 from syncapp.models import StripeConnection
@@ -159,3 +161,44 @@ def test_webhook_makes_no_outbound_call_and_one_insert(
     with django_assert_max_num_queries(5):
         response = _post(client, webhook_tenant, body, signature)
     assert response.status_code == 200
+
+
+def test_a_replaced_secret_stops_verifying_24_hours_after_the_roll(client, webhook_tenant):
+    conn = StripeConnection.objects.for_tenant(webhook_tenant).get()
+    conn.previous_webhook_secret, conn.webhook_secret = SECRET, "whsec_new_secret_987"
+    conn.previous_webhook_secret_until = timezone.now() - timedelta(seconds=1)
+    conn.save()
+    body = as_body(customer_event("cus_A1", event_id="evt_1"))
+    assert _post(client, webhook_tenant, body, stripe_signature(body, SECRET)).status_code == 400
+    assert not StripeEvent.objects.for_tenant(webhook_tenant).exists()
+
+
+@pytest.mark.parametrize(
+    ("connection_livemode", "event_fields", "reason"),
+    [
+        (
+            False,
+            {"livemode": True},
+            "A live-mode event cannot be for this merchant's test-mode Stripe connection.",
+        ),
+        (
+            True,
+            {"livemode": False},
+            "A test-mode event cannot be for this merchant's live-mode Stripe connection.",
+        ),
+        (
+            False,
+            {"account": "acct_someone_else"},
+            "The event belongs to another Stripe account (acct_someone_else).",
+        ),
+    ],
+)
+def test_an_event_that_does_not_fit_the_connection_is_refused(
+    client, webhook_tenant, connection_livemode, event_fields, reason
+):
+    StripeConnection.objects.for_tenant(webhook_tenant).update(livemode=connection_livemode)
+    body = as_body({**customer_event("cus_A1", event_id="evt_1"), **event_fields})
+    response = _post(client, webhook_tenant, body, stripe_signature(body, SECRET))
+    assert response.status_code == 400
+    assert response.json() == {"error": reason}
+    assert not StripeEvent.objects.for_tenant(webhook_tenant).exists()
