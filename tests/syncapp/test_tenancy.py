@@ -1,60 +1,31 @@
 """The tenancy boundary: every tenant URL 404s for non-members and sends strangers to log in."""
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from syncapp.models import Membership, StripeConnection
 from syncapp.tenancy import TenantScopeMissing
 from tests.factories import MembershipFactory, TenantFactory
-
-_SAMPLE_VALUES = {
-    "int": "1",
-    "slug": "x",
-    "str": "x",
-    "uuid": "00000000-0000-0000-0000-000000000001",
-    "path": "x",
-}
-
-
-def _tenant_url_templates():
-    """Every URL pattern with a <slug>, as a path with placeholders filled in."""
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            route = prefix + str(p.pattern)
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern) and "<slug:slug>" in route:
-                yield route
-
-    return sorted(set(walk(get_resolver().url_patterns)))
-
-
-def _fill(route: str, slug: str) -> str:
-    route = route.replace("<slug:slug>", slug)
-    route = re.sub(r"<(\w+):\w+>", lambda m: _SAMPLE_VALUES.get(m.group(1), "x"), route)
-    return "/" + re.sub(r"<\w+>", "x", route).lstrip("^").rstrip("$")
+from tests.url_walker import fill, tenant_url_templates
 
 
 def test_url_walker_finds_the_tenant_pages():
-    routes = _tenant_url_templates()
+    routes = tenant_url_templates()
     assert "t/<slug:slug>/" in routes
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", _tenant_url_templates())
+@pytest.mark.parametrize("route", tenant_url_templates())
 def test_non_member_gets_404_on_every_tenant_url(route, outsider_client, tenant):
     for method in ("get", "post"):
-        response = getattr(outsider_client, method)(_fill(route, tenant.slug))
+        response = getattr(outsider_client, method)(fill(route, tenant.slug))
         assert response.status_code == 404, f"{method.upper()} {route} answered {response.status_code}"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", _tenant_url_templates())
+@pytest.mark.parametrize("route", tenant_url_templates())
 def test_anonymous_user_is_sent_to_login_on_every_tenant_url(route, client, tenant):
-    url = _fill(route, tenant.slug)
+    url = fill(route, tenant.slug)
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
