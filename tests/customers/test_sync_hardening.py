@@ -124,3 +124,18 @@ def test_changing_the_target_key_writes_the_number_there(merchant):
 
     assert "Stored the number in Stripe metadata “erp_number”" in record.message
     assert stripe_metadata(merchant)["erp_number"] == str(number)
+
+
+def test_a_nested_validation_error_is_recorded_with_every_message_and_its_log_id(merchant):
+    configure(merchant.tenant, defaults={"customer_group_number": 999, "payment_terms_number": 998})
+    customer = merchant.stripe.create_customer(email="nested@firma.dk", name="Nested")
+
+    record = sync(merchant, customer["id"])
+
+    assert record.action == Action.FAILED
+    assert record.message.startswith("e-conomic refused the request: ")
+    assert "customerGroup.customerGroupNumber: " in record.message
+    assert "paymentTerms.paymentTermsNumber: " in record.message
+    assert record.economic_log_id
+    link = CustomerLink.objects.for_tenant(merchant.tenant).get(stripe_customer_id=customer["id"])
+    assert link.create_started is None  # nothing left in flight

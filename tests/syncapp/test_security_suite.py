@@ -4,12 +4,16 @@ never reach the database in plaintext nor any log line."""
 
 import base64
 import logging
+import re
 import subprocess
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from customers.models import SyncRecord
 from syncapp.connections.economic import economic_connect
@@ -141,3 +145,38 @@ def test_a_full_connect_flow_leaves_no_plaintext_secret_in_the_database_or_the_l
         for record in every_log_record
     )
     assert [s for s in secrets if s in logged] == []
+
+
+JUNK = st.one_of(
+    st.text(max_size=60), st.integers().map(str), st.sampled_from(["", "-1", "1e309", "²", "\x00", "[]"])
+)
+
+
+def _field_names(page: str) -> list[str]:
+    names = set(re.findall(r'name="([^"]+)"', page)) - {"csrfmiddlewaretoken"}
+    return sorted(names) or ["anything"]
+
+
+def _post_junk_everywhere(client: Client, url: str) -> None:
+    names = _field_names(client.get(url).content.decode())
+
+    @hypothesis_settings(max_examples=12, deadline=None, derandomize=True)
+    @given(data=st.dictionaries(st.sampled_from(names), st.lists(JUNK, min_size=1, max_size=2)))
+    def post(data):
+        response = client.post(url, data)
+        assert response.status_code < 500, f"POST {url} {data!r} answered {response.status_code}"
+
+    post()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES)
+def test_junk_in_every_tenant_form_is_answered_never_a_500(route, tenant):
+    _post_junk_everywhere(_client_as(tenant, Role.OWNER), fill(route, tenant.slug))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["signup", "login"])
+def test_junk_in_the_sign_up_and_login_forms_is_answered_never_a_500(name, settings):
+    settings.AXES_ENABLED = False  # junk logins would lock the address out, which is another test
+    _post_junk_everywhere(Client(), reverse(name))
