@@ -417,6 +417,15 @@ def test_customers_are_paged_by_customer_number_not_by_skipping_pages(make_clien
     assert second == ["customerNumber$gt:13$and:(city$eq:Odense C$or:city$eq:Aarhus C)"]
 
 
+def test_a_list_shaped_error_body_is_read_whole_not_a_crash(client):
+    too_long = {**NEW_CUSTOMER, "name": "N" * 256, "customerGroup": {"customerGroupNumber": 999}}
+    with pytest.raises(EconomicRejected) as caught:
+        client.create_customer([NEW_CUSTOMER, too_long])  # an array: e-conomic answers `errors` as a list
+    assert set(caught.value.field_errors) == {"name", "customerGroup.customerGroupNumber"}
+    assert caught.value.log_id
+    assert all(caught.value.field_errors.values())
+
+
 def test_pagesize_over_1000_is_rejected(client, raw):
     assert raw("GET", "/customers", params={"pagesize": 1000}).status_code == 200
     with pytest.raises(EconomicRejected) as caught:
