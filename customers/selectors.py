@@ -10,8 +10,10 @@ from .models import StripeEvent, SyncRecord
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
     records = SyncRecord.objects.for_tenant(tenant)
-    if action:
+    if action in SyncRecord.Action.values:
         records = records.filter(action=action)
+    # PostgreSQL refuses a NUL character in any text it is given.
+    search = search.replace("\x00", "")
     if search:
         matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
         # isdigit() is also true for "²" and other digits int() refuses.

@@ -100,6 +100,8 @@ def metadata_key_problem(key: str) -> str | None:
         return f"the metadata key “{key}” is {len(key)} characters; Stripe allows {METADATA_KEY_MAX_LENGTH}"
     if "[" in key or "]" in key:
         return f"the metadata key “{key}” contains [ or ], which Stripe does not allow"
+    if not key.isprintable():
+        return f"the metadata key {key!r} contains a control character"
     return None
 
 

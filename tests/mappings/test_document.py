@@ -215,3 +215,14 @@ def test_a_match_rule_on_a_field_economic_cannot_filter_is_refused_by_name(field
     assert problem.startswith(
         f"matching.rules[0].economic_field: “{field}” cannot be a match field: e-conomic cannot filter"
     )
+
+
+@pytest.mark.parametrize("key", ["nul\x00key", "tab\tkey", "line\nkey"])
+def test_a_metadata_key_with_a_control_character_is_refused(key):
+    doc = default_document()
+    doc["customer_number"]["store_in_stripe_field"] = f"metadata.{key}"
+    (problem,) = validate_document(doc)
+    assert (
+        problem
+        == f"customer_number.store_in_stripe_field: the metadata key {key!r} contains a control character."
+    )
