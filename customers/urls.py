@@ -3,11 +3,17 @@
 from django.urls import path
 
 from . import views, webhooks
+from .privacy import views as privacy_views
 
 urlpatterns = [
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
+    path(
+        "t/<slug:slug>/sync/<int:record_id>/erase/",
+        privacy_views.customer_erase_confirm,
+        name="customer_erase",
+    ),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
 ]

@@ -288,4 +288,29 @@ if SENTRY_DSN:
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.
+    "purge-personal-data": {"task": "customers.tasks.purge_personal_data", "schedule": 3600.0},
+    "delete-closed-tenants": {"task": "syncapp.tasks.delete_closed_tenants", "schedule": 3600.0},
 }
+
+# Retention (docs/privacy.md). Event payloads: as long as Stripe keeps events (30 days). Personal
+# data copied into the sync log: 13 months by default; a tenant may choose down to the minimum
+# (3 months: a quarterly VAT period and its reconciliation can still be traced in the log).
+EVENT_PAYLOAD_RETENTION_DAYS = env.int("EVENT_PAYLOAD_RETENTION_DAYS", default=30)
+SYNC_RECORD_RETENTION_MONTHS = env.int("SYNC_RECORD_RETENTION_MONTHS", default=13)
+SYNC_RECORD_RETENTION_MIN_MONTHS = env.int("SYNC_RECORD_RETENTION_MIN_MONTHS", default=3)
+# A closed account's data is deleted this long after the owner closed it (cancellable until then).
+TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=7)
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# The Prometheus endpoint (/metrics) answers only with `Authorization: Bearer <METRICS_TOKEN>`;
+# unset, it refuses every request.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
