@@ -3,13 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import account, views
 from .forms import EmailAuthenticationForm
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", include("mappings.urls")),
     path("connections/", include("syncapp.connections.urls")),
+    path("account/", account.account, name="account"),
+    path("account/export/", account.account_export, name="account_export"),
+    path("account/close/", account.account_close, name="account_close"),
+    path("account/close/cancel/", account.account_close_cancel, name="account_close_cancel"),
 ]
 
 urlpatterns = [
