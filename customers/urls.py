@@ -11,7 +11,7 @@ urlpatterns = [
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
     path(
         "t/<slug:slug>/sync/<int:record_id>/erase/",
-        privacy_views.customer_erase_confirm,
+        privacy_views.customer_erase_request,
         name="customer_erase",
     ),
     path("t/<slug:slug>/import/", views.import_page, name="import"),

@@ -19,14 +19,19 @@ def _owner_only(request) -> None:
         raise PermissionDenied("Only an owner can export or close the account.")
 
 
-@tenant_view
-def account(request):
-    _owner_only(request)
-    counts = tenant_data_counts(tenant=request.tenant)
-    return render(request, "syncapp/account.html", {"tenant": request.tenant, "counts": counts})
-
-
+# Owners and admins read the page (viewers get 403); only an owner exports or closes.
 @tenant_view(edit=True)
+def account(request):
+    counts = tenant_data_counts(tenant=request.tenant)
+    return render(
+        request,
+        "syncapp/account.html",
+        {"tenant": request.tenant, "counts": counts, "is_owner": request.membership.role == Role.OWNER},
+    )
+
+
+@tenant_view
+@require_POST
 def account_export(request):
     _owner_only(request)
     # On disk, not in memory: a large sync log makes a large zip.

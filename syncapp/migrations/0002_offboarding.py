@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0001_initial'),
+        ('syncapp', '0002_previous_webhook_secret_until'),
     ]
 
     operations = [

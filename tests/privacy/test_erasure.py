@@ -53,8 +53,8 @@ def test_a_merchant_erases_a_customer_from_its_sync_log_entry(owner_client, tena
     CustomerLink.objects.for_tenant(tenant).create(stripe_customer_id="cus_A", economic_customer_number=1042)
     url = reverse("customer_erase", args=[tenant.slug, entry.pk])
 
-    page = owner_client.get(url).content.decode()
-    assert "e-conomic customer 1042 is your bookkeeping record" in page and '<form method="post"' in page
+    page = owner_client.get(reverse("sync_log", args=[tenant.slug])).content.decode()
+    assert "e-conomic customer 1042 is your" in page and f'action="{url}"' in page
     response = owner_client.post(url)
 
     assert response.status_code == 302
@@ -71,7 +71,6 @@ def test_viewers_cannot_erase(client, tenant):
     entry = record(tenant)
     client.force_login(MembershipFactory(tenant=tenant, role="viewer").user)
     url = reverse("customer_erase", args=[tenant.slug, entry.pk])
-    assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     entry.refresh_from_db()
     assert entry.stripe_email == "anna@firma.dk"

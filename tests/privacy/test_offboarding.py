@@ -84,14 +84,15 @@ def test_an_owner_can_cancel_closing_and_nothing_is_deleted(owner_client, tenant
 
 
 @pytest.mark.django_db
-def test_only_owners_see_the_account_page_and_close_needs_the_slug(client, tenant):
+def test_only_owners_export_or_close_and_closing_needs_the_slug(client, tenant):
     admin = MembershipFactory(tenant=tenant, role="admin").user
     client.force_login(admin)
-    assert client.get(reverse("account", args=[tenant.slug])).status_code == 403
+    assert "Only an owner" in client.get(reverse("account", args=[tenant.slug])).content.decode()
     assert (
         client.post(reverse("account_close", args=[tenant.slug]), {"confirm_slug": tenant.slug}).status_code
         == 403
     )
+    assert client.post(reverse("account_export", args=[tenant.slug])).status_code == 403
     owner = MembershipFactory(tenant=tenant, role="owner").user
     client.force_login(owner)
     client.post(reverse("account_close", args=[tenant.slug]), {"confirm_slug": "wrong"})
