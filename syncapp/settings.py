@@ -241,6 +241,15 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# `json` in production: one JSON object per line, one line per request and per sync, with ids only
+# (syncapp/jsonlog.py). `plain` for a person reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is 'plain' or 'json'.")
+if LOG_FORMAT == "json":
+    # Outermost: it times the whole request and sees the final status and the tenant resolved.
+    MIDDLEWARE.insert(0, "syncapp.jsonlog.RequestLogMiddleware")
+
 # Every handler gets the redacting filter: those below, and any other already attached when logging
 # is configured (syncapp/celery.py does the same for the handlers a Celery worker installs).
 LOGGING_CONFIG = "syncapp.crypto.configure_logging"
@@ -248,11 +257,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "syncapp.crypto.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "syncapp.jsonlog.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         }
     },

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from . import account, views
 from .forms import EmailAuthenticationForm
+from .metrics import metrics_view
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -26,6 +27,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

@@ -27,6 +27,7 @@ from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
 from ..privacy.retention import RemovalReason
 from ..queue import enqueue_customer_sync
+from ..telemetry import sync_recorded
 from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create, update_linked
 from .write_back import number_write_back
 
@@ -73,6 +74,7 @@ def customer_sync(
             reason = RemovalReason.STRIPE_DELETED
             customer_erase(tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason, note=False)
             record.refresh_from_db()
+        sync_recorded(record)
         return record
 
 
@@ -198,7 +200,9 @@ def sync_record_failed(
     """A sync that kept failing in ways that can pass, given up after its last retry."""
     tries = f"{attempts} attempts" if attempts else "several attempts"
     message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
-    return _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
+    record = _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
+    sync_recorded(record, timed=False)
+    return record
 
 
 def sync_retry(*, tenant: Tenant, stripe_customer_id: str) -> None:
