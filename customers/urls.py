@@ -14,6 +14,7 @@ urlpatterns = [
         privacy_views.customer_erase_request,
         name="customer_erase",
     ),
+    path("t/<slug:slug>/sync/retention/", privacy_views.retention_update, name="sync_retention"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
 ]

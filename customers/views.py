@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +28,9 @@ def sync_log(request):
             "q": search,
             "actions": SyncRecord.Action.choices,
             "retention_months": sync_record_retention_months(tenant=request.tenant),
+            "retention_choices": range(
+                settings.SYNC_RECORD_RETENTION_MIN_MONTHS, settings.SYNC_RECORD_RETENTION_MONTHS + 1
+            ),
         },
     )
 

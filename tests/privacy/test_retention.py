@@ -19,7 +19,7 @@ from customers.privacy.retention import (
 from customers.services import event_store
 from customers.tasks import purge_personal_data
 from tests.customers.webhook_helpers import as_body, stripe_signature
-from tests.factories import StripeConnectionFactory, TenantFactory
+from tests.factories import MembershipFactory, StripeConnectionFactory, TenantFactory
 
 from .helpers import aged, record
 
@@ -151,3 +151,16 @@ def test_the_sync_log_says_what_was_removed_and_after_how_long(owner_client, ten
 
     assert "Personal data removed after 13 months" in page
     assert "anna@firma.dk" not in page and "cus_A" in page and "1042" in page
+
+
+def test_an_admin_chooses_a_shorter_period_on_the_sync_log_page(client, tenant):
+    client.force_login(MembershipFactory(tenant=tenant, role="admin").user)
+    url = reverse("sync_retention", args=[tenant.slug])
+
+    client.post(url, {"months": "6"})
+    assert sync_record_retention_months(tenant=tenant) == 6
+    client.post(url, {"months": "1"})
+    client.post(url, {"months": "junk"})
+    assert sync_record_retention_months(tenant=tenant) == 6
+    page = client.get(reverse("sync_log", args=[tenant.slug])).content.decode()
+    assert '<option value="6" selected>6 months</option>' in page
