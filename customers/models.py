@@ -24,12 +24,23 @@ class StripeEvent(TenantOwnedModel):
     last_error = models.TextField(blank=True)
     received = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Set when retention or an erasure emptied `payload` (customers/privacy/): the row stays, so a
+    # redelivery is still a no-op and the log still says what happened.
+    payload_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "stripe_event_id"], name="one_event_per_stripe_id")
         ]
-        indexes = [models.Index(fields=["status", "received"])]
+        indexes = [
+            models.Index(fields=["status", "received"]),
+            # The retention sweep reads only rows still holding a payload, oldest first.
+            models.Index(
+                fields=["received"],
+                condition=models.Q(payload_purged_at__isnull=True),
+                name="event_payload_unpurged",
+            ),
+        ]
         ordering = ["-received"]
 
     def __str__(self) -> str:
@@ -87,9 +98,20 @@ class SyncRecord(TenantOwnedModel):
     duration_ms = models.PositiveIntegerField(default=0)
     dry_run = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the copied personal data (e-mail, values in the message and warnings, payload) was
+    # removed, and why: the sync log then says so instead of showing nothing.
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True)
+    personal_data_removed_reason = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created"],
+                condition=models.Q(personal_data_removed_at__isnull=True),
+                name="record_personal_data_kept",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.stripe_customer_id}"
@@ -118,3 +140,16 @@ class ImportRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+
+class RetentionSetting(TenantOwnedModel):
+    """How long a tenant keeps the personal data copied into its sync log. No row: the default."""
+
+    sync_record_months = models.PositiveSmallIntegerField()
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_retention_setting_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Sync log personal data kept {self.sync_record_months} months (tenant {self.tenant_id})"

@@ -8,6 +8,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from syncapp.models import Tenant
 
 from .errors import TransientSyncError
+from .privacy.retention import personal_data_purge
 from .services import customer_sync, event_give_up, event_process, events_sweep, sync_record_failed
 from .services.imports import import_give_up, import_run
 
@@ -56,6 +57,12 @@ def sync_customer(self, tenant_id: int, stripe_customer_id: str) -> None:
 @shared_task
 def sweep_pending_events() -> int:
     return events_sweep()
+
+
+@shared_task
+def purge_personal_data() -> dict:
+    report = personal_data_purge()
+    return {"event_payloads": report.event_payloads, "sync_records": report.sync_records}
 
 
 @shared_task(**TASK_OPTIONS)

@@ -3,11 +3,18 @@
 from django.urls import path
 
 from . import views, webhooks
+from .privacy import views as privacy_views
 
 urlpatterns = [
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
+    path(
+        "t/<slug:slug>/sync/<int:record_id>/erase/",
+        privacy_views.customer_erase_request,
+        name="customer_erase",
+    ),
+    path("t/<slug:slug>/sync/retention/", privacy_views.retention_update, name="sync_retention"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,6 +7,7 @@ from django.views.decorators.http import require_POST
 from syncapp.tenancy import tenant_view
 
 from .models import ImportRun, SyncRecord
+from .privacy.retention import sync_record_retention_months
 from .selectors import sync_records_for
 from .services import sync_retry
 from .services.imports import ImportAlreadyRunning, import_start
@@ -20,7 +22,16 @@ def sync_log(request):
     return render(
         request,
         "customers/sync_log.html",
-        {"page": page, "action": action, "q": search, "actions": SyncRecord.Action.choices},
+        {
+            "page": page,
+            "action": action,
+            "q": search,
+            "actions": SyncRecord.Action.choices,
+            "retention_months": sync_record_retention_months(tenant=request.tenant),
+            "retention_choices": range(
+                settings.SYNC_RECORD_RETENTION_MIN_MONTHS, settings.SYNC_RECORD_RETENTION_MONTHS + 1
+            ),
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
 from syncapp.connections.selectors import webhook_verification_for
+from syncapp.metrics import event_received
 from syncapp.models import Tenant
 
 from .services import event_store
@@ -55,4 +56,5 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], tenant.slug, misfit)
         return _error(400, misfit)
     stored, stored_now = event_store(tenant=tenant, event=event)
+    event_received(event_type=stored.type, duplicate=not stored_now)
     return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})

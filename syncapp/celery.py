@@ -18,3 +18,17 @@ def _redact_worker_logs(**kwargs) -> None:
     from syncapp.crypto import redact_every_handler
 
     redact_every_handler()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _json_worker_logs(logger=None, **kwargs) -> None:
+    """With LOG_FORMAT=json, a worker's handlers write JSON lines too (issue 15)."""
+    from django.conf import settings
+
+    if logger is None or settings.LOG_FORMAT != "json":
+        return
+    from syncapp.jsonlog import JsonFormatter
+
+    for handler in logger.handlers:
+        handler.setFormatter(JsonFormatter())

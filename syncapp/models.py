@@ -21,6 +21,10 @@ class Tenant(models.Model):
     webhook_endpoint_id = models.CharField(
         max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
     )
+    # An owner closed the account (syncapp/offboarding.py): its data is deleted at `delete_after`
+    # unless an owner cancels first.
+    closing_requested_at = models.DateTimeField(null=True, blank=True)
+    delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name"]

@@ -241,6 +241,15 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# `json` in production: one JSON object per line, one line per request and per sync, with ids only
+# (syncapp/jsonlog.py). `plain` for a person reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is 'plain' or 'json'.")
+if LOG_FORMAT == "json":
+    # Outermost: it times the whole request and sees the final status and the tenant resolved.
+    MIDDLEWARE.insert(0, "syncapp.jsonlog.RequestLogMiddleware")
+
 # Every handler gets the redacting filter: those below, and any other already attached when logging
 # is configured (syncapp/celery.py does the same for the handlers a Celery worker installs).
 LOGGING_CONFIG = "syncapp.crypto.configure_logging"
@@ -248,11 +257,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "syncapp.crypto.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "syncapp.jsonlog.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         }
     },
@@ -288,4 +300,29 @@ if SENTRY_DSN:
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.
+    "purge-personal-data": {"task": "customers.tasks.purge_personal_data", "schedule": 3600.0},
+    "delete-closed-tenants": {"task": "syncapp.tasks.delete_closed_tenants", "schedule": 3600.0},
 }
+
+# Retention (docs/privacy.md). Event payloads: as long as Stripe keeps events (30 days). Personal
+# data copied into the sync log: 13 months by default; a tenant may choose down to the minimum
+# (3 months: a quarterly VAT period and its reconciliation can still be traced in the log).
+EVENT_PAYLOAD_RETENTION_DAYS = env.int("EVENT_PAYLOAD_RETENTION_DAYS", default=30)
+SYNC_RECORD_RETENTION_MONTHS = env.int("SYNC_RECORD_RETENTION_MONTHS", default=13)
+SYNC_RECORD_RETENTION_MIN_MONTHS = env.int("SYNC_RECORD_RETENTION_MIN_MONTHS", default=3)
+# A closed account's data is deleted this long after the owner closed it (cancellable until then).
+TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=7)
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# The Prometheus endpoint (/metrics) answers only with `Authorization: Bearer <METRICS_TOKEN>`;
+# unset, it refuses every request.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -3,13 +3,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import account, views
 from .forms import EmailAuthenticationForm
+from .metrics import metrics_view
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", include("mappings.urls")),
     path("connections/", include("syncapp.connections.urls")),
+    path("account/", account.account, name="account"),
+    path("account/export/", account.account_export, name="account_export"),
+    path("account/close/", account.account_close, name="account_close"),
+    path("account/close/cancel/", account.account_close_cancel, name="account_close_cancel"),
 ]
 
 urlpatterns = [
@@ -22,6 +27,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

@@ -43,6 +43,8 @@ class Outcome:
     log_id: str = ""
     email: str = ""
     stripe_request_id: str = ""
+    # Stripe says the customer is deleted: the sync erases our copies of its personal data.
+    stripe_deleted: bool = False
 
 
 @dataclass

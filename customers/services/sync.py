@@ -24,7 +24,10 @@ from syncapp.models import Tenant
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
+from ..privacy.erasure import customer_erase, erasure_note
+from ..privacy.retention import RemovalReason
 from ..queue import enqueue_customer_sync
+from ..telemetry import sync_recorded
 from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create, update_linked
 from .write_back import number_write_back
 
@@ -61,9 +64,18 @@ def customer_sync(
         except Exception as exc:  # a bug or an answer nobody foresaw: recorded, never left pending
             outcome = _unexpected(stripe_customer_id, exc)
         duration_ms = int((time.monotonic() - started) * 1000)
-        return _record(
+        erase = outcome.stripe_deleted and not dry_run
+        if erase:
+            outcome.message += " " + erasure_note(number=outcome.number)
+        record = _record(
             tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms
         )
+        if erase:
+            reason = RemovalReason.STRIPE_DELETED
+            customer_erase(tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason, note=False)
+            record.refresh_from_db()
+        sync_recorded(record)
+        return record
 
 
 @contextmanager
@@ -100,7 +112,9 @@ def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
             Action.SKIPPED, f"Stripe has no customer {ctx.stripe_customer_id} (any more): nothing to sync."
         )
     if customer.get("deleted"):
-        return deleted_in_stripe(ctx, link)
+        outcome = deleted_in_stripe(ctx, link)
+        outcome.stripe_deleted = True
+        return outcome
     plan = plan_customer(settings=ctx.settings, stripe_customer=customer)
     if link is not None and link.economic_customer_number is not None:
         outcome = update_linked(ctx, link, plan)
@@ -186,7 +200,9 @@ def sync_record_failed(
     """A sync that kept failing in ways that can pass, given up after its last retry."""
     tries = f"{attempts} attempts" if attempts else "several attempts"
     message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
-    return _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
+    record = _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
+    sync_recorded(record, timed=False)
+    return record
 
 
 def sync_retry(*, tenant: Tenant, stripe_customer_id: str) -> None:

@@ -7,8 +7,9 @@ and nowhere else (not in messages, not in logs).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -28,6 +29,8 @@ MAX_PAGE_SIZE = 1000
 PAUSE_WITHOUT_RETRY_AFTER = 1.0
 _ESCAPES = {char: f"${char}" for char in "$()*,[]"}
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# Told of every answer (service, HTTP method, status; None: no answer), e.g. to count calls.
+ResponseHook = Callable[[str, str, int | None], None]
 
 
 class EconomicError(Exception):
@@ -142,8 +145,10 @@ class EconomicClient:
         rate_key: str,
         timeout: float,
         limiter: RateLimiter,
+        on_response: ResponseHook | None = None,
     ):
         self.base_url = base_url.rstrip("/")
+        self.on_response = on_response
         self.rate_key = rate_key
         self.timeout = timeout
         self.limiter = limiter
@@ -246,6 +251,7 @@ class EconomicClient:
         try:
             response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            self._observed(method, None)
             logger.warning("e-conomic %s %s failed: %s", method, path, type(exc).__name__)
             if method in _WRITES and not _never_sent(exc):
                 raise EconomicWriteUnconfirmed(
@@ -253,6 +259,7 @@ class EconomicClient:
                     "we will check whether it was made before trying again."
                 ) from exc
             raise EconomicUnavailable("e-conomic is not answering right now; we will try again.") from exc
+        self._observed(method, response.status_code)
         logger.debug("e-conomic %s %s -> %s", method, path, response.status_code)
         if response.status_code >= 400:
             raise self._error(response)
@@ -266,6 +273,12 @@ class EconomicClient:
                     "e-conomic sent an unreadable answer to a change; we will check it."
                 ) from exc
             raise EconomicUnavailable("e-conomic sent an unreadable answer; we will try again.") from exc
+
+    def _observed(self, method: str, status: int | None) -> None:
+        if self.on_response is not None:
+            # Counting must never fail a call.
+            with contextlib.suppress(Exception):
+                self.on_response("economic", method, status)
 
     def _error(self, response: requests.Response) -> EconomicError:
         status = response.status_code

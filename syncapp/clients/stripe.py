@@ -4,8 +4,9 @@ HTTP only: no models, no tenants' settings. Messages are written for a merchant 
 the API key (Stripe's own 401/403 messages quote part of it, so those are replaced, not passed on).
 """
 
+import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import stripe
@@ -118,10 +119,45 @@ def _plain(obj: Any) -> dict[str, Any]:
     return data
 
 
+# Told of every answer (service, HTTP method, status; None: no answer), e.g. to count calls.
+ResponseHook = Callable[[str, str, int | None], None]
+
+
+class _ObservedRequestsClient(stripe.RequestsClient):
+    """The SDK's HTTP client, telling `on_response` of each attempt (its own retries included)."""
+
+    def __init__(self, *, timeout: float, on_response: ResponseHook | None):
+        super().__init__(timeout=timeout)
+        self._on_response = on_response
+
+    def request(self, method, url, headers, post_data=None):
+        try:
+            answer = super().request(method, url, headers, post_data)
+        except Exception:
+            self._observed(method, None)
+            raise
+        self._observed(method, answer[1])
+        return answer
+
+    def _observed(self, method: str, status: int | None) -> None:
+        if self._on_response is not None:
+            # Counting must never fail a call.
+            with contextlib.suppress(Exception):
+                self._on_response("stripe", method.upper(), status)
+
+
 class StripeClient:
-    def __init__(self, api_key: str, *, base_url: str, max_network_retries: int, timeout: float):
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str,
+        max_network_retries: int,
+        timeout: float,
+        on_response: ResponseHook | None = None,
+    ):
         self.livemode = is_live_key(api_key)
-        self._http = stripe.RequestsClient(timeout=timeout)
+        self._http = _ObservedRequestsClient(timeout=timeout, on_response=on_response)
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": base_url},

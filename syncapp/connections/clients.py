@@ -5,6 +5,7 @@ from django.conf import settings
 from syncapp.clients.economic import EconomicClient
 from syncapp.clients.ratelimit import RateLimiter, limiter_for
 from syncapp.clients.stripe import StripeClient
+from syncapp.metrics import api_call_observed
 from syncapp.models import Tenant
 
 from .common import Service
@@ -31,6 +32,7 @@ def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
         rate_key=rate_key,
         timeout=settings.ECONOMIC_TIMEOUT_SECONDS,
         limiter=economic_rate_limiter(),
+        on_response=api_call_observed,
     )
 
 
@@ -52,4 +54,5 @@ def stripe_client(api_key: str) -> StripeClient:
         base_url=settings.STRIPE_API_BASE,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         timeout=settings.STRIPE_TIMEOUT_SECONDS,
+        on_response=api_call_observed,
     )

@@ -1,0 +1,83 @@
+"""Erasure: every copy we hold of one Stripe customer's personal data, removed.
+
+Runs when Stripe reports the customer deleted (the sync of a deleted customer) and when a merchant
+asks from the customer's sync log entry. What goes: the payloads of the customer's Stripe events
+(and the values quoted in their errors), the e-mail, the quoted values and the payloads of its sync
+records, the link's fingerprint (a hash of the mapped values). What stays: ids, e-conomic numbers,
+outcomes and times, so exactly-once and the log keep working. The e-conomic customer is the
+merchant's bookkeeping record and is left alone; the sync log says so.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from syncapp.models import Tenant
+
+from ..locks import customer_lock
+from ..models import CustomerLink, StripeEvent, SyncRecord
+from .redaction import personal_values
+from .retention import RemovalReason, events_strip, records_strip
+
+logger = logging.getLogger(__name__)
+
+_WHY = {
+    RemovalReason.STRIPE_DELETED: "the customer was deleted in Stripe",
+    RemovalReason.REQUESTED: "erasure requested",
+}
+
+
+def erasure_note(*, number: int | None) -> str:
+    kept = (
+        f"e-conomic customer {number} is your bookkeeping record and is left as it is (delete it in "
+        "e-conomic if the law allows)."
+        if number is not None
+        else "No e-conomic customer was linked."
+    )
+    return (
+        f"Our copies of this customer's personal data (events, e-mail, messages, payloads) are erased; {kept}"
+    )
+
+
+def customer_erase(
+    *, tenant: Tenant, stripe_customer_id: str, reason: str, note: bool = True
+) -> SyncRecord | None:
+    """Erase our copies of one customer's personal data; with `note`, a sync record says so."""
+    now = timezone.now()
+    with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id), transaction.atomic():
+        events = StripeEvent.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id)
+        records = SyncRecord.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id)
+        known = _known_values(events, records) - {stripe_customer_id}
+        events_strip(list(events.values_list("pk", "last_error")), now=now, known=known)
+        records_strip(list(records.values("pk", "message", "warnings")), now=now, reason=reason, known=known)
+        link = CustomerLink.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).first()
+        if link is not None and link.fingerprint:
+            link.fingerprint = ""
+            link.save(update_fields=["fingerprint", "updated"])
+        number = link.economic_customer_number if link else None
+        logger.info(
+            "Erased personal data",
+            extra={"tenant": tenant.slug, "customer": stripe_customer_id, "reason": reason},
+        )
+        if not note:
+            return None
+        return SyncRecord.objects.for_tenant(tenant).create(
+            stripe_customer_id=stripe_customer_id,
+            action=SyncRecord.Action.SKIPPED,
+            economic_customer_number=number,
+            message=f"Personal data erased ({_WHY.get(reason, reason)}). {erasure_note(number=number)}",
+            personal_data_removed_at=now,
+            personal_data_removed_reason=reason,
+        )
+
+
+def _known_values(events, records) -> set[str]:
+    """What this customer's copies say about them: every value worth looking for in our texts."""
+    known: set[str] = set()
+    for payload in events.exclude(payload={}).values_list("payload", flat=True).iterator(chunk_size=200):
+        data = (payload or {}).get("data") or {}
+        known |= personal_values(data.get("object")) | personal_values(data.get("previous_attributes"))
+    for email, payload in records.values_list("stripe_email", "payload").iterator(chunk_size=200):
+        known |= personal_values({"email": email, "payload": payload})
+    return known
