@@ -2,6 +2,7 @@
 (django-otp). In DEBUG only, OTP_EXEMPT_USERNAMES may name staff accounts that sign in without."""
 
 from django.conf import settings
+from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 
@@ -15,12 +16,23 @@ class SupportAdminAuthenticationForm(OTPAdminAuthenticationForm):
             return
         super().clean_otp(user)
 
+    def _chosen_device(self, user):
+        # A staff member with one authenticator need not pick it from a list first; with several,
+        # django-otp's explicit choice stands (trying each would count failures against the others).
+        device = super()._chosen_device(user)
+        if device is None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user))
+            device = devices[0] if len(devices) == 1 else None
+        return device
+
 
 class SupportAdminSite(OTPAdminSite):
     site_header = "Support console"
     site_title = "Support console"
     index_title = "Merchants, their events and sync records"
     login_form = SupportAdminAuthenticationForm
+    # The tenant list's health columns need the width more than the sidebar's app list.
+    enable_nav_sidebar = False
 
     def has_permission(self, request):
         user = request.user

@@ -141,3 +141,54 @@ def test_cancelled_import_is_not_run_and_can_be_resumed(staff_client):
     )
     run.refresh_from_db()
     assert run.status == "cancelled"
+
+
+def test_replay_failed_events_asks_first_with_a_count_then_logs_who_and_why(staff_client):
+    from django.contrib.admin.models import LogEntry
+
+    tenant = TenantFactory()
+    event = _event(tenant)
+    StripeEvent.all_tenants.filter(pk=event.pk).update(status="failed")
+    form = {"action": "replay_failed_events", "_selected_action": [tenant.pk], "index": 0}
+    page = staff_client.post("/admin/syncapp/tenant/", form)
+    assert page.status_code == 200 and page.context["count"] == 1
+    assert StripeEvent.all_tenants.get(pk=event.pk).status == "failed"  # nothing done yet
+    staff_client.post("/admin/syncapp/tenant/", {**form, "confirm": "yes", "reason": "settings fixed"})
+    assert StripeEvent.all_tenants.get(pk=event.pk).status == "pending"
+    entry = LogEntry.objects.get(object_id=str(tenant.pk))
+    assert entry.user == staff_client.user and "settings fixed" in entry.change_message
+
+
+def test_unlink_asks_for_a_reason_and_logs_it(staff_client):
+    from django.contrib.admin.models import DELETION, LogEntry
+
+    from customers.models import CustomerLink
+
+    link = CustomerLink.all_tenants.create(
+        tenant=TenantFactory(), stripe_customer_id="cus_x", economic_customer_number=7
+    )
+    form = {"action": "unlink", "_selected_action": [link.pk], "index": 0, "confirm": "yes", "reason": ""}
+    staff_client.post("/admin/customers/customerlink/", form)
+    assert CustomerLink.all_tenants.filter(pk=link.pk).exists()  # no reason, no unlink
+    staff_client.post("/admin/customers/customerlink/", {**form, "reason": "linked to the wrong customer"})
+    assert not CustomerLink.all_tenants.filter(pk=link.pk).exists()
+    entry = LogEntry.objects.get(object_id=str(link.pk))
+    assert entry.action_flag == DELETION and "wrong customer" in entry.change_message
+
+
+def test_the_tenant_list_costs_the_same_queries_for_many_tenants(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get("/admin/syncapp/tenant/").status_code == 200
+        return len(captured)
+
+    TenantFactory()
+    one = queries()
+    for _ in range(5):
+        tenant = TenantFactory()
+        StripeConnectionFactory(tenant=tenant)
+        _event(tenant, customer=f"cus_{tenant.pk}")
+    assert queries() == one
