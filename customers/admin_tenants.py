@@ -217,7 +217,7 @@ class SupportTenantAdmin(TenantAdmin):
     @admin.action(description="Test connections (Stripe and e-conomic)", permissions=["support"])
     def test_connections(self, request, queryset):
         for tenant in queryset:
-            results = [connection_check(tenant) for connection_check in (stripe_check, economic_check)]
+            results = [connection_check(tenant=tenant) for connection_check in (stripe_check, economic_check)]
             states = ", ".join(
                 f"{label}: {connection_state(c.status, c.last_error) if c else 'Not connected'}"
                 for label, c in zip(("Stripe", "e-conomic"), results, strict=True)

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .crypto import masked
-from .models import ConnectionStatus, EconomicConnection, Membership, StripeConnection, Tenant
+from .models import ConnectionStatus, EconomicConnection, Membership, StripeConnection, Tenant, ViewAsSession
 
 
 class MembershipInline(admin.TabularInline):
@@ -112,3 +112,22 @@ def _health_row(label: str, connection) -> tuple[str, str, str]:
         connection_state(connection.status, connection.last_error),
         f"{timezone.localtime(checked):%Y-%m-%d %H:%M}" if checked else "never",
     )
+
+
+@admin.register(ViewAsSession)
+class ViewAsSessionAdmin(admin.ModelAdmin):
+    """The audit of who viewed which merchant as the merchant, and when: nobody edits it."""
+
+    list_display = ["started", "ended", "staff_email", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["staff_email", "tenant__slug", "tenant__name"]
+    list_select_related = ["tenant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
