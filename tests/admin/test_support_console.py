@@ -87,6 +87,9 @@ def test_view_as_writes_an_audit_line_and_refuses_writes(staff_client):
     assert (line.staff, line.tenant, line.ended) == (staff_client.user, tenant, None)
     dashboard = staff_client.get(f"/t/{tenant.slug}/")
     assert dashboard.status_code == 200 and b"view-as-banner" in dashboard.content
+    connection = StripeConnectionFactory(tenant=tenant)
+    connections = staff_client.get(f"/t/{tenant.slug}/connections/").content.decode()
+    assert connection.api_key[-4:] not in connections and "hidden while support views" in connections
     refused = staff_client.post(f"/t/{tenant.slug}/connections/")
     assert refused.status_code == 403 and b"Read-only while viewing" in refused.content
     staff_client.post("/admin/view-as/stop/")
@@ -192,3 +195,38 @@ def test_the_tenant_list_costs_the_same_queries_for_many_tenants(staff_client):
         StripeConnectionFactory(tenant=tenant)
         _event(tenant, customer=f"cus_{tenant.pk}")
     assert queries() == one
+
+
+def test_a_cancelled_import_is_not_run_and_resume_queues_it_again(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from customers import tasks
+    from customers.services.imports import import_cancel, import_resume, import_run
+
+    queued = []
+    monkeypatch.setattr(tasks.run_import, "delay", queued.append)
+    run = ImportRun.all_tenants.create(tenant=TenantFactory(), started_by="x")
+    assert import_cancel(run_id=run.pk, reason="stuck for an hour")
+    # No connection is needed: a cancelled run stops before it calls anyone.
+    assert import_run(run_id=run.pk).status == "cancelled"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_resume(run_id=run.pk).status == "queued"
+    assert queued == [run.pk]
+    assert not import_cancel(
+        run_id=ImportRun.all_tenants.create(tenant=run.tenant, status="finished").pk, reason="x"
+    )
+
+
+def test_test_connections_checks_both_and_logs_the_outcome(staff_client, monkeypatch):
+    from django.contrib.admin.models import LogEntry
+
+    from customers import admin_tenants
+
+    tenant = TenantFactory()
+    checked = []
+    monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, tenant: checked.append("stripe"))
+    monkeypatch.setattr(admin_tenants, "economic_check", lambda *, tenant: checked.append("economic"))
+    form = {"action": "test_connections", "_selected_action": [tenant.pk], "index": 0}
+    staff_client.post("/admin/syncapp/tenant/", form)
+    assert checked == ["stripe", "economic"]
+    assert "Connections tested by support" in LogEntry.objects.get(object_id=str(tenant.pk)).change_message
