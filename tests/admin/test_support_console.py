@@ -230,3 +230,15 @@ def test_test_connections_checks_both_and_logs_the_outcome(staff_client, monkeyp
     staff_client.post("/admin/syncapp/tenant/", form)
     assert checked == ["stripe", "economic"]
     assert "Connections tested by support" in LogEntry.objects.get(object_id=str(tenant.pk)).change_message
+
+
+def test_the_migration_fills_the_email_of_events_stored_before_it():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("customers.migrations.0003_event_email")
+    event = _event(TenantFactory())
+    StripeEvent.all_tenants.filter(pk=event.pk).update(stripe_email="")
+    migration.fill_stripe_email(apps, None)
+    assert StripeEvent.all_tenants.get(pk=event.pk).stripe_email == "anna@firma.dk"
