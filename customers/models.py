@@ -18,6 +18,8 @@ class StripeEvent(TenantOwnedModel):
     livemode = models.BooleanField(default=False)
     account = models.CharField(max_length=255, blank=True)
     stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The customer's e-mail as the event carried it, so support finds an event by e-mail.
+    stripe_email = models.CharField(max_length=255, blank=True)
     payload = models.JSONField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -125,6 +127,7 @@ class ImportRun(TenantOwnedModel):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     started_by = models.CharField(max_length=255, blank=True)

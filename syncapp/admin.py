@@ -1,19 +1,42 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from .crypto import masked
-from .models import EconomicConnection, Membership, StripeConnection, Tenant
+from .models import ConnectionStatus, EconomicConnection, Membership, StripeConnection, Tenant, ViewAsSession
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "user_email", "role", "created"]
+    readonly_fields = ["user_email", "created"]
+
+    @admin.display(description="E-mail")
+    def user_email(self, obj):
+        return obj.user.email if obj.pk else "—"
 
 
-class StripeConnectionInline(admin.StackedInline):
-    model = StripeConnection
+class SecretsInline(admin.StackedInline):
+    """A connection, masked, and for superusers only: other staff see its health, never its secrets
+    (not even masked), and nobody adds or edits one here (the merchant's pages check it first)."""
+
     extra = 0
     can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StripeConnectionInline(SecretsInline):
+    model = StripeConnection
     # Secrets are never shown: only whether they are set and their last four characters.
     fields = [
         "status",
@@ -36,10 +59,8 @@ class StripeConnectionInline(admin.StackedInline):
         return masked(obj.webhook_secret) or "—"
 
 
-class EconomicConnectionInline(admin.StackedInline):
+class EconomicConnectionInline(SecretsInline):
     model = EconomicConnection
-    extra = 0
-    can_delete = False
     fields = ["status", "last_error", "verified_at", "agreement_number", "company_name", "grant_token_masked"]
     readonly_fields = fields
 
@@ -48,9 +69,65 @@ class EconomicConnectionInline(admin.StackedInline):
         return masked(obj.grant_token) or "—"
 
 
+HEALTH_FIELDS = ("status", "last_error", "verified_at")
+
+
+def connection_state(status: str | None, error: str | None) -> str:
+    """Connected / failing with its reason / not connected, in one short phrase."""
+    if status == ConnectionStatus.CONNECTED:
+        return "Connected"
+    if status == ConnectionStatus.FAILING:
+        return f"Failing: {error}" if error else "Failing"
+    return "Not connected"
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "created"]
     search_fields = ["slug", "name"]
-    readonly_fields = ["webhook_endpoint_id", "created"]
+    fields = ["slug", "name", "created", "webhook_endpoint_id", "connections_health"]
+    readonly_fields = ["webhook_endpoint_id", "created", "connections_health"]
     inlines = [MembershipInline, StripeConnectionInline, EconomicConnectionInline]
+
+    @admin.display(description="Connections")
+    def connections_health(self, obj):
+        """Each connection's state, last check and last error: no secret, for every staff member."""
+        rows = [
+            _health_row(label, model.objects.for_tenant(obj).only(*HEALTH_FIELDS).first())
+            for label, model in (("Stripe", StripeConnection), ("e-conomic", EconomicConnection))
+        ]
+        return format_html(
+            '<table data-testid="connections-health"><thead><tr><th>Service</th><th>State</th>'
+            "<th>Last successful check</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+
+def _health_row(label: str, connection) -> tuple[str, str, str]:
+    if connection is None:
+        return label, connection_state(None, None), "never"
+    checked = connection.verified_at
+    return (
+        label,
+        connection_state(connection.status, connection.last_error),
+        f"{timezone.localtime(checked):%Y-%m-%d %H:%M}" if checked else "never",
+    )
+
+
+@admin.register(ViewAsSession)
+class ViewAsSessionAdmin(admin.ModelAdmin):
+    """The audit of who viewed which merchant as the merchant, and when: nobody edits it."""
+
+    list_display = ["started", "ended", "staff_email", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["staff_email", "tenant__slug", "tenant__name"]
+    list_select_related = ["tenant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -111,3 +111,24 @@ class EconomicConnection(Connection):
 
     def __str__(self) -> str:
         return f"e-conomic connection of tenant {self.tenant_id}"
+
+
+class ViewAsSession(models.Model):
+    """A staff member viewing a merchant's pages as the merchant sees them (read-only): the audit
+    line of who looked at which merchant's data, and when."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept apart from `staff`, so the line still says who after the account is renamed.
+    staff_email = models.CharField(max_length=254)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    started = models.DateTimeField(auto_now_add=True)
+    ended = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = "view-as session"
+
+    def __str__(self) -> str:
+        return f"{self.staff_email} viewed {self.tenant_id} from {self.started:%Y-%m-%d %H:%M}"

@@ -75,13 +75,16 @@ if SANDBOX_ENABLED and not DEBUG:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site behind a second factor (syncapp/admin_site.py).
+    "syncapp.apps.SupportAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "syncapp",
     "syncapp.connections",
     "mappings",
@@ -97,7 +100,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff viewing a merchant's pages: read-only, whatever the page.
+    "syncapp.view_as.ViewAsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -117,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "syncapp.context_processors.tenancy",
+                "syncapp.view_as.banner",
             ],
         },
     },
@@ -168,6 +175,10 @@ AXES_CLIENT_IP_CALLABLE = "syncapp.views.client_address"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Sign-up attempts (form posts) per client address per hour, counted in the shared cache.
 SIGNUP_RATE_PER_HOUR = env.int("SIGNUP_RATE_PER_HOUR", default=10)
+# Staff accounts that may sign in to the admin without a second factor: DEBUG (`make run`) only.
+OTP_EXEMPT_USERNAMES = env.list("OTP_EXEMPT_USERNAMES", default=[]) if DEBUG else []
+# The issuer shown in a staff member's authenticator app.
+OTP_TOTP_ISSUER = "Stripe-e-conomic sync support"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -81,6 +81,8 @@ def tenant_view(view=None, *, edit: bool = False):
                 .first()
             )
             if membership is None:
+                membership = _viewing_membership(request, slug)
+            if membership is None:
                 raise Http404("No such merchant")
             changing = edit or request.method not in ("GET", "HEAD", "OPTIONS")
             if changing and not membership.can_edit:
@@ -93,3 +95,13 @@ def tenant_view(view=None, *, edit: bool = False):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _viewing_membership(request, slug: str):
+    """A staff member viewing this tenant (syncapp/view_as.py) reads it as a viewer: an unsaved
+    membership that can never edit."""
+    session = getattr(request, "view_as", None)
+    if session is None or session.tenant.slug != slug:
+        return None
+    Membership = apps.get_model("syncapp", "Membership")
+    return Membership(tenant=session.tenant, user=request.user, role="viewer")

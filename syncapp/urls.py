@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import account, views
+from . import account, view_as, views
 from .forms import EmailAuthenticationForm
 from .metrics import metrics_view
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
+    path("admin/view-as/stop/", view_as.stop_view, name="view_as_stop"),
+    path("admin/view-as/<int:tenant_id>/", view_as.start_view, name="view_as_start"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

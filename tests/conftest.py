@@ -33,6 +33,19 @@ def wait_for(condition, *, timeout: float = 20.0, interval: float = 0.1, message
         time.sleep(interval)
 
 
+def admin_login(client, user):
+    """Sign a staff member in to the admin as its login would: password and second factor (a
+    confirmed TOTP device, verified for this session)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def tenant(db):
     return TenantFactory()

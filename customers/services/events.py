@@ -36,6 +36,7 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
                 livemode=bool(event.get("livemode")),
                 account=event.get("account") or "",
                 stripe_customer_id=data_object.get("id", "") if synced else "",
+                stripe_email=event_email(event),
                 payload=event,
                 status=Status.PENDING if synced else Status.IGNORED,
                 last_error="" if synced else "Not a customer.created/updated/deleted event.",
@@ -45,6 +46,13 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
     except IntegrityError:
         return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
     return stored, True
+
+
+def event_email(event: dict) -> str:
+    """The e-mail of the object an event carries (`data.object.email`), or ""."""
+    data_object = (event.get("data") or {}).get("object") or {}
+    email = data_object.get("email") if isinstance(data_object, dict) else None
+    return email.strip()[:255] if isinstance(email, str) else ""
 
 
 def event_process(*, event_id: int) -> SyncRecord | None:

@@ -42,6 +42,8 @@ def import_run(*, run_id: int) -> ImportRun:
     # The task carries only the id; the run's tenant scopes everything after this lookup.
     run = ImportRun.all_tenants.select_related("tenant").get(pk=run_id)
     tenant = run.tenant
+    if run.status in (Status.CANCELLED, Status.FINISHED):
+        return run  # cancelled from the admin before a worker took it, or a duplicate delivery
     _update(run, status=Status.RUNNING, message="Loading your e-conomic customers…")
     try:
         settings = sync_settings_for(tenant=tenant)
@@ -56,6 +58,9 @@ def import_run(*, run_id: int) -> ImportRun:
             )
             counts[record.action] = counts.get(record.action, 0) + 1
             if seen % PROGRESS_EVERY == 0:
+                if _cancelled(run):
+                    _update(run, customers_seen=seen, counts=counts)
+                    return run
                 _update(run, customers_seen=seen, counts=counts)
         total = sum(counts.values())
         _update(
@@ -73,8 +78,40 @@ def import_run(*, run_id: int) -> ImportRun:
     return run
 
 
+def import_cancel(*, run_id: int, reason: str) -> bool:
+    """Support's stop: the run is marked cancelled; its loop sees that at its next progress step.
+
+    Returns False when the run had already ended (nothing to cancel).
+    """
+    cancelled = ImportRun.all_tenants.filter(pk=run_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
+        status=Status.CANCELLED, finished=timezone.now(), message=f"Cancelled by support: {reason}"
+    )
+    return bool(cancelled)
+
+
+def import_resume(*, run_id: int) -> ImportRun:
+    """Support's restart of a cancelled or failed run: queued again (syncing a customer twice is a
+    no-op). Refused while another import of the tenant is queued or running."""
+    with transaction.atomic():
+        run = ImportRun.all_tenants.select_for_update().get(pk=run_id)
+        if run.status not in (Status.CANCELLED, Status.FAILED):
+            raise ImportAlreadyRunning(f"Import {run.pk} is {run.get_status_display().lower()}: not resumed.")
+        others = ImportRun.objects.for_tenant(run.tenant_id).exclude(pk=run.pk)
+        if others.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
+            raise ImportAlreadyRunning("Another import of this merchant is queued or running.")
+        _update(run, status=Status.QUEUED, finished=None, message="Resumed by support: queued again.")
+        enqueue_import(run.pk)
+    return run
+
+
+def _cancelled(run: ImportRun) -> bool:
+    return ImportRun.all_tenants.filter(pk=run.pk, status=Status.CANCELLED).exists()
+
+
 def import_give_up(*, run_id: int, reason: str) -> None:
     run = ImportRun.all_tenants.get(pk=run_id)
+    if run.status == Status.CANCELLED:
+        return
     _update(
         run, status=Status.FAILED, finished=timezone.now(), message=f"Stopped: {reason} Start it again later."
     )

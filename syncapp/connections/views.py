@@ -29,17 +29,22 @@ STRIPE_PERMISSIONS = [
 ]
 
 
-def _page_context(tenant: Tenant) -> dict:
+HIDDEN_FROM_SUPPORT = "hidden while support views as the merchant"
+
+
+def _page_context(tenant: Tenant, *, hide_secrets: bool = False) -> dict:
     economic = connection_for(tenant=tenant, service=Service.ECONOMIC)
     stripe = connection_for(tenant=tenant, service=Service.STRIPE)
+    # Staff viewing as the merchant (syncapp/view_as.py) see not even the last four characters.
+    mask = (lambda secret: HIDDEN_FROM_SUPPORT if secret else "") if hide_secrets else masked
     return {
         "economic": economic,
         "economic_status": economic.status if economic else ConnectionStatus.NOT_CONNECTED,
-        "economic_token_masked": masked(economic.grant_token) if economic else "",
+        "economic_token_masked": mask(economic.grant_token) if economic else "",
         "stripe": stripe,
         "stripe_status": stripe.status if stripe else ConnectionStatus.NOT_CONNECTED,
-        "stripe_key_masked": masked(stripe.api_key) if stripe else "",
-        "stripe_secret_masked": masked(stripe.webhook_secret) if stripe else "",
+        "stripe_key_masked": mask(stripe.api_key) if stripe else "",
+        "stripe_secret_masked": mask(stripe.webhook_secret) if stripe else "",
         "webhook_url": stripe_webhook_url(tenant),
     }
 
@@ -71,7 +76,11 @@ def connections(request):
     return render(
         request,
         "syncapp/connections.html",
-        {**_page_context(request.tenant), "stripe_form": form, "permissions": STRIPE_PERMISSIONS},
+        {
+            **_page_context(request.tenant, hide_secrets=getattr(request, "view_as", None) is not None),
+            "stripe_form": form,
+            "permissions": STRIPE_PERMISSIONS,
+        },
     )
 
 

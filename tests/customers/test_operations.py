@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from customers import tasks
 from customers.models import StripeEvent, SyncRecord
 from customers.services import event_give_up, events_sweep, sync_record_failed
+from tests.conftest import admin_login
 from tests.factories import MembershipFactory
 
 
@@ -213,7 +214,7 @@ def test_admin_retry_queues_one_sync_per_customer_like_the_sync_log(
     again = records.create(stripe_customer_id="cus_bad", action="failed", message="y")
     other = records.create(stripe_customer_id="cus_other", action="failed", message="z")
     staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
-    client.force_login(staff)
+    admin_login(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("admin:customers_syncrecord_changelist"),
@@ -230,11 +231,11 @@ def test_admin_replay_requeues_the_event(
     monkeypatch.setattr(tasks.process_event, "delay", queued.append)
     event = _stored_event(tenant, status=StripeEvent.Status.FAILED, last_error="Ambiguous match")
     staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
-    client.force_login(staff)
+    admin_login(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("admin:customers_stripeevent_changelist"),
-            {"action": "replay_events", "_selected_action": [event.pk]},
+            {"action": "replay_events", "_selected_action": [event.pk], "confirm": "yes", "reason": "fixed"},
         )
     event.refresh_from_db()
     assert event.status == "pending"

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from syncapp import crypto
 from syncapp.models import EconomicConnection, StripeConnection
+from tests.conftest import admin_login
 from tests.factories import StripeConnectionFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ def test_admin_never_shows_the_secret(client, tenant, django_user_model):
     staff = django_user_model.objects.create_superuser(
         "support@example.com", "support@example.com", "x-pass-123456"
     )
-    client.force_login(staff)
+    admin_login(client, staff)
     page = client.get(reverse("admin:syncapp_tenant_change", args=[tenant.pk])).content.decode()
     assert SECRET not in page
     assert "whsec_abcdefSECRET1234" not in page
