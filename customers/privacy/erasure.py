@@ -75,8 +75,9 @@ def customer_erase(
 def _known_values(events, records) -> set[str]:
     """What this customer's copies say about them: every value worth looking for in our texts."""
     known: set[str] = set()
-    for payload in events.exclude(payload={}).values_list("payload", flat=True).iterator(chunk_size=200):
+    for email, payload in events.values_list("stripe_email", "payload").iterator(chunk_size=200):
         data = (payload or {}).get("data") or {}
+        known |= personal_values({"email": email})
         known |= personal_values(data.get("object")) | personal_values(data.get("previous_attributes"))
     for email, payload in records.values_list("stripe_email", "payload").iterator(chunk_size=200):
         known |= personal_values({"email": email, "payload": payload})

@@ -90,7 +90,10 @@ def event_payloads_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
 
 def events_strip(batch: list[tuple[int, str]], *, now: datetime, known: set[str] | frozenset = frozenset()):
     """Empty the payloads of (pk, last_error) rows; errors lose the values quoted in them."""
-    StripeEvent.all_tenants.filter(pk__in=[pk for pk, _ in batch]).update(payload={}, payload_purged_at=now)
+    # The e-mail kept for support's search is a copy of the payload's: it goes with it.
+    StripeEvent.all_tenants.filter(pk__in=[pk for pk, _ in batch]).update(
+        payload={}, stripe_email="", payload_purged_at=now
+    )
     errors = [StripeEvent(pk=pk, last_error=redact_text(error, known)) for pk, error in batch if error]
     if errors:
         StripeEvent.all_tenants.bulk_update(errors, ["last_error"])
