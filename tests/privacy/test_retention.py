@@ -54,7 +54,7 @@ def test_event_payloads_older_than_30_days_are_purged_and_the_rows_kept(tenant):
 
     assert report.event_payloads == 1
     old.refresh_from_db(), young.refresh_from_db(), pending.refresh_from_db()
-    assert old.payload == {} and old.payload_purged_at == NOW
+    assert old.payload == {} and old.stripe_email == "" and old.payload_purged_at == NOW
     assert (old.stripe_event_id, old.type, old.status, old.stripe_customer_id) == (
         "evt_old",
         "customer.updated",
@@ -62,6 +62,7 @@ def test_event_payloads_older_than_30_days_are_purged_and_the_rows_kept(tenant):
         "cus_A",
     )
     assert young.payload["data"]["object"]["email"] == "anna@firma.dk" and young.payload_purged_at is None
+    assert young.stripe_email == "anna@firma.dk"
     # Still waiting to be processed: its payload goes once it is done and old.
     assert pending.payload_purged_at is None
 
