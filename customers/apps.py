@@ -10,6 +10,7 @@ class CustomersConfig(AppConfig):
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
         from . import tasks  # noqa: F401
-        from .panels import sync_panel
+        from .panels import review_panel, sync_panel
 
         register_panel(sync_panel, order=30)
+        register_panel(review_panel, order=35)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, webhooks
+from . import review_views, views, webhooks
 
 urlpatterns = [
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
@@ -10,4 +10,7 @@ urlpatterns = [
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
+    path("t/<slug:slug>/review/", review_views.review_list, name="review"),
+    path("t/<slug:slug>/review/bulk/", review_views.review_bulk, name="review_bulk"),
+    path("t/<slug:slug>/review/<int:item_id>/", review_views.review_detail, name="review_detail"),
 ]

@@ -25,7 +25,16 @@ from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..queue import enqueue_customer_sync
-from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create, update_linked
+from .decisions import (
+    Outcome,
+    Resolution,
+    SyncContext,
+    deleted_in_stripe,
+    match_or_create,
+    review_resolved,
+    update_linked,
+)
+from .review_queue import review_item_note
 from .write_back import number_write_back
 
 Action = SyncRecord.Action
@@ -40,8 +49,12 @@ def customer_sync(
     dry_run: bool = False,
     match_index: MatchIndex | None = None,
     listed_customer: dict | None = None,
+    resolution: Resolution | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
+
+    With `resolution` (the merchant's choice in the review queue) an unlinked customer is linked or
+    created as chosen instead of running the match rules.
 
     Holds the customer's lock for the whole sync (a caller already holding it, as event processing
     does, keeps it). Raises TransientSyncError for failures that can pass; the caller decides when
@@ -51,7 +64,7 @@ def customer_sync(
         started = time.monotonic()
         try:
             with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer) as ctx:
-                outcome = _sync(ctx, event)
+                outcome = _sync(ctx, event, resolution)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
         except PERMANENT as exc:
@@ -61,9 +74,12 @@ def customer_sync(
         except Exception as exc:  # a bug or an answer nobody foresaw: recorded, never left pending
             outcome = _unexpected(stripe_customer_id, exc)
         duration_ms = int((time.monotonic() - started) * 1000)
-        return _record(
+        record = _record(
             tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms
         )
+        if not dry_run:
+            review_item_note(tenant=tenant, record=record, candidates=outcome.candidates)
+        return record
 
 
 @contextmanager
@@ -89,7 +105,7 @@ def _opened(
         )
 
 
-def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
+def _sync(ctx: SyncContext, event: StripeEvent | None, resolution: Resolution | None = None) -> Outcome:
     link = (
         CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
     )
@@ -104,6 +120,8 @@ def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
     plan = plan_customer(settings=ctx.settings, stripe_customer=customer)
     if link is not None and link.economic_customer_number is not None:
         outcome = update_linked(ctx, link, plan)
+    elif resolution is not None:
+        outcome = review_resolved(ctx, plan, resolution)
     else:
         outcome = match_or_create(ctx, link, plan)
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from customers.models import SyncRecord
+from customers.models import ReviewItem, SyncRecord
 from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
 from syncapp.models import Role, Tenant, new_webhook_endpoint_id
@@ -34,8 +34,13 @@ def _other_tenants_record(other: Tenant) -> int:
     )
 
 
-# Each object id a tenant URL takes, made in ANOTHER tenant: a new parameter must be added here.
-OTHER_TENANTS_OBJECTS = {"record_id": _other_tenants_record}
+def _review_item(other: Tenant) -> int:
+    return ReviewItem.objects.for_tenant(other).create(stripe_customer_id="cus_theirs", candidates=[1, 2]).pk
+
+
+# Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
+# reach the page): a new parameter must be added here.
+OTHER_TENANTS_OBJECTS = {"record_id": _other_tenants_record, "item_id": _review_item}
 
 
 def _client_as(tenant: Tenant, role: str, **client_options) -> Client:
@@ -48,7 +53,8 @@ def _client_as(tenant: Tenant, role: str, **client_options) -> Client:
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_viewer_may_read_but_every_post_is_refused(route, tenant):
     viewer = _client_as(tenant, Role.VIEWER)
-    url = fill(route, tenant.slug)
+    ids = {name: OTHER_TENANTS_OBJECTS[name](tenant) for kind, name in url_parameters(route) if kind == "int"}
+    url = fill(route, tenant.slug, **ids)
     assert viewer.post(url).status_code == 403, f"POST {route}"
     assert viewer.get(url).status_code in (200, 302, 403, 405), f"GET {route}"
 
@@ -58,7 +64,9 @@ def test_a_viewer_may_read_but_every_post_is_refused(route, tenant):
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
 def test_members_who_may_edit_reach_every_page_without_a_server_error(route, role, tenant):
     member = _client_as(tenant, role)
-    response = member.get(fill(route, tenant.slug))
+    # The page of an object of the member's own tenant, so a detail page is really rendered.
+    ids = {name: OTHER_TENANTS_OBJECTS[name](tenant) for kind, name in url_parameters(route) if kind == "int"}
+    response = member.get(fill(route, tenant.slug, **ids))
     assert response.status_code in (200, 302, 405), f"GET {route} answered {response.status_code}"
 
 
