@@ -3,13 +3,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import member_views, views
 from .forms import EmailAuthenticationForm
 
 tenant_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", include("mappings.urls")),
     path("connections/", include("syncapp.connections.urls")),
+    path("members/", member_views.members_page, name="members"),
+    path("members/invite/", member_views.member_invite, name="member_invite"),
+    path("members/alerts/", member_views.alerts_setting, name="alerts_setting"),
+    path("members/<int:member_id>/role/", member_views.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", member_views.member_remove, name="member_remove"),
+    path(
+        "members/invitations/<int:invitation_id>/revoke/",
+        member_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
 ]
 
 urlpatterns = [
@@ -22,6 +32,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("invite/<str:token>/", member_views.invitation, name="invitation"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

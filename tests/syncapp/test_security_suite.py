@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from customers.models import ReviewItem, SyncRecord
 from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
-from syncapp.models import Role, Tenant, new_webhook_endpoint_id
+from syncapp.models import Invitation, Role, Tenant, new_webhook_endpoint_id
 from tests.customers.webhook_helpers import as_body, customer_event, stripe_signature
 from tests.factories import MembershipFactory, TenantFactory
 from tests.url_walker import fill, tenant_url_templates, url_parameters
@@ -38,9 +39,25 @@ def _review_item(other: Tenant) -> int:
     return ReviewItem.objects.for_tenant(other).create(stripe_customer_id="cus_theirs", candidates=[1, 2]).pk
 
 
+def _member(other: Tenant) -> int:
+    return MembershipFactory(tenant=other, role=Role.VIEWER).pk
+
+
+def _invitation(other: Tenant) -> int:
+    invitation = Invitation.objects.for_tenant(other).create(
+        email="x@example.com", role=Role.VIEWER, token_hash=new_webhook_endpoint_id(), expires=timezone.now()
+    )
+    return invitation.pk
+
+
 # Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
 # reach the page): a new parameter must be added here.
-OTHER_TENANTS_OBJECTS = {"record_id": _other_tenants_record, "item_id": _review_item}
+OTHER_TENANTS_OBJECTS = {
+    "record_id": _other_tenants_record,
+    "item_id": _review_item,
+    "member_id": _member,
+    "invitation_id": _invitation,
+}
 
 
 def _client_as(tenant: Tenant, role: str, **client_options) -> Client:
