@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from . import review_views, views, webhooks
+from . import log_views, review_views, views, webhooks
 
 urlpatterns = [
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
+    path("t/<slug:slug>/sync/<int:record_id>/", log_views.sync_record, name="sync_record"),
+    path("t/<slug:slug>/sync/failures/", log_views.sync_failures, name="sync_failures"),
+    path("t/<slug:slug>/sync/failures/retry/", log_views.sync_retry_kind, name="sync_retry_kind"),
+    path("t/<slug:slug>/events/", log_views.events, name="events"),
+    path("t/<slug:slug>/events/<int:event_id>/replay/", log_views.event_replay_view, name="event_replay"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
     path("t/<slug:slug>/review/", review_views.review_list, name="review"),

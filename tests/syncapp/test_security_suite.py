@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from customers.models import ReviewItem, SyncRecord
+from customers.models import ReviewItem, StripeEvent, SyncRecord
 from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
 from syncapp.models import Invitation, Role, Tenant, new_webhook_endpoint_id
@@ -50,6 +50,17 @@ def _invitation(other: Tenant) -> int:
     return invitation.pk
 
 
+def _event(other: Tenant) -> int:
+    event = StripeEvent.objects.for_tenant(other).create(
+        stripe_event_id=f"evt_{new_webhook_endpoint_id()}",
+        type="customer.updated",
+        stripe_created=timezone.now(),
+        stripe_customer_id="cus_theirs",
+        payload={},
+    )
+    return event.pk
+
+
 # Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
 # reach the page): a new parameter must be added here.
 OTHER_TENANTS_OBJECTS = {
@@ -57,6 +68,7 @@ OTHER_TENANTS_OBJECTS = {
     "item_id": _review_item,
     "member_id": _member,
     "invitation_id": _invitation,
+    "event_id": _event,
 }
 
 
