@@ -9,7 +9,7 @@ class CustomersConfig(AppConfig):
         from syncapp.dashboard import register_panel
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
-        from . import tasks  # noqa: F401
+        from . import alert_tasks, tasks  # noqa: F401
         from .panels import review_panel, sync_panel
 
         register_panel(sync_panel, order=30)

@@ -158,3 +158,20 @@ class ReviewItem(TenantOwnedModel):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class AlertDigest(TenantOwnedModel):
+    """One alert e-mail sent to a tenant's owners and admins: at most one an hour; `up_to` is
+    where the next one starts counting new failures and review items."""
+
+    sent_at = models.DateTimeField()
+    up_to = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Alert {self.sent_at:%Y-%m-%d %H:%M} ({self.failures} failures, {self.reviews} reviews)"

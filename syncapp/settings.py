@@ -288,4 +288,11 @@ if SENTRY_DSN:
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
+    "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
 }
+
+# Alert and invitation e-mails: printed to the console in `make run`, SMTP in production
+# (EMAIL_URL=smtp+tls://user:password@host:587).
+vars().update(env.email_url_config(_required("EMAIL_URL", "consolemail://")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stripe ↔ e-conomic sync <noreply@localhost>")
