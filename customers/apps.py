@@ -10,7 +10,9 @@ class CustomersConfig(AppConfig):
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
         from . import alert_tasks, tasks  # noqa: F401
+        from .golive import golive_panel
         from .panels import review_panel, sync_panel
 
         register_panel(sync_panel, order=30)
         register_panel(review_panel, order=35)
+        register_panel(golive_panel, order=10)

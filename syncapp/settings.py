@@ -121,6 +121,9 @@ TEMPLATES = [
         },
     },
 ]
+if SANDBOX_ENABLED:
+    # The connections page offers "Use a sandbox test account" only when the sandbox is installed.
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("sandbox.context_processors.sandbox")
 
 if DEBUG:
     _default_db = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"

@@ -41,3 +41,5 @@ urlpatterns = [
 if settings.SANDBOX_ENABLED:
     # The emulators are wired in here only; product code reaches them over HTTP.
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+    # The sandbox's tenant pages (test account, console), reached through the same tenant resolver.
+    urlpatterns.append(path("t/<slug:slug>/sandbox/", include("sandbox.tenant_urls")))
