@@ -28,7 +28,7 @@ def in_dates(
 def failure_kind(message: str) -> str:
     """A failure's message with its particulars (numbers, quoted values, ids) taken out, so the
     failures with the same cause group together."""
-    first = re.split(r"(?<=[.:])\s", message.strip(), maxsplit=1)[0]
+    first = re.split(r"(?<=\.)\s", message.strip(), maxsplit=1)[0]
     first = re.sub(r"“[^”]*”|\"[^\"]*\"", "“…”", first)
     first = re.sub(r"\b(cus|evt|req)_\w+", r"\1_…", first)
     return re.sub(r"\d+", "#", first)[:200]
