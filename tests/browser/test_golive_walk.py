@@ -76,5 +76,14 @@ def test_sign_up_to_first_customer_synced(
     page.goto(f"{live_server.url}/t/kobber-kaffe-ivs/")
     expect(page.get_by_test_id("golive-step-live")).to_have_attribute("data-state", "done")
     shot(page, "4-live")
+
+    # The console changes and deletes it too; each webhook's sync lands in the table by itself.
+    page.goto(f"{live_server.url}/t/kobber-kaffe-ivs/sandbox/")
+    page.get_by_label("Name").nth(1).fill("Solsort Tryk & Design ApS")
+    page.get_by_role("button", name="Save in Stripe").first.click()
+    expect(page.get_by_test_id("console-syncs")).to_contain_text("Updated e-conomic customer", timeout=20_000)
+    page.get_by_role("button", name=f"Delete {record.stripe_customer_id}").click()
+    expect(page.get_by_test_id("console-syncs")).to_contain_text("was deleted in Stripe", timeout=20_000)
+    shot(page, "5-console-changed")
     print(f"\nGo-live walk: sign-up to first customer synced in {elapsed:.1f} s")
     (ARTIFACTS / "golive-walk-seconds.txt").write_text(f"{elapsed:.2f}\n")
