@@ -10,9 +10,12 @@ class CustomersConfig(AppConfig):
         from syncapp.metrics import register_gauges
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
-        from . import tasks  # noqa: F401
-        from .panels import sync_panel
+        from . import alert_tasks, tasks  # noqa: F401
+        from .golive import golive_panel
+        from .panels import review_panel, sync_panel
         from .telemetry import event_gauges
 
         register_panel(sync_panel, order=30)
+        register_panel(review_panel, order=35)
+        register_panel(golive_panel, order=10)
         register_gauges(event_gauges)

@@ -83,6 +83,7 @@ class SyncRecord(TenantOwnedModel):
         UPDATED = "updated", "Updated"
         UNCHANGED = "unchanged", "Unchanged"
         SKIPPED = "skipped", "Skipped"
+        NEEDS_REVIEW = "needs_review", "Needs review"
         FAILED = "failed", "Failed"
 
     event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -156,3 +157,59 @@ class RetentionSetting(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Sync log personal data kept {self.sync_record_months} months (tenant {self.tenant_id})"
+
+
+class ReviewItem(TenantOwnedModel):
+    """A Stripe customer whose match rules found several e-conomic customers, waiting for the
+    merchant to choose: link one of them, create a new customer, or skip it."""
+
+    class Resolution(models.TextChoices):
+        LINKED = "linked", "Linked"
+        CREATED = "created", "Created a new customer"
+        SKIPPED = "skipped", "Skipped"
+        SYNCED = "synced", "Settled by a later sync"
+
+    stripe_customer_id = models.CharField(max_length=255)
+    stripe_email = models.CharField(max_length=255, blank=True)
+    candidates = models.JSONField(default=list)  # e-conomic customer numbers
+    reason = models.TextField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolved_number = models.BigIntegerField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=255, blank=True)
+    record = models.ForeignKey(SyncRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "stripe_customer_id"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_review_per_stripe_customer",
+            )
+        ]
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"Review {self.stripe_customer_id} ({', '.join(map(str, self.candidates))})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class AlertDigest(TenantOwnedModel):
+    """One alert e-mail sent to a tenant's owners and admins: at most one an hour; `up_to` is
+    where the next one starts counting new failures and review items."""
+
+    sent_at = models.DateTimeField()
+    up_to = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Alert {self.sent_at:%Y-%m-%d %H:%M} ({self.failures} failures, {self.reviews} reviews)"

@@ -1,6 +1,6 @@
 from syncapp.models import Tenant
 
-from .selectors import action_counts_last_day, pending_event_count, recent_failures
+from .selectors import action_counts_last_day, open_review_items_for, pending_event_count, recent_failures
 
 
 def sync_panel(tenant: Tenant) -> dict:
@@ -10,3 +10,8 @@ def sync_panel(tenant: Tenant) -> dict:
         "failures": recent_failures(tenant=tenant),
         "pending": pending_event_count(tenant=tenant),
     }
+
+
+def review_panel(tenant: Tenant) -> dict:
+    waiting = open_review_items_for(tenant=tenant)
+    return {"template": "customers/panels/review.html", "waiting": waiting.count(), "oldest": waiting.first()}

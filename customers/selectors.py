@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from .models import StripeEvent, SyncRecord
+from .models import ReviewItem, StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
@@ -44,3 +44,15 @@ def recent_failures(*, tenant: Tenant, limit: int = 5) -> list[SyncRecord]:
 
 def pending_event_count(*, tenant: Tenant) -> int:
     return StripeEvent.objects.for_tenant(tenant).filter(status=StripeEvent.Status.PENDING).count()
+
+
+def open_review_items_for(*, tenant: Tenant) -> QuerySet[ReviewItem]:
+    return ReviewItem.objects.for_tenant(tenant).filter(resolved_at__isnull=True).order_by("created", "id")
+
+
+def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[ReviewItem]:
+    return list(
+        ReviewItem.objects.for_tenant(tenant)
+        .filter(resolved_at__isnull=False)
+        .order_by("-resolved_at")[:limit]
+    )

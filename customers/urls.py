@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, webhooks
+from . import log_views, review_views, views, webhooks
 from .privacy import views as privacy_views
 
 urlpatterns = [
@@ -15,6 +15,14 @@ urlpatterns = [
         name="customer_erase",
     ),
     path("t/<slug:slug>/sync/retention/", privacy_views.retention_update, name="sync_retention"),
+    path("t/<slug:slug>/sync/<int:record_id>/", log_views.sync_record, name="sync_record"),
+    path("t/<slug:slug>/sync/failures/", log_views.sync_failures, name="sync_failures"),
+    path("t/<slug:slug>/sync/failures/retry/", log_views.sync_retry_kind, name="sync_retry_kind"),
+    path("t/<slug:slug>/events/", log_views.events, name="events"),
+    path("t/<slug:slug>/events/<int:event_id>/replay/", log_views.event_replay_view, name="event_replay"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
+    path("t/<slug:slug>/review/", review_views.review_list, name="review"),
+    path("t/<slug:slug>/review/bulk/", review_views.review_bulk, name="review_bulk"),
+    path("t/<slug:slug>/review/<int:item_id>/", review_views.review_detail, name="review_detail"),
 ]

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -6,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from syncapp.tenancy import tenant_view
 
+from .log_selectors import in_dates
 from .models import ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
 from .selectors import sync_records_for
@@ -16,8 +18,13 @@ from .services.imports import ImportAlreadyRunning, import_start
 @tenant_view
 def sync_log(request):
     action = request.GET.get("action", "")
-    search = request.GET.get("q", "").strip()
+    action = action if action in SyncRecord.Action.values else ""
+    # PostgreSQL refuses a NUL in any string it is sent: it can never match, so it is dropped.
+    search = request.GET.get("q", "").replace("\x00", "").strip()
     records = sync_records_for(tenant=request.tenant, action=action or None, search=search)
+    dates = DateFilterForm(request.GET)
+    dates.is_valid()  # a date that is not one is left out, never an error page
+    records = in_dates(records, since=dates.cleaned_data.get("since"), until=dates.cleaned_data.get("until"))
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -31,8 +38,15 @@ def sync_log(request):
             "retention_choices": range(
                 settings.SYNC_RECORD_RETENTION_MIN_MONTHS, settings.SYNC_RECORD_RETENTION_MONTHS + 1
             ),
+            "since": dates.cleaned_data.get("since"),
+            "until": dates.cleaned_data.get("until"),
         },
     )
+
+
+class DateFilterForm(forms.Form):
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
 
 
 @tenant_view(edit=True)

@@ -20,7 +20,7 @@ from .catalog import (
     stripe_field_problem,
 )
 from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
-from .vocabulary import NumberMode, OnEmptyValue, OnStripeDelete, UpdateExisting
+from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue, OnStripeDelete, UpdateExisting
 
 VERSION = 1
 # e-conomic's numbers (terms, groups, zones, layouts) are whole numbers in this range.
@@ -153,6 +153,7 @@ def parse(doc: dict) -> SyncSettings:
         ),
         update_existing=UpdateExisting(sync["update_existing"]),
         on_stripe_delete=OnStripeDelete(sync["on_stripe_delete"]),
+        on_ambiguous=OnAmbiguous(matching.get("on_ambiguous", OnAmbiguous.REVIEW)),
     )
 
 
@@ -203,8 +204,10 @@ def _stripe_field(value: object, where: str, problems: list[str]) -> None:
 def _check_matching(matching: object, problems: list[str]) -> None:
     if not _is_object(matching, "matching", problems):
         return
-    _unknown_keys(matching, {"rules", "on_empty_value"}, "matching.", problems)
+    _unknown_keys(matching, {"rules", "on_empty_value", "on_ambiguous"}, "matching.", problems)
     _one_of(matching.get("on_empty_value"), tuple(OnEmptyValue), "matching.on_empty_value", problems)
+    if "on_ambiguous" in matching:
+        _one_of(matching["on_ambiguous"], tuple(OnAmbiguous), "matching.on_ambiguous", problems)
     rules = matching.get("rules")
     if not isinstance(rules, list) or not rules:
         problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")

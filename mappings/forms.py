@@ -13,7 +13,7 @@ from .catalog import (
     stripe_field_label,
 )
 from .document import NotADocument, document_from_json
-from .vocabulary import NumberMode, OnEmptyValue
+from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
 STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
@@ -89,6 +89,16 @@ class OnEmptyValueForm(forms.Form):
             (OnEmptyValue.NEXT_RULE, "Try the next rule (fail only if no rule has a value)"),
         ],
         widget=forms.RadioSelect,
+    )
+    # Not required: an older form (or a script) that leaves it out keeps what the document says.
+    on_ambiguous = forms.ChoiceField(
+        label="When several e-conomic customers match",
+        choices=[
+            (OnAmbiguous.REVIEW, "Wait in the review queue, so you choose which one (recommended)"),
+            (OnAmbiguous.FAIL, "Fail: record an error naming the candidates"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
     )
 
 

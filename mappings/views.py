@@ -26,6 +26,7 @@ from .forms import (
 )
 from .models import SettingsSource
 from .selectors import settings_changes_for, settings_document_for
+from .vocabulary import OnAmbiguous
 
 # The file plus the form's own fields and multipart boundaries.
 MAX_IMPORT_REQUEST_BYTES = MAX_IMPORT_BYTES + 16 * 1024
@@ -71,12 +72,20 @@ def matching(request):
                 ],
                 "on_empty_value": form.cleaned_data["on_empty_value"],
             }
+            on_ambiguous = form.cleaned_data.get("on_ambiguous") or document["matching"].get("on_ambiguous")
+            if on_ambiguous:
+                section["on_ambiguous"] = on_ambiguous
             problems = _save_section(request, SettingsSource.MATCHING, "matching", section)
             if not problems:
                 return redirect("mappings:matching", slug=request.tenant.slug)
     else:
         formset = MatchRuleFormSet(initial=rule_rows(document["matching"]["rules"]), prefix="rules")
-        form = OnEmptyValueForm(initial={"on_empty_value": document["matching"]["on_empty_value"]})
+        form = OnEmptyValueForm(
+            initial={
+                "on_empty_value": document["matching"]["on_empty_value"],
+                "on_ambiguous": document["matching"].get("on_ambiguous", OnAmbiguous.REVIEW),
+            }
+        )
     return _render(
         request,
         "matching.html",

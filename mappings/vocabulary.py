@@ -33,6 +33,13 @@ class OnStripeDelete(StrEnum):
     BAR = "bar"
 
 
+class OnAmbiguous(StrEnum):
+    """What the sync does when the match rules find several e-conomic customers."""
+
+    REVIEW = "review"  # wait in the review queue for the merchant to choose
+    FAIL = "fail"  # record a failure naming the candidates
+
+
 class MatchOutcome(StrEnum):
     """What the match rules found in e-conomic for one Stripe customer."""
 

@@ -25,6 +25,8 @@ class Tenant(models.Model):
     # unless an owner cancels first.
     closing_requested_at = models.DateTimeField(null=True, blank=True)
     delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The hourly e-mail to owners and admins about new failures and customers waiting for review.
+    alerts_enabled = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +61,33 @@ class Membership(TenantOwnedModel):
     @property
     def can_edit(self) -> bool:
         return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class Invitation(TenantOwnedModel):
+    """An owner's invitation to join as admin or viewer: a single-use link that expires.
+
+    Only the token's SHA-256 is stored, so the database never holds a usable link.
+    """
+
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=[(Role.ADMIN, "Admin"), (Role.VIEWER, "Viewer")])
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.role} to {self.tenant_id}"
 
 
 class ConnectionStatus(models.TextChoices):

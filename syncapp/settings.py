@@ -128,6 +128,9 @@ TEMPLATES = [
         },
     },
 ]
+if SANDBOX_ENABLED:
+    # The connections page offers "Use a sandbox test account" only when the sandbox is installed.
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("sandbox.context_processors.sandbox")
 
 if DEBUG:
     _default_db = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
@@ -311,6 +314,8 @@ if SENTRY_DSN:
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
+    "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
     # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.
     "purge-personal-data": {"task": "customers.tasks.purge_personal_data", "schedule": 3600.0},
     "delete-closed-tenants": {"task": "syncapp.tasks.delete_closed_tenants", "schedule": 3600.0},
@@ -324,16 +329,10 @@ SYNC_RECORD_RETENTION_MONTHS = env.int("SYNC_RECORD_RETENTION_MONTHS", default=1
 SYNC_RECORD_RETENTION_MIN_MONTHS = env.int("SYNC_RECORD_RETENTION_MIN_MONTHS", default=3)
 # A closed account's data is deleted this long after the owner closed it (cancellable until then).
 TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=7)
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-EMAIL_URL = env.str("EMAIL_URL", default="")
-if EMAIL_URL:
-    vars().update(env.email_url("EMAIL_URL"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# Alert, invitation and account-closing e-mails: printed to the console in `make run`, SMTP in
+# production (EMAIL_URL=smtp+tls://user:password@host:587).
+vars().update(env.email_url_config(_required("EMAIL_URL", "consolemail://")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stripe ↔ e-conomic sync <noreply@localhost>")
 # The Prometheus endpoint (/metrics) answers only with `Authorization: Bearer <METRICS_TOKEN>`;
 # unset, it refuses every request.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import account, view_as, views
+from . import account, member_views, view_as, views
 from .forms import EmailAuthenticationForm
 from .metrics import metrics_view
 
@@ -15,6 +15,16 @@ tenant_patterns = [
     path("account/export/", account.account_export, name="account_export"),
     path("account/close/", account.account_close, name="account_close"),
     path("account/close/cancel/", account.account_close_cancel, name="account_close_cancel"),
+    path("members/", member_views.members_page, name="members"),
+    path("members/invite/", member_views.member_invite, name="member_invite"),
+    path("members/alerts/", member_views.alerts_setting, name="alerts_setting"),
+    path("members/<int:member_id>/role/", member_views.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", member_views.member_remove, name="member_remove"),
+    path(
+        "members/invitations/<int:invitation_id>/revoke/",
+        member_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
 ]
 
 urlpatterns = [
@@ -30,6 +40,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/view-as/stop/", view_as.stop_view, name="view_as_stop"),
     path("admin/view-as/<int:tenant_id>/", view_as.start_view, name="view_as_start"),
+    path("invite/<str:token>/", member_views.invitation, name="invitation"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),
@@ -38,3 +49,5 @@ urlpatterns = [
 if settings.SANDBOX_ENABLED:
     # The emulators are wired in here only; product code reaches them over HTTP.
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+    # The sandbox's tenant pages (test account, console), reached through the same tenant resolver.
+    urlpatterns.append(path("t/<slug:slug>/sandbox/", include("sandbox.tenant_urls")))

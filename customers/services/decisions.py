@@ -22,7 +22,7 @@ from mappings.engine import (
     update_payload,
 )
 from mappings.match_index import MatchIndex
-from mappings.vocabulary import MatchOutcome, OnStripeDelete, UpdateExisting
+from mappings.vocabulary import MatchOutcome, OnAmbiguous, OnStripeDelete, UpdateExisting
 from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import Tenant
@@ -45,6 +45,17 @@ class Outcome:
     stripe_request_id: str = ""
     # Stripe says the customer is deleted: the sync erases our copies of its personal data.
     stripe_deleted: bool = False
+    # e-conomic customers the match rules found, when they found several: the review queue's.
+    candidates: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A merchant's choice in the review queue: link `number`, create a new customer, or skip."""
+
+    choice: str  # a ReviewItem.Resolution value
+    by: str
+    number: int | None = None
 
 
 @dataclass
@@ -148,7 +159,7 @@ def match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerP
     if match.outcome == MatchOutcome.BLOCKED:
         return Outcome(Action.FAILED, plan.blocking_error)
     if match.outcome == MatchOutcome.AMBIGUOUS:
-        return _ambiguous(match)
+        return _ambiguous(ctx, match)
     if match.outcome == MatchOutcome.MATCHED:
         return link_found(ctx, link, plan, match.deciding, match.found)
     return create(ctx, plan)
@@ -214,15 +225,46 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
     return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
 
 
+def review_resolved(ctx: SyncContext, plan: CustomerPlan, choice: Resolution) -> Outcome:
+    """The merchant chose in the review queue: link the candidate they picked, or create anew."""
+    if choice.choice == "created":
+        outcome = create(ctx, plan)
+        outcome.message = f"{choice.by} chose to create a new customer in the review queue. {outcome.message}"
+        return outcome
+    number = choice.number
+    try:
+        ctx.economic.get_customer(number)
+    except EconomicNotFound:
+        return Outcome(
+            Action.FAILED,
+            f"{choice.by} chose e-conomic customer {number} in the review queue, but e-conomic no longer has "
+            "it: nothing was linked. Retry to run the match rules again.",
+        )
+    _save_link(ctx, number=number, created_by_us=False, fingerprint="")
+    return Outcome(
+        Action.MATCHED,
+        f"Linked to e-conomic customer {number}, as {choice.by} chose in the review queue.",
+        number=number,
+    )
+
+
 def _search(ctx: SyncContext) -> Search:
     if ctx.match_index is not None:
         return ctx.match_index.lookup
     return lambda query: ctx.economic.search_customers(query.filter)
 
 
-def _ambiguous(match: MatchResult) -> Outcome:
+def _ambiguous(ctx: SyncContext, match: MatchResult) -> Outcome:
     query, hits = match.deciding.query, match.deciding.hits
     numbers = ", ".join(str(customer["customerNumber"]) for customer in hits)
+    if ctx.settings.on_ambiguous == OnAmbiguous.REVIEW:
+        waits = "would wait" if ctx.dry_run else "waits"
+        return Outcome(
+            Action.NEEDS_REVIEW,
+            f"e-conomic customers {numbers} all have {query.economic_field} “{query.value}”: this customer "
+            f"{waits} in the review queue for you to link one of them, create a new one, or skip it.",
+            candidates=[int(customer["customerNumber"]) for customer in hits],
+        )
     return Outcome(
         Action.FAILED,
         f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "

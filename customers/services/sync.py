@@ -28,7 +28,16 @@ from ..privacy.erasure import customer_erase, erasure_note
 from ..privacy.retention import RemovalReason
 from ..queue import enqueue_customer_sync
 from ..telemetry import sync_recorded
-from .decisions import Outcome, SyncContext, deleted_in_stripe, match_or_create, update_linked
+from .decisions import (
+    Outcome,
+    Resolution,
+    SyncContext,
+    deleted_in_stripe,
+    match_or_create,
+    review_resolved,
+    update_linked,
+)
+from .review_queue import review_item_note
 from .write_back import number_write_back
 
 Action = SyncRecord.Action
@@ -43,8 +52,12 @@ def customer_sync(
     dry_run: bool = False,
     match_index: MatchIndex | None = None,
     listed_customer: dict | None = None,
+    resolution: Resolution | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
+
+    With `resolution` (the merchant's choice in the review queue) an unlinked customer is linked or
+    created as chosen instead of running the match rules.
 
     Holds the customer's lock for the whole sync (a caller already holding it, as event processing
     does, keeps it). Raises TransientSyncError for failures that can pass; the caller decides when
@@ -54,7 +67,7 @@ def customer_sync(
         started = time.monotonic()
         try:
             with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer) as ctx:
-                outcome = _sync(ctx, event)
+                outcome = _sync(ctx, event, resolution)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
         except PERMANENT as exc:
@@ -74,6 +87,8 @@ def customer_sync(
             reason = RemovalReason.STRIPE_DELETED
             customer_erase(tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason, note=False)
             record.refresh_from_db()
+        if not dry_run:
+            review_item_note(tenant=tenant, record=record, candidates=outcome.candidates)
         sync_recorded(record)
         return record
 
@@ -101,7 +116,7 @@ def _opened(
         )
 
 
-def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
+def _sync(ctx: SyncContext, event: StripeEvent | None, resolution: Resolution | None = None) -> Outcome:
     link = (
         CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
     )
@@ -118,6 +133,8 @@ def _sync(ctx: SyncContext, event: StripeEvent | None) -> Outcome:
     plan = plan_customer(settings=ctx.settings, stripe_customer=customer)
     if link is not None and link.economic_customer_number is not None:
         outcome = update_linked(ctx, link, plan)
+    elif resolution is not None:
+        outcome = review_resolved(ctx, plan, resolution)
     else:
         outcome = match_or_create(ctx, link, plan)
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:

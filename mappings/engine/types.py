@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from ..vocabulary import NumberMode, OnEmptyValue, OnStripeDelete, UpdateExisting
+from ..vocabulary import NumberMode, OnAmbiguous, OnEmptyValue, OnStripeDelete, UpdateExisting
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class SyncSettings:
     field_mappings: tuple[FieldMapping, ...]
     update_existing: UpdateExisting
     on_stripe_delete: OnStripeDelete
+    on_ambiguous: OnAmbiguous = OnAmbiguous.REVIEW
 
     @property
     def defaults_complete(self) -> bool:

@@ -55,6 +55,7 @@ def test_merchant_adds_a_metadata_rule_moves_it_first_and_saves(merchant, tenant
             {"stripe_field": "email", "economic_field": "email"},
         ],
         "on_empty_value": "next_rule",
+        "on_ambiguous": "review",
     }
     shot(page, "1-matching-saved")
 

@@ -182,7 +182,8 @@ def test_empty_match_field_falls_through_to_the_next_rule(merchant):
     assert "match rule 2" in record.message
 
 
-def test_ambiguous_match_fails_naming_the_numbers(merchant):
+def test_ambiguous_match_fails_naming_the_numbers_when_set_to_fail(merchant):
+    configure(merchant.tenant, matching={"on_ambiguous": "fail"})
     merchant.economic.add_customer(number=11, name="A", email="twin@firma.dk")
     merchant.economic.add_customer(number=12, name="B", email="TWIN@firma.dk")
     customer = merchant.stripe.create_customer(email="twin@firma.dk", name="Twin")

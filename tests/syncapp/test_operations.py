@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
     "ECONOMIC_APP_SECRET_TOKEN": "app-secret-token",
     "ECONOMIC_APP_PUBLIC_TOKEN": "app-public-token",
+    "EMAIL_URL": "smtp+tls://alerts:secret@smtp.example.com:587",
 }
 
 
@@ -62,6 +63,7 @@ def _assert_refused_naming(result, name):
         "ALLOWED_HOSTS",
         "ECONOMIC_APP_SECRET_TOKEN",
         "ECONOMIC_APP_PUBLIC_TOKEN",
+        "EMAIL_URL",
     ],
 )
 def test_production_refuses_to_start_without_required_env(missing):

@@ -11,14 +11,15 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from customers.models import SyncRecord
+from customers.models import ReviewItem, StripeEvent, SyncRecord
 from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
-from syncapp.models import Role, Tenant, new_webhook_endpoint_id
+from syncapp.models import Invitation, Role, Tenant, new_webhook_endpoint_id
 from tests.customers.webhook_helpers import as_body, customer_event, stripe_signature
 from tests.factories import MembershipFactory, TenantFactory
 from tests.url_walker import fill, tenant_url_templates, url_parameters
@@ -34,8 +35,41 @@ def _other_tenants_record(other: Tenant) -> int:
     )
 
 
-# Each object id a tenant URL takes, made in ANOTHER tenant: a new parameter must be added here.
-OTHER_TENANTS_OBJECTS = {"record_id": _other_tenants_record}
+def _review_item(other: Tenant) -> int:
+    return ReviewItem.objects.for_tenant(other).create(stripe_customer_id="cus_theirs", candidates=[1, 2]).pk
+
+
+def _member(other: Tenant) -> int:
+    return MembershipFactory(tenant=other, role=Role.VIEWER).pk
+
+
+def _invitation(other: Tenant) -> int:
+    invitation = Invitation.objects.for_tenant(other).create(
+        email="x@example.com", role=Role.VIEWER, token_hash=new_webhook_endpoint_id(), expires=timezone.now()
+    )
+    return invitation.pk
+
+
+def _event(other: Tenant) -> int:
+    event = StripeEvent.objects.for_tenant(other).create(
+        stripe_event_id=f"evt_{new_webhook_endpoint_id()}",
+        type="customer.updated",
+        stripe_created=timezone.now(),
+        stripe_customer_id="cus_theirs",
+        payload={},
+    )
+    return event.pk
+
+
+# Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
+# reach the page): a new parameter must be added here.
+OTHER_TENANTS_OBJECTS = {
+    "record_id": _other_tenants_record,
+    "item_id": _review_item,
+    "member_id": _member,
+    "invitation_id": _invitation,
+    "event_id": _event,
+}
 
 
 def _client_as(tenant: Tenant, role: str, **client_options) -> Client:
@@ -48,7 +82,8 @@ def _client_as(tenant: Tenant, role: str, **client_options) -> Client:
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_viewer_may_read_but_every_post_is_refused(route, tenant):
     viewer = _client_as(tenant, Role.VIEWER)
-    url = fill(route, tenant.slug)
+    ids = {name: OTHER_TENANTS_OBJECTS[name](tenant) for kind, name in url_parameters(route) if kind == "int"}
+    url = fill(route, tenant.slug, **ids)
     assert viewer.post(url).status_code == 403, f"POST {route}"
     assert viewer.get(url).status_code in (200, 302, 403, 405), f"GET {route}"
 
@@ -58,7 +93,9 @@ def test_a_viewer_may_read_but_every_post_is_refused(route, tenant):
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
 def test_members_who_may_edit_reach_every_page_without_a_server_error(route, role, tenant):
     member = _client_as(tenant, role)
-    response = member.get(fill(route, tenant.slug))
+    # The page of an object of the member's own tenant, so a detail page is really rendered.
+    ids = {name: OTHER_TENANTS_OBJECTS[name](tenant) for kind, name in url_parameters(route) if kind == "int"}
+    response = member.get(fill(route, tenant.slug, **ids))
     assert response.status_code in (200, 302, 405), f"GET {route} answered {response.status_code}"
 
 

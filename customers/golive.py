@@ -1,0 +1,92 @@
+"""The guided go-live on the dashboard: connect e-conomic → connect Stripe → defaults → dry run →
+import → live, each step done, next, or still to come."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from mappings.selectors import sync_settings_for
+from syncapp.connections.common import Service
+from syncapp.connections.selectors import connections_summary
+from syncapp.models import ConnectionStatus, Tenant
+
+from .models import ImportRun, SyncRecord
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    done: bool
+    url: str
+    hint: str
+    state: str = "todo"  # done | next | todo
+
+
+def golive_steps(tenant: Tenant) -> list[Step]:
+    summary = connections_summary(tenant=tenant)
+    connected = {s: summary[s]["status"] == ConnectionStatus.CONNECTED for s in Service}
+    imports = ImportRun.objects.for_tenant(tenant)
+    slug = tenant.slug
+    steps = [
+        Step(
+            "economic",
+            "Connect e-conomic",
+            connected[Service.ECONOMIC],
+            reverse("connections", args=[slug]),
+            "Approve our app in e-conomic.",
+        ),
+        Step(
+            "stripe",
+            "Connect Stripe",
+            connected[Service.STRIPE],
+            reverse("connections", args=[slug]),
+            "Paste a restricted key; we register the webhook.",
+        ),
+        Step(
+            "defaults",
+            "Set customer defaults",
+            sync_settings_for(tenant=tenant).defaults_complete,
+            reverse("mappings:defaults", args=[slug]),
+            "Payment terms, customer group, VAT zone, currency.",
+        ),
+        # Until the dry run has its own report, any import started counts as having looked first.
+        Step(
+            "dry_run",
+            "Dry run",
+            imports.exists(),
+            reverse("import", args=[slug]),
+            "See what the import would do before anything is written.",
+        ),
+        Step(
+            "import",
+            "Import your existing customers",
+            imports.filter(status=ImportRun.Status.FINISHED).exists(),
+            reverse("import", args=[slug]),
+            "Link or create every Stripe customer you already have.",
+        ),
+        Step(
+            "live",
+            "Live: Stripe changes sync by themselves",
+            SyncRecord.objects.for_tenant(tenant).filter(event__isnull=False).exists(),
+            reverse("sync_log", args=[slug]),
+            "The first webhook sync lands in the sync log.",
+        ),
+    ]
+    upcoming = False
+    for step in steps:
+        if step.done:
+            step.state = "done"
+        elif not upcoming:
+            step.state, upcoming = "next", True
+    return steps
+
+
+def golive_panel(tenant: Tenant) -> dict:
+    steps = golive_steps(tenant)
+    return {
+        "template": "customers/panels/golive.html",
+        "steps": steps,
+        "all_done": all(step.done for step in steps),
+        "done_count": sum(step.done for step in steps),
+    }

@@ -1,0 +1,100 @@
+"""The review queue's pages: the waiting customers, one customer beside its candidates, and the
+bulk action with its confirmation."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from syncapp.tenancy import tenant_view
+
+from .errors import TransientSyncError
+from .models import ReviewItem, SyncRecord
+from .selectors import open_review_items_for, resolved_review_items_for
+from .services.review import (
+    BULK_CHOICES,
+    MERCHANT_CHOICES,
+    ReviewRefused,
+    review_bulk_resolve,
+    review_resolve,
+    review_sides,
+)
+
+
+class ChoiceForm(forms.Form):
+    choice = forms.ChoiceField(choices=[(c.value, c.label) for c in MERCHANT_CHOICES])
+    number = forms.IntegerField(required=False, min_value=1, max_value=2**53)
+
+
+class BulkForm(forms.Form):
+    choice = forms.ChoiceField(choices=[(c.value, c.label) for c in BULK_CHOICES])
+    items = forms.ModelMultipleChoiceField(queryset=ReviewItem.all_tenants.none())
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = open_review_items_for(tenant=tenant)
+
+
+@tenant_view
+def review_list(request):
+    items = open_review_items_for(tenant=request.tenant)[:200]
+    return render(
+        request,
+        "customers/review_list.html",
+        {"items": items, "resolved": resolved_review_items_for(tenant=request.tenant)},
+    )
+
+
+@tenant_view
+def review_detail(request, item_id: int):
+    item = get_object_or_404(ReviewItem.objects.for_tenant(request.tenant), pk=item_id)
+    if request.method == "POST":
+        form = ChoiceForm(request.POST)
+        if form.is_valid():
+            return _resolve(request, item, form.cleaned_data["choice"], form.cleaned_data["number"])
+        messages.error(request, "Choose a candidate to link, create a new customer, or skip.")
+    sides = review_sides(tenant=request.tenant, item=item) if item.is_open else None
+    return render(request, "customers/review_detail.html", {"item": item, "sides": sides})
+
+
+def _resolve(request, item: ReviewItem, choice: str, number: int | None):
+    try:
+        record = review_resolve(
+            tenant=request.tenant, item=item, choice=choice, by=request.user.email, number=number
+        )
+    except ReviewRefused as exc:
+        messages.warning(request, str(exc))
+        return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
+    except TransientSyncError as exc:
+        messages.warning(request, f"Nothing was decided: {exc.message} Try again in a moment.")
+        return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
+    if record.action in (SyncRecord.Action.FAILED, SyncRecord.Action.NEEDS_REVIEW):
+        messages.error(request, f"{record.message} The customer is still waiting for your choice.")
+        return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
+    messages.success(request, f"{item.stripe_customer_id}: {record.message}")
+    return redirect("review", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+def review_bulk(request):
+    if request.method != "POST":
+        return redirect("review", slug=request.tenant.slug)
+    form = BulkForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        messages.warning(request, "Tick the customers to act on, and choose what to do with them.")
+        return redirect("review", slug=request.tenant.slug)
+    items, choice = list(form.cleaned_data["items"]), form.cleaned_data["choice"]
+    if request.POST.get("confirmed") != "yes":
+        return render(
+            request, "customers/review_confirm.html", {"items": items, "choice": choice, "form": form}
+        )
+    try:
+        counts = review_bulk_resolve(tenant=request.tenant, items=items, choice=choice, by=request.user.email)
+    except (ReviewRefused, TransientSyncError) as exc:
+        messages.warning(request, f"Stopped: {getattr(exc, 'message', exc)} The rest are still waiting.")
+        return redirect("review", slug=request.tenant.slug)
+    summary = ", ".join(f"{n} {SyncRecord.Action(a).label.lower()}" for a, n in sorted(counts.items()))
+    messages.success(
+        request,
+        f"Done for {len(items)} customer{'s' if len(items) != 1 else ''}: {summary or 'nothing to do'}.",
+    )
+    return redirect("review", slug=request.tenant.slug)

@@ -1,0 +1,131 @@
+"""The sandbox as a visitor of `make run` meets it: "Use a sandbox test account" (a fresh seeded
+Stripe account and e-conomic agreement, connected), and a console to create, change and delete
+Stripe test customers and watch each webhook's sync land in the sync log.
+
+Sandbox code: it may import the product; the product never imports it.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from customers.selectors import sync_records_for
+from sandbox.demo import demo_connections_store
+from sandbox.management.commands.sandbox_seed import sandbox_seed
+from sandbox.stripe_api import control
+from sandbox.stripe_api import services as stripe_services
+from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
+from syncapp.connections.selectors import stripe_webhook_url
+from syncapp.tenancy import tenant_view
+
+SANDBOX_CUSTOMERS = 20
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(required=False, label="E-mail")
+
+
+def _sandbox_key(tenant) -> str | None:
+    """The sandbox Stripe account whose webhook endpoint points at this tenant: its secret key."""
+    endpoint = (
+        WebhookEndpoint.objects.filter(url=stripe_webhook_url(tenant)).order_by("-created", "-pk").first()
+    )
+    if endpoint is None:
+        return None
+    key = ApiKey.objects.filter(account=endpoint.account, key__startswith="sk_test_").first()
+    return key.key if key else None
+
+
+@tenant_view(edit=True)
+@require_POST
+def account_create(request):
+    tenant = request.tenant
+    seeded = sandbox_seed(customers=SANDBOX_CUSTOMERS, webhook_url=stripe_webhook_url(tenant))
+    economic, stripe = seeded["economic"], seeded["stripe"]
+    demo_connections_store(
+        tenant=tenant,
+        economic_grant_token=economic["grant_token"],
+        agreement_number=economic["agreement_number"],
+        company_name=economic["company_name"],
+        stripe_api_key=stripe["api_key"],
+        stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
+        stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
+    )
+    messages.success(
+        request,
+        f"Connected to a sandbox test account: e-conomic agreement {economic['agreement_number']} and a "
+        f"Stripe test account, {SANDBOX_CUSTOMERS} customers each ({seeded['shared_emails']} on both sides).",
+    )
+    return redirect("dashboard", slug=tenant.slug)
+
+
+@tenant_view
+def console(request):
+    api_key = _sandbox_key(request.tenant)
+    syncs = sync_records_for(tenant=request.tenant).filter(dry_run=False)[:15]
+    if request.GET.get("part") == "syncs":
+        return render(request, "sandbox/console_syncs.html", {"syncs": syncs})
+    customers = []
+    if api_key:
+        listed = stripe_services.customer_list(control.caller_for_key(api_key), {"limit": 15})
+        customers = listed["data"]
+    return render(
+        request,
+        "sandbox/console.html",
+        {"api_key": api_key, "customers": customers, "syncs": syncs, "form": CustomerForm()},
+    )
+
+
+def _key_or_404(request) -> str:
+    api_key = _sandbox_key(request.tenant)
+    if api_key is None:
+        raise Http404("This merchant has no sandbox Stripe account.")
+    return api_key
+
+
+def _params(request) -> dict | None:
+    form = CustomerForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, "Give a name and a valid e-mail address (or leave it empty).")
+        return None
+    return {key: value for key, value in form.cleaned_data.items() if value}
+
+
+@tenant_view(edit=True)
+@require_POST
+def customer_create(request):
+    api_key, params = _key_or_404(request), _params(request)
+    if params is not None:
+        made = control.customer_create(api_key, **params)
+        messages.success(request, f"Created {made['id']} in Stripe: watch its sync appear below.")
+    return redirect("sandbox_console", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def customer_change(request, customer_id: str):
+    api_key, params = _key_or_404(request), _params(request)
+    if params is not None:
+        _in_account(api_key, customer_id)
+        control.customer_update(api_key, customer_id, **params)
+        messages.success(request, f"Changed {customer_id} in Stripe.")
+    return redirect("sandbox_console", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def customer_remove(request, customer_id: str):
+    api_key = _key_or_404(request)
+    _in_account(api_key, customer_id)
+    control.customer_delete(api_key, customer_id)
+    messages.success(request, f"Deleted {customer_id} in Stripe.")
+    return redirect("sandbox_console", slug=request.tenant.slug)
+
+
+def _in_account(api_key: str, customer_id: str) -> None:
+    account = control.account_for_key(api_key)
+    if not account.customers.filter(stripe_id=customer_id, deleted=False).exists():
+        raise Http404("No such customer in this sandbox account.")
