@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from syncapp.tenancy import TenantOwnedModel
 
@@ -24,12 +25,23 @@ class StripeEvent(TenantOwnedModel):
     last_error = models.TextField(blank=True)
     received = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The schedule lives here, not in the broker: a pending event is due at `next_attempt_at`, and
+    # whoever holds the lease (a queued message's token, then the worker running it) works on it
+    # until `leased_until`. A lost message or a killed worker only delays it until the lease ends.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    leased_by = models.CharField(max_length=64, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    # The first failure of the current run of retries: the event gives up a window after it.
+    retrying_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "stripe_event_id"], name="one_event_per_stripe_id")
         ]
-        indexes = [models.Index(fields=["status", "received"])]
+        indexes = [
+            models.Index(fields=["status", "received"]),
+            models.Index(fields=["status", "next_attempt_at"], name="customers_event_due"),
+        ]
         ordering = ["-received"]
 
     def __str__(self) -> str:
@@ -116,3 +128,40 @@ class ImportRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+
+class ConnectionPause(TenantOwnedModel):
+    """A tenant's work on one service, held while that service cannot take it.
+
+    Throttling and repeated outages pause until `until` (a probe may resume sooner); a refused
+    credential pauses with no end until the merchant reconnects. Events wait pending meanwhile and
+    spend no attempts.
+    """
+
+    class Reason(models.TextChoices):
+        THROTTLED = "throttled", "Throttled"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        REFUSED = "refused", "Credential refused"
+
+    service = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    # Consecutive failures that can pass; the pause starts at the threshold.
+    failures = models.PositiveIntegerField(default=0)
+    until = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "service"], name="one_pause_per_tenant_and_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} of tenant {self.tenant_id}: {self.reason or 'running'}"
+
+    @property
+    def active(self) -> bool:
+        if self.reason == self.Reason.REFUSED:
+            return True
+        return bool(self.reason) and self.until is not None and self.until > timezone.now()

@@ -212,6 +212,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish that cannot reach the broker gives up within about a second: the event is stored and
+# the sweeper sends it later, so a web request never waits on a dead broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+
+# The retry schedule of stored events (customers/services/schedule.py), kept in PostgreSQL.
+# An event that keeps failing in ways that can pass gives up this long after its first failure.
+SYNC_RETRY_WINDOW_HOURS = env.float("SYNC_RETRY_WINDOW_HOURS", default=72.0)
+# Backoff with full jitter between these (Retry-After is honoured, capped at the maximum).
+SYNC_RETRY_MIN_SECONDS = env.float("SYNC_RETRY_MIN_SECONDS", default=2.0)
+SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=3600.0)
+# How long a queued message or a worker holds an event (or an import) before others may take it.
+SYNC_LEASE_SECONDS = env.float("SYNC_LEASE_SECONDS", default=120.0)
+# How often beat sweeps for due events and probes paused connections.
+SYNC_SWEEP_SECONDS = env.float("SYNC_SWEEP_SECONDS", default=10.0)
+SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
+# Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
+SYNC_PAUSE_AFTER_FAILURES = env.int("SYNC_PAUSE_AFTER_FAILURES", default=3)
 
 # Outside services; pointing these at the sandbox is all it takes to run offline.
 ECONOMIC_API_URL = env.str("ECONOMIC_API_URL", default="https://restapi.e-conomic.com").rstrip("/")
@@ -225,6 +248,8 @@ ECONOMIC_GRANT_URL = env.str(
 # Requests per second allowed per e-conomic agreement, shared by all workers.
 ECONOMIC_RATE_PER_SECOND = env.float("ECONOMIC_RATE_PER_SECOND", default=5.0)
 ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
+# The longest a call waits for the rate limiter inside a worker; beyond it the work is rescheduled.
+ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
@@ -287,5 +312,9 @@ if SENTRY_DSN:
     )
 
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": SYNC_SWEEP_SECONDS},
+    "probe-paused-connections": {
+        "task": "customers.tasks.probe_paused_connections",
+        "schedule": SYNC_PROBE_SECONDS,
+    },
 }
