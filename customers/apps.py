@@ -13,3 +13,10 @@ class CustomersConfig(AppConfig):
         from .panels import sync_panel
 
         register_panel(sync_panel, order=30)
+
+        from django.db.models.signals import post_save
+
+        from .receivers import SERVICES, connection_saved
+
+        for model in SERVICES:
+            post_save.connect(connection_saved, sender=model, dispatch_uid=f"resume-{model.__name__}")

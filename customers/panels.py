@@ -1,6 +1,6 @@
 from syncapp.models import Tenant
 
-from .selectors import action_counts_last_day, pending_event_count, recent_failures
+from .selectors import action_counts_last_day, paused_services, pending_event_count, recent_failures
 
 
 def sync_panel(tenant: Tenant) -> dict:
@@ -9,4 +9,5 @@ def sync_panel(tenant: Tenant) -> dict:
         "counts": action_counts_last_day(tenant=tenant),
         "failures": recent_failures(tenant=tenant),
         "pending": pending_event_count(tenant=tenant),
+        "paused": paused_services(tenant=tenant),
     }

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from .models import StripeEvent, SyncRecord
+from .models import ConnectionPause, StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
@@ -41,3 +41,29 @@ def recent_failures(*, tenant: Tenant, limit: int = 5) -> list[SyncRecord]:
 
 def pending_event_count(*, tenant: Tenant) -> int:
     return StripeEvent.objects.for_tenant(tenant).filter(status=StripeEvent.Status.PENDING).count()
+
+
+SERVICE_NAMES = {"economic": "e-conomic", "stripe": "Stripe"}
+
+
+def paused_services(*, tenant: Tenant) -> list[dict]:
+    """Each paused service, in the merchant's words: why, until when, and what to do."""
+    paused = []
+    for pause in ConnectionPause.objects.for_tenant(tenant).exclude(reason="").order_by("service"):
+        if not pause.active and pause.reason != ConnectionPause.Reason.UNAVAILABLE:
+            continue
+        name = SERVICE_NAMES.get(pause.service, pause.service)
+        if pause.reason == ConnectionPause.Reason.REFUSED:
+            todo = f"Reconnect {name} on the Connections page: the waiting syncs then run by themselves."
+        else:
+            todo = f"Nothing to do: we check {name} again shortly and the waiting syncs resume by themselves."
+        paused.append(
+            {
+                "service": name,
+                "reason": pause.get_reason_display(),
+                "message": pause.message,
+                "until": pause.until,
+                "todo": todo,
+            }
+        )
+    return paused
