@@ -6,17 +6,19 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customer sync"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from syncapp.dashboard import register_panel
+        from syncapp.health import register_status_check
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
         from . import tasks  # noqa: F401
         from .panels import sync_panel
+        from .receivers import SERVICES, connection_saved
+        from .selectors import sync_status
 
         register_panel(sync_panel, order=30)
-
-        from django.db.models.signals import post_save
-
-        from .receivers import SERVICES, connection_saved
-
+        register_status_check("sync", sync_status)
+        # A reconnected service resumes the events its refused credential held.
         for model in SERVICES:
             post_save.connect(connection_saved, sender=model, dispatch_uid=f"resume-{model.__name__}")

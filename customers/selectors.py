@@ -1,6 +1,9 @@
+import time
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from syncapp.models import Tenant
@@ -67,3 +70,29 @@ def paused_services(*, tenant: Tenant) -> list[dict]:
             }
         )
     return paused
+
+
+LAST_SWEEP_KEY = "customers:last-sweep"
+# Due events older than this mean the sweeper or the workers are not keeping up.
+OVERDUE_ALARM_SECONDS = 300
+
+
+def sync_status() -> dict:
+    """For /readyz: the backlog of due events (from PostgreSQL) and the sweeper's heartbeat."""
+    now = timezone.now()
+    due = StripeEvent.all_tenants.filter(status=StripeEvent.Status.PENDING, next_attempt_at__lte=now)
+    oldest = due.aggregate(oldest=Min("next_attempt_at"))["oldest"]
+    overdue = int((now - oldest).total_seconds()) if oldest else 0
+    try:
+        last_sweep = cache.get(LAST_SWEEP_KEY)
+    except Exception:  # the cache is Redis: down with the broker, reported rather than raised
+        last_sweep = None
+    sweep_age = int(time.time() - last_sweep) if last_sweep else None
+    sweep_fresh = sweep_age is not None and sweep_age < max(3 * settings.SYNC_SWEEP_SECONDS, 60)
+    return {
+        "ok": overdue < OVERDUE_ALARM_SECONDS and sweep_fresh,
+        "due_events": due.count(),
+        "oldest_due_seconds": overdue,
+        "last_sweep_seconds_ago": sweep_age,
+        "paused_connections": ConnectionPause.all_tenants.exclude(reason="").count(),
+    }

@@ -259,7 +259,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The load balancer probes /healthz over plain http.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -311,6 +311,10 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
+# Beat ticks at least this often and touches its heartbeat file each time (compose's health check).
+CELERY_BEAT_SCHEDULER = "syncapp.celery.HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+CELERY_BEAT_HEARTBEAT_FILE = env.str("CELERY_BEAT_HEARTBEAT_FILE", default="/tmp/celerybeat-heartbeat")
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": SYNC_SWEEP_SECONDS},
     "probe-paused-connections": {

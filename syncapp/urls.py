@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

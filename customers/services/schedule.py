@@ -11,16 +11,19 @@ token and takes its own lease back at once.
 
 import logging
 import random
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import ConnectionPause, StripeEvent
 from ..queue import requeue_events
+from ..selectors import LAST_SWEEP_KEY
 
 logger = logging.getLogger(__name__)
 Status = StripeEvent.Status
@@ -118,6 +121,14 @@ def events_sweep(*, limit: int = SWEEP_BATCH) -> int:
         ids = list(due)
         StripeEvent.all_tenants.filter(pk__in=ids).update(leased_by=token, leased_until=lease_until(now))
     requeue_events(ids, token)
+    _heartbeat()
     if ids:
         logger.info("Sent %d due events", len(ids))
     return len(ids)
+
+
+def _heartbeat() -> None:
+    try:
+        cache.set(LAST_SWEEP_KEY, time.time(), timeout=None)
+    except Exception:  # Redis down: /readyz shows the sweeper as stale, which is then true
+        logger.warning("Could not record the sweeper's heartbeat")
