@@ -106,13 +106,19 @@ class SyncRecord(TenantOwnedModel):
 
 
 class ImportRun(TenantOwnedModel):
-    """One import of every existing Stripe customer, with its progress for the merchant to watch."""
+    """One import of every existing Stripe customer, with its progress for the merchant to watch.
+
+    A resumable job: a task per chunk of Stripe pages, the cursor saved after each page, a lease
+    (whoever holds it works; a killed worker's lease runs out and the sweeper sends the run again,
+    from its cursor) and a heartbeat (a run without one for a while is no longer alive).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     started_by = models.CharField(max_length=255, blank=True)
@@ -122,6 +128,12 @@ class ImportRun(TenantOwnedModel):
     message = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # The last Stripe customer whose page is done: the next page starts after it.
+    cursor = models.CharField(max_length=255, blank=True)
+    leased_by = models.CharField(max_length=64, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created"]

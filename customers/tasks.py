@@ -12,7 +12,7 @@ from syncapp.models import Tenant
 
 from .errors import TransientSyncError
 from .services import customer_sync, event_process, events_sweep, sync_record_failed
-from .services.imports import import_give_up, import_run
+from .services.imports import import_continue, imports_sweep
 from .services.pauses import pauses_probe
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
@@ -37,7 +37,7 @@ def sync_customer(tenant_id: int, stripe_customer_id: str) -> None:
 
 @shared_task
 def sweep_pending_events() -> int:
-    return events_sweep()
+    return events_sweep() + imports_sweep()
 
 
 @shared_task
@@ -46,8 +46,5 @@ def probe_paused_connections() -> int:
 
 
 @shared_task(**TASK_OPTIONS)
-def run_import(run_id: int) -> None:
-    try:
-        import_run(run_id=run_id)
-    except TransientSyncError as exc:
-        import_give_up(run_id=run_id, reason=exc.message)
+def run_import(run_id: int, token: str = "") -> None:
+    import_continue(run_id=run_id, token=token)

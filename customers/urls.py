@@ -10,4 +10,5 @@ urlpatterns = [
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
+    path("t/<slug:slug>/import/<int:run_id>/cancel/", views.import_stop, name="import_cancel"),
 ]

@@ -233,6 +233,8 @@ SYNC_LEASE_SECONDS = env.float("SYNC_LEASE_SECONDS", default=120.0)
 # How often beat sweeps for due events and probes paused connections.
 SYNC_SWEEP_SECONDS = env.float("SYNC_SWEEP_SECONDS", default=10.0)
 SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
+# Stripe customers per import page: the cursor and the heartbeat are saved after each page.
+IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
 SYNC_PAUSE_AFTER_FAILURES = env.int("SYNC_PAUSE_AFTER_FAILURES", default=3)
 
