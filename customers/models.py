@@ -177,3 +177,20 @@ class ConnectionPause(TenantOwnedModel):
         if self.reason == self.Reason.REFUSED:
             return True
         return bool(self.reason) and self.until is not None and self.until > timezone.now()
+
+
+class Reconciliation(TenantOwnedModel):
+    """Where the tenant's reconciliation with Stripe's event list stands, and what it healed."""
+
+    # Stripe's `created` (seconds) of the newest event listed so far: the next run lists after it.
+    cursor = models.BigIntegerField(null=True, blank=True)
+    ran_at = models.DateTimeField(null=True, blank=True)
+    healed = models.PositiveIntegerField(default=0)  # in the last run
+    healed_total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_reconciliation_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Reconciliation of tenant {self.tenant_id}"

@@ -1,6 +1,12 @@
 from syncapp.models import Tenant
 
-from .selectors import action_counts_last_day, paused_services, pending_event_count, recent_failures
+from .selectors import (
+    action_counts_last_day,
+    paused_services,
+    pending_event_count,
+    recent_failures,
+    reconciliation_for,
+)
 
 
 def sync_panel(tenant: Tenant) -> dict:
@@ -10,4 +16,5 @@ def sync_panel(tenant: Tenant) -> dict:
         "failures": recent_failures(tenant=tenant),
         "pending": pending_event_count(tenant=tenant),
         "paused": paused_services(tenant=tenant),
+        "reconciliation": reconciliation_for(tenant=tenant),
     }

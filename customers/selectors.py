@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from .models import ConnectionPause, StripeEvent, SyncRecord
+from .models import ConnectionPause, Reconciliation, StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
@@ -96,3 +96,7 @@ def sync_status() -> dict:
         "last_sweep_seconds_ago": sweep_age,
         "paused_connections": ConnectionPause.all_tenants.exclude(reason="").count(),
     }
+
+
+def reconciliation_for(*, tenant: Tenant) -> Reconciliation | None:
+    return Reconciliation.objects.for_tenant(tenant).first()

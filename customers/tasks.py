@@ -14,6 +14,7 @@ from .errors import TransientSyncError
 from .services import customer_sync, event_process, events_sweep, sync_record_failed
 from .services.imports import import_continue, imports_sweep
 from .services.pauses import pauses_probe
+from .services.reconcile import tenant_reconcile, tenants_reconcile
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -48,3 +49,13 @@ def probe_paused_connections() -> int:
 @shared_task(**TASK_OPTIONS)
 def run_import(run_id: int, token: str = "") -> None:
     import_continue(run_id=run_id, token=token)
+
+
+@shared_task
+def reconcile_tenant(tenant_id: int) -> int:
+    return tenant_reconcile(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@shared_task
+def reconcile_tenants() -> int:
+    return tenants_reconcile()

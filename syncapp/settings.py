@@ -233,6 +233,8 @@ SYNC_LEASE_SECONDS = env.float("SYNC_LEASE_SECONDS", default=120.0)
 # How often beat sweeps for due events and probes paused connections.
 SYNC_SWEEP_SECONDS = env.float("SYNC_SWEEP_SECONDS", default=10.0)
 SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
+# How often each tenant's Stripe events are reconciled with ours (webhooks never delivered).
+SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
 # Stripe customers per import page: the cursor and the heartbeat are saved after each page.
 IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
@@ -319,6 +321,7 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 CELERY_BEAT_HEARTBEAT_FILE = env.str("CELERY_BEAT_HEARTBEAT_FILE", default="/tmp/celerybeat-heartbeat")
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": SYNC_SWEEP_SECONDS},
+    "reconcile-tenants": {"task": "customers.tasks.reconcile_tenants", "schedule": SYNC_RECONCILE_SECONDS},
     "probe-paused-connections": {
         "task": "customers.tasks.probe_paused_connections",
         "schedule": SYNC_PROBE_SECONDS,

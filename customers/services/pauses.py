@@ -23,6 +23,7 @@ from syncapp.models import ConnectionStatus, Tenant
 
 from ..errors import TransientSyncError, Trouble
 from ..models import ConnectionPause, StripeEvent
+from ..queue import enqueue_reconcile
 
 logger = logging.getLogger(__name__)
 Reason = ConnectionPause.Reason
@@ -92,6 +93,8 @@ def pause_resume(*, tenant: Tenant, service: Service) -> bool:
             status=StripeEvent.Status.PENDING, next_attempt_at__gt=now
         ).update(next_attempt_at=now)
         logger.info("Tenant %s: %s resumed", tenant.slug, service)
+        # What Stripe sent while we were paused may have given up on us: look for it.
+        enqueue_reconcile(tenant.pk)
     return bool(ended)
 
 
