@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES, StripeError
 from syncapp.connections.clients import NotConnected, stripe_client_for
+from syncapp.connections.common import Service
+from syncapp.connections.selectors import connection_for
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
 from ..errors import merchant_message
@@ -50,10 +52,12 @@ def tenant_reconcile(*, tenant: Tenant) -> int:
 
 
 def _first_cursor(tenant: Tenant) -> int:
-    """Our oldest stored event (what came before it predates the tenant), else now."""
+    """Where watching began: our oldest stored event or the Stripe connection, whichever is
+    older (customers from before it are the import's business), else now."""
     oldest = StripeEvent.objects.for_tenant(tenant).order_by("stripe_created").first()
-    moment = oldest.stripe_created if oldest else timezone.now()
-    return int(moment.timestamp())
+    connection = connection_for(tenant=tenant, service=Service.STRIPE)
+    moments = [oldest.stripe_created if oldest else None, connection.verified_at if connection else None]
+    return int(min((m for m in moments if m), default=timezone.now()).timestamp())
 
 
 def tenants_reconcile() -> int:
