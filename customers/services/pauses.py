@@ -1,8 +1,9 @@
 """A pause per tenant and service, instead of spending every event's attempts on a service that
 cannot take them.
 
-A 429 pauses the tenant's work on that service for Retry-After (capped); repeated outages (5xx,
-timeouts) pause it until a probe sees the service answer; a refused credential pauses it until the
+A 429 pauses the tenant's work on that service for Retry-After (capped; a short one in the shared
+rate limiter only, a long one here too); repeated outages (5xx, timeouts) pause it until a probe
+sees the service answer; a refused credential pauses it until the
 merchant reconnects. Paused events stay pending and spend no attempts; when the pause ends they
 are due again and the sweeper sends them.
 """
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 Reason = ConnectionPause.Reason
 # A 429 without Retry-After: wait this long before the next call.
 THROTTLE_WITHOUT_RETRY_AFTER = 5.0
+# A 429 asking for no more than this is held by the shared rate limiter alone (the client paused
+# it in Redis for every worker of the tenant); a longer one is recorded here too, so the sweeper
+# stops sending the tenant's events until it ends.
+SHORT_THROTTLE_SECONDS = 3.0
 
 
 def active_pause(*, tenant: Tenant) -> ConnectionPause | None:
@@ -44,6 +49,12 @@ def pause_note_trouble(*, tenant: Tenant, error: TransientSyncError) -> Connecti
     if error.service is None or error.trouble in (Trouble.UNCONFIRMED, Trouble.UNEXPECTED):
         return None
     now = timezone.now()
+    if error.trouble == Trouble.THROTTLED and _throttle_seconds(error) <= SHORT_THROTTLE_SECONDS:
+        # Not saved: it only tells the caller how long this event waits (without an attempt spent).
+        until = now + timedelta(seconds=_throttle_seconds(error))
+        return ConnectionPause(
+            tenant=tenant, service=error.service, reason=Reason.THROTTLED, until=until, message=error.message
+        )
     with transaction.atomic():
         ConnectionPause.objects.for_tenant(tenant).get_or_create(service=error.service)
         pause = ConnectionPause.objects.for_tenant(tenant).select_for_update().get(service=error.service)
@@ -63,13 +74,16 @@ def pause_note_trouble(*, tenant: Tenant, error: TransientSyncError) -> Connecti
 
 def _pause_until(pause: ConnectionPause, error: TransientSyncError, now: datetime) -> datetime | None:
     if error.trouble == Trouble.THROTTLED:
-        wait = min(error.retry_after or THROTTLE_WITHOUT_RETRY_AFTER, settings.SYNC_RETRY_MAX_SECONDS)
-        return now + timedelta(seconds=wait)
+        return now + timedelta(seconds=_throttle_seconds(error))
     if error.trouble == Trouble.UNAVAILABLE:
         pause.failures += 1
         if pause.failures >= settings.SYNC_PAUSE_AFTER_FAILURES:
             return now + timedelta(seconds=settings.SYNC_PROBE_SECONDS)
     return None
+
+
+def _throttle_seconds(error: TransientSyncError) -> float:
+    return min(error.retry_after or THROTTLE_WITHOUT_RETRY_AFTER, settings.SYNC_RETRY_MAX_SECONDS)
 
 
 def pause_note_success(*, tenant: Tenant) -> None:
