@@ -251,3 +251,23 @@ def test_a_throttled_event_stays_pending_with_the_reason_for_support(merchant):
     assert event.status == "pending" and event.attempts == 0
     assert "slow down" in event.last_error
     assert event.next_attempt_at > timezone.now() + timedelta(seconds=3)
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_waits_its_turn_on_the_schedule(tenant, monkeypatch):
+    from customers.services import event_process, events
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(events, "customer_sync", broken)
+    event = _stored_event(tenant, "evt_bug")
+    assert event_process(event_id=event.pk) is None
+    event.refresh_from_db()
+    # Pending, one attempt spent, due again after a backoff (not at the next sweep), lease given back.
+    assert event.status == "pending" and event.attempts == 1
+    assert "Unexpected error (RuntimeError)" in event.last_error
+    assert event.next_attempt_at > timezone.now() and event.leased_by == ""
+    assert event.retrying_since is not None
+    # Not due, so neither a second message nor the sweeper runs it now.
+    assert event_process(event_id=event.pk) is None and events_sweep() == 0
