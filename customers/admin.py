@@ -14,6 +14,7 @@ from . import admin_tenants  # noqa: F401  (re-registers Tenant with the support
 from .admin_support import confirmed_reason, log_support_action
 from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
 from .services import event_replay, sync_retry
+from .services.imports import ACTIVE as ACTIVE_IMPORTS
 from .services.imports import ImportAlreadyRunning, import_cancel, import_resume
 
 
@@ -232,7 +233,8 @@ class ImportRunAdmin(RecordAdmin):
         )
         if not isinstance(reason, str):
             return reason
-        cancelled = [run for run in queryset if import_cancel(run_id=run.pk, reason=reason)]
+        active = [run for run in queryset.select_related("tenant") if run.status in ACTIVE_IMPORTS]
+        cancelled = [import_cancel(tenant=run.tenant, run_id=run.pk, reason=reason) for run in active]
         log_support_action(request, cancelled, f"Import cancelled by support. Reason: {reason}")
         self.message_user(request, f"{len(cancelled)} import(s) cancelled.", messages.SUCCESS)
         return None
@@ -240,9 +242,9 @@ class ImportRunAdmin(RecordAdmin):
     @admin.action(description="Resume (queue a cancelled or failed import again)", permissions=["support"])
     def resume_imports(self, request, queryset):
         resumed = []
-        for run in queryset:
+        for run in queryset.select_related("tenant"):
             try:
-                resumed.append(import_resume(run_id=run.pk))
+                resumed.append(import_resume(tenant=run.tenant, run_id=run.pk))
             except ImportAlreadyRunning as exc:
                 self.message_user(request, str(exc), messages.WARNING)
         log_support_action(request, resumed, "Import resumed by support.")

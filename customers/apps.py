@@ -6,16 +6,25 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customer sync"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from syncapp.dashboard import register_panel
+        from syncapp.health import register_status_check
         from syncapp.metrics import register_gauges
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
         from . import alert_tasks, tasks  # noqa: F401
         from .golive import golive_panel
         from .panels import review_panel, sync_panel
+        from .receivers import SERVICES, connection_saved
+        from .selectors import sync_status
         from .telemetry import event_gauges
 
         register_panel(sync_panel, order=30)
         register_panel(review_panel, order=35)
         register_panel(golive_panel, order=10)
         register_gauges(event_gauges)
+        register_status_check("sync", sync_status)
+        # A reconnected service resumes the events its refused credential held.
+        for model in SERVICES:
+            post_save.connect(connection_saved, sender=model, dispatch_uid=f"resume-{model.__name__}")

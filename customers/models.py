@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from syncapp.tenancy import TenantOwnedModel
 
@@ -29,6 +30,14 @@ class StripeEvent(TenantOwnedModel):
     # Set when retention or an erasure emptied `payload` (customers/privacy/): the row stays, so a
     # redelivery is still a no-op and the log still says what happened.
     payload_purged_at = models.DateTimeField(null=True, blank=True)
+    # The schedule lives here, not in the broker: a pending event is due at `next_attempt_at`, and
+    # whoever holds the lease (a queued message's token, then the worker running it) works on it
+    # until `leased_until`. A lost message or a killed worker only delays it until the lease ends.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    leased_by = models.CharField(max_length=64, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    # The first failure of the current run of retries: the event gives up a window after it.
+    retrying_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -42,6 +51,7 @@ class StripeEvent(TenantOwnedModel):
                 condition=models.Q(payload_purged_at__isnull=True),
                 name="event_payload_unpurged",
             ),
+            models.Index(fields=["status", "next_attempt_at"], name="customers_event_due"),
         ]
         ordering = ["-received"]
 
@@ -121,7 +131,12 @@ class SyncRecord(TenantOwnedModel):
 
 
 class ImportRun(TenantOwnedModel):
-    """One import of every existing Stripe customer, with its progress for the merchant to watch."""
+    """One import of every existing Stripe customer, with its progress for the merchant to watch.
+
+    A resumable job: a task per chunk of Stripe pages, the cursor saved after each page, a lease
+    (whoever holds it works; a killed worker's lease runs out and the sweeper sends the run again,
+    from its cursor) and a heartbeat (a run without one for a while is no longer alive).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -138,6 +153,12 @@ class ImportRun(TenantOwnedModel):
     message = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # The last Stripe customer whose page is done: the next page starts after it.
+    cursor = models.CharField(max_length=255, blank=True)
+    leased_by = models.CharField(max_length=64, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created"]
@@ -213,3 +234,55 @@ class AlertDigest(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Alert {self.sent_at:%Y-%m-%d %H:%M} ({self.failures} failures, {self.reviews} reviews)"
+class ConnectionPause(TenantOwnedModel):
+    """A tenant's work on one service, held while that service cannot take it.
+
+    Throttling and repeated outages pause until `until` (a probe may resume sooner); a refused
+    credential pauses with no end until the merchant reconnects. Events wait pending meanwhile and
+    spend no attempts.
+    """
+
+    class Reason(models.TextChoices):
+        THROTTLED = "throttled", "Throttled"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        REFUSED = "refused", "Credential refused"
+
+    service = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    # Consecutive failures that can pass; the pause starts at the threshold.
+    failures = models.PositiveIntegerField(default=0)
+    until = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "service"], name="one_pause_per_tenant_and_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} of tenant {self.tenant_id}: {self.reason or 'running'}"
+
+    @property
+    def active(self) -> bool:
+        if self.reason == self.Reason.REFUSED:
+            return True
+        return bool(self.reason) and self.until is not None and self.until > timezone.now()
+
+
+class Reconciliation(TenantOwnedModel):
+    """Where the tenant's reconciliation with Stripe's event list stands, and what it healed."""
+
+    # Stripe's `created` (seconds) of the newest event listed so far: the next run lists after it.
+    cursor = models.BigIntegerField(null=True, blank=True)
+    ran_at = models.DateTimeField(null=True, blank=True)
+    healed = models.PositiveIntegerField(default=0)  # in the last run
+    healed_total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_reconciliation_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Reconciliation of tenant {self.tenant_id}"

@@ -1,6 +1,13 @@
 from syncapp.models import Tenant
 
-from .selectors import action_counts_last_day, open_review_items_for, pending_event_count, recent_failures
+from .selectors import (
+    action_counts_last_day,
+    open_review_items_for,
+    paused_services,
+    pending_event_count,
+    recent_failures,
+    reconciliation_for,
+)
 
 
 def sync_panel(tenant: Tenant) -> dict:
@@ -9,6 +16,8 @@ def sync_panel(tenant: Tenant) -> dict:
         "counts": action_counts_last_day(tenant=tenant),
         "failures": recent_failures(tenant=tenant),
         "pending": pending_event_count(tenant=tenant),
+        "paused": paused_services(tenant=tenant),
+        "reconciliation": reconciliation_for(tenant=tenant),
     }
 
 

@@ -4,38 +4,56 @@ Services enqueue here and never import `tasks.py` (which imports the services), 
 points one way. Each task is looked up by name in the app's registry and sent with its own
 `delay`, so `CELERY_TASK_ALWAYS_EAGER` (`make run`, no broker) still runs it in-process; the
 registry is filled when `CustomersConfig.ready()` imports `tasks.py`.
+
+A send never fails its caller: the work it names is already stored with its schedule in
+PostgreSQL, so when the broker cannot be reached the send is logged and the sweeper sends it
+again once its lease ends (a webhook still answers 2xx; a request never waits on a dead broker).
 """
 
+import logging
 from collections.abc import Iterable
 
 from celery import current_app
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
 PROCESS_EVENT = "customers.tasks.process_event"
 SYNC_CUSTOMER = "customers.tasks.sync_customer"
 RUN_IMPORT = "customers.tasks.run_import"
+RECONCILE = "customers.tasks.reconcile_tenant"
 
 
-def enqueue_event(event_id: int) -> None:
-    _after_commit(PROCESS_EVENT, event_id)
+def enqueue_event(event_id: int, token: str = "") -> None:
+    """`token` is the lease the event was stored with: the task takes it over."""
+    _after_commit(PROCESS_EVENT, event_id, *([token] if token else []))
 
 
 def enqueue_customer_sync(tenant_id: int, stripe_customer_id: str) -> None:
     _after_commit(SYNC_CUSTOMER, tenant_id, stripe_customer_id)
 
 
-def enqueue_import(run_id: int) -> None:
-    _after_commit(RUN_IMPORT, run_id)
+def enqueue_import(run_id: int, token: str = "") -> None:
+    _after_commit(RUN_IMPORT, run_id, *([token] if token else []))
 
 
-def requeue_events(event_ids: Iterable[int]) -> None:
-    """The sweeper's second send of events stored long ago: there is no transaction to wait for."""
+def enqueue_reconcile(tenant_id: int) -> None:
+    _after_commit(RECONCILE, tenant_id)
+
+
+def requeue_events(event_ids: Iterable[int], token: str) -> None:
+    """The sweeper's sends of due events, already leased to `token`: no transaction to wait for."""
     for event_id in event_ids:
-        send(PROCESS_EVENT, event_id)
+        send(PROCESS_EVENT, event_id, token)
 
 
-def send(task_name: str, *args: object) -> None:
-    current_app.tasks[task_name].delay(*args)
+def send(task_name: str, *args: object) -> bool:
+    try:
+        current_app.tasks[task_name].delay(*args)
+    except Exception:  # the broker is down or unreachable: the stored schedule covers it
+        logger.exception("Could not send %s%r: the sweeper will send it again", task_name, args)
+        return False
+    return True
 
 
 def _after_commit(task_name: str, *args: object) -> None:

@@ -1,11 +1,14 @@
+import time
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from .models import ReviewItem, StripeEvent, SyncRecord
+from .models import ConnectionPause, Reconciliation, ReviewItem, StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
@@ -56,3 +59,57 @@ def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[Review
         .filter(resolved_at__isnull=False)
         .order_by("-resolved_at")[:limit]
     )
+SERVICE_NAMES = {"economic": "e-conomic", "stripe": "Stripe"}
+
+
+def paused_services(*, tenant: Tenant) -> list[dict]:
+    """Each paused service, in the merchant's words: why, until when, and what to do."""
+    paused = []
+    for pause in ConnectionPause.objects.for_tenant(tenant).exclude(reason="").order_by("service"):
+        if not pause.active and pause.reason != ConnectionPause.Reason.UNAVAILABLE:
+            continue
+        name = SERVICE_NAMES.get(pause.service, pause.service)
+        if pause.reason == ConnectionPause.Reason.REFUSED:
+            todo = f"Reconnect {name} on the Connections page: the waiting syncs then run by themselves."
+        else:
+            todo = f"Nothing to do: we check {name} again shortly and the waiting syncs resume by themselves."
+        paused.append(
+            {
+                "service": name,
+                "reason": pause.get_reason_display(),
+                "message": pause.message,
+                "until": pause.until,
+                "todo": todo,
+            }
+        )
+    return paused
+
+
+LAST_SWEEP_KEY = "customers:last-sweep"
+# Due events older than this mean the sweeper or the workers are not keeping up.
+OVERDUE_ALARM_SECONDS = 300
+
+
+def sync_status() -> dict:
+    """For /readyz: the backlog of due events (from PostgreSQL) and the sweeper's heartbeat."""
+    now = timezone.now()
+    due = StripeEvent.all_tenants.filter(status=StripeEvent.Status.PENDING, next_attempt_at__lte=now)
+    oldest = due.aggregate(oldest=Min("next_attempt_at"))["oldest"]
+    overdue = int((now - oldest).total_seconds()) if oldest else 0
+    try:
+        last_sweep = cache.get(LAST_SWEEP_KEY)
+    except Exception:  # the cache is Redis: down with the broker, reported rather than raised
+        last_sweep = None
+    sweep_age = int(time.time() - last_sweep) if last_sweep else None
+    sweep_fresh = sweep_age is not None and sweep_age < max(3 * settings.SYNC_SWEEP_SECONDS, 60)
+    return {
+        "ok": overdue < OVERDUE_ALARM_SECONDS and sweep_fresh,
+        "due_events": due.count(),
+        "oldest_due_seconds": overdue,
+        "last_sweep_seconds_ago": sweep_age,
+        "paused_connections": ConnectionPause.all_tenants.exclude(reason="").count(),
+    }
+
+
+def reconciliation_for(*, tenant: Tenant) -> Reconciliation | None:
+    return Reconciliation.objects.for_tenant(tenant).first()

@@ -1,62 +1,50 @@
-"""Celery tasks: thin shells over the services; retries and acknowledgements are their concern."""
+"""Celery tasks: thin shells over the services.
 
-from collections.abc import Callable
+The schedule lives in PostgreSQL (`services/schedule.py`), not in Celery's retries: a task claims
+its event, works, and writes the next attempt's time back; the sweeper sends what is due. Acks
+late and reject on worker lost stay, so a killed worker's message is redelivered and takes its
+lease back at once.
+"""
 
-from celery import Task, shared_task
-from celery.utils.time import get_exponential_backoff_interval
+from celery import shared_task
 
 from syncapp.models import Tenant
 
 from .errors import TransientSyncError
 from .privacy.retention import personal_data_purge
-from .services import customer_sync, event_give_up, event_process, events_sweep, sync_record_failed
-from .services.imports import import_give_up, import_run
+from .services import customer_sync, event_process, events_sweep, sync_record_failed
+from .services.imports import import_continue, imports_sweep
+from .services.pauses import pauses_probe
+from .services.reconcile import tenant_reconcile, tenants_reconcile
 
-MAX_RETRIES = 8
-TASK_OPTIONS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": MAX_RETRIES}
-
-
-def retry_delay(retries: int, retry_after: float | None) -> float:
-    """Exponential backoff with full jitter (Celery's own), never sooner than Retry-After."""
-    backoff = get_exponential_backoff_interval(factor=2, retries=retries, maximum=600, full_jitter=True)
-    return max(backoff, retry_after or 0)
-
-
-def _with_retries(task: Task, work: Callable[[], object], give_up: Callable[[str], object]) -> None:
-    try:
-        work()
-    except TransientSyncError as exc:
-        if task.request.retries >= task.max_retries:
-            give_up(exc.message)
-            return
-        raise task.retry(exc=exc, countdown=retry_delay(task.request.retries, exc.retry_after)) from exc
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(**TASK_OPTIONS)
-def process_event(self, event_id: int) -> None:
-    _with_retries(
-        self,
-        lambda: event_process(event_id=event_id),
-        lambda reason: event_give_up(event_id=event_id, reason=reason),
-    )
+def process_event(event_id: int, token: str = "") -> None:
+    event_process(event_id=event_id, token=token)
 
 
 @shared_task(**TASK_OPTIONS)
-def sync_customer(self, tenant_id: int, stripe_customer_id: str) -> None:
-    """A merchant's "Retry" from the sync log, or a backfill of one customer."""
+def sync_customer(tenant_id: int, stripe_customer_id: str) -> None:
+    """A merchant's "Retry" from the sync log: one try now; a failure that can pass is logged."""
     tenant = Tenant.objects.get(pk=tenant_id)
-    _with_retries(
-        self,
-        lambda: customer_sync(tenant=tenant, stripe_customer_id=stripe_customer_id),
-        lambda reason: sync_record_failed(
-            tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason
-        ),
-    )
+    try:
+        customer_sync(tenant=tenant, stripe_customer_id=stripe_customer_id)
+    except TransientSyncError as exc:
+        sync_record_failed(
+            tenant=tenant, stripe_customer_id=stripe_customer_id, reason=exc.message, attempts=1
+        )
 
 
 @shared_task
 def sweep_pending_events() -> int:
-    return events_sweep()
+    return events_sweep() + imports_sweep()
+
+
+@shared_task
+def probe_paused_connections() -> int:
+    return pauses_probe()
 
 
 @shared_task
@@ -66,9 +54,15 @@ def purge_personal_data() -> dict:
 
 
 @shared_task(**TASK_OPTIONS)
-def run_import(self, run_id: int) -> None:
-    _with_retries(
-        self,
-        lambda: import_run(run_id=run_id),
-        lambda reason: import_give_up(run_id=run_id, reason=reason),
-    )
+def run_import(run_id: int, token: str = "") -> None:
+    import_continue(run_id=run_id, token=token)
+
+
+@shared_task
+def reconcile_tenant(tenant_id: int) -> int:
+    return tenant_reconcile(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@shared_task
+def reconcile_tenants() -> int:
+    return tenants_reconcile()

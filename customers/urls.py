@@ -25,4 +25,5 @@ urlpatterns = [
     path("t/<slug:slug>/review/", review_views.review_list, name="review"),
     path("t/<slug:slug>/review/bulk/", review_views.review_bulk, name="review_bulk"),
     path("t/<slug:slug>/review/<int:item_id>/", review_views.review_detail, name="review_detail"),
+    path("t/<slug:slug>/import/<int:run_id>/cancel/", views.import_stop, name="import_cancel"),
 ]

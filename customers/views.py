@@ -12,7 +12,7 @@ from .models import ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
 from .selectors import sync_records_for
 from .services import sync_retry
-from .services.imports import ImportAlreadyRunning, import_start
+from .services.imports import ImportAlreadyRunning, import_cancel, import_start
 
 
 @tenant_view
@@ -63,8 +63,11 @@ def sync_log_retry(request, record_id: int):
 @tenant_view
 def import_page(request):
     runs = ImportRun.objects.for_tenant(request.tenant)[:10]
-    running = any(run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING) for run in runs)
-    return render(request, "customers/import.html", {"runs": runs, "running": running})
+    active = [ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
+    running = any(run.status in active for run in runs)
+    return render(
+        request, "customers/import.html", {"runs": runs, "running": running, "active_statuses": active}
+    )
 
 
 @tenant_view(edit=True)
@@ -76,4 +79,16 @@ def import_begin(request):
         messages.warning(request, str(exc))
     else:
         messages.success(request, "Import started: progress appears below.")
+    return redirect("import", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def import_stop(request, run_id: int):
+    run = get_object_or_404(ImportRun.objects.for_tenant(request.tenant), pk=run_id)
+    run = import_cancel(tenant=request.tenant, run_id=run.pk)
+    if run.status == ImportRun.Status.CANCELLED:
+        messages.success(request, "Import cancelled.")
+    else:
+        messages.success(request, "Cancelling: the import stops after the page of customers in hand.")
     return redirect("import", slug=request.tenant.slug)

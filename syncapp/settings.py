@@ -226,6 +226,33 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish that cannot reach the broker gives up within about a second: the event is stored and
+# the sweeper sends it later, so a web request never waits on a dead broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+
+# The retry schedule of stored events (customers/services/schedule.py), kept in PostgreSQL.
+# An event that keeps failing in ways that can pass gives up this long after its first failure.
+SYNC_RETRY_WINDOW_HOURS = env.float("SYNC_RETRY_WINDOW_HOURS", default=72.0)
+# Backoff with full jitter between these (Retry-After is honoured, capped at the maximum).
+SYNC_RETRY_MIN_SECONDS = env.float("SYNC_RETRY_MIN_SECONDS", default=2.0)
+SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=3600.0)
+# How long a queued message or a worker holds an event (or an import) before others may take it.
+SYNC_LEASE_SECONDS = env.float("SYNC_LEASE_SECONDS", default=120.0)
+# How often beat sweeps for due events and probes paused connections.
+SYNC_SWEEP_SECONDS = env.float("SYNC_SWEEP_SECONDS", default=10.0)
+SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
+# How often each tenant's Stripe events are reconciled with ours (webhooks never delivered).
+SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
+# Stripe customers per import page: the cursor and the heartbeat are saved after each page.
+IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
+# Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
+SYNC_PAUSE_AFTER_FAILURES = env.int("SYNC_PAUSE_AFTER_FAILURES", default=3)
 
 # Outside services; pointing these at the sandbox is all it takes to run offline.
 ECONOMIC_API_URL = env.str("ECONOMIC_API_URL", default="https://restapi.e-conomic.com").rstrip("/")
@@ -239,6 +266,8 @@ ECONOMIC_GRANT_URL = env.str(
 # Requests per second allowed per e-conomic agreement, shared by all workers.
 ECONOMIC_RATE_PER_SECOND = env.float("ECONOMIC_RATE_PER_SECOND", default=5.0)
 ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
+# The longest a call waits for the rate limiter inside a worker; beyond it the work is rescheduled.
+ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
@@ -248,7 +277,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The load balancer probes /healthz over plain http.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -312,8 +341,17 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
+# Beat ticks at least this often and touches its heartbeat file each time (compose's health check).
+CELERY_BEAT_SCHEDULER = "syncapp.celery.HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+CELERY_BEAT_HEARTBEAT_FILE = env.str("CELERY_BEAT_HEARTBEAT_FILE", default="/tmp/celerybeat-heartbeat")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": 60.0},
+    "sweep-pending-events": {"task": "customers.tasks.sweep_pending_events", "schedule": SYNC_SWEEP_SECONDS},
+    "reconcile-tenants": {"task": "customers.tasks.reconcile_tenants", "schedule": SYNC_RECONCILE_SECONDS},
+    "probe-paused-connections": {
+        "task": "customers.tasks.probe_paused_connections",
+        "schedule": SYNC_PROBE_SECONDS,
+    },
     # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
     "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
     # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.

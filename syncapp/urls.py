@@ -41,6 +41,7 @@ urlpatterns = [
     path("admin/view-as/stop/", view_as.stop_view, name="view_as_stop"),
     path("admin/view-as/<int:tenant_id>/", view_as.start_view, name="view_as_start"),
     path("invite/<str:token>/", member_views.invitation, name="invitation"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),

@@ -3,14 +3,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from . import services
+from . import health, services
 from .dashboard import dashboard_context
 from .forms import SignupForm
 from .selectors import memberships_of
@@ -69,29 +68,17 @@ def dashboard(request):
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _check_database(), "broker": _check_broker()}
-    healthy = all(status in ("ok", "not configured") for status in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    """Liveness: the process and its database; never the broker (see health.py)."""
+    database = health.database_status()
+    healthy = database == "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database}, status=200 if healthy else 503
+    )
 
 
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except Exception as exc:  # the answer is the report; any failure means unhealthy
-        return f"error: {type(exc).__name__}"
-
-
-def _check_broker() -> str:
-    from django.conf import settings
-
-    if not settings.CELERY_BROKER_URL:
-        return "not configured"
-    import redis
-
-    try:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
-        return "ok"
-    except Exception as exc:  # as above
-        return f"error: {type(exc).__name__}"
+@never_cache
+@require_GET
+def readyz(request):
+    """Status of what is behind this node: 200 whenever it can serve, degraded or not."""
+    report = health.readiness()
+    return JsonResponse(report, status=200 if report["database"] == "ok" else 503)

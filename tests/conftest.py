@@ -134,10 +134,34 @@ def _celery_worker_env(django_db_setup, django_db_blocker):
     return {**os.environ, "DATABASE_URL": url, "CONN_MAX_AGE": "0"}
 
 
+# The schedule in PostgreSQL, shortened so a test sees minutes of it in seconds (a test module
+# overrides `worker_env` to shorten more, e.g. the retry window). The test process gets the same
+# values through `settings`, since it sweeps and checks too.
+WORKER_SCHEDULE = {
+    "SYNC_SWEEP_SECONDS": "1",
+    "SYNC_PROBE_SECONDS": "2",
+    "SYNC_RETRY_MIN_SECONDS": "0.5",
+    "SYNC_RETRY_MAX_SECONDS": "5",
+    "SYNC_LEASE_SECONDS": "15",
+}
+
+
 @pytest.fixture
-def celery_worker(transactional_db, sandbox_urls, economic_app_settings, _celery_worker_env, tmp_path):
-    """Real Celery worker processes (prefork, 2 children) on the real Redis broker."""
+def worker_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db, sandbox_urls, economic_app_settings, _celery_worker_env, tmp_path, worker_env, settings
+):
+    """Real Celery worker processes (prefork, 2 children) on the real Redis broker, with beat
+    inside (the sweeper and the probe run as in production, on a shortened schedule)."""
     import redis
+
+    schedule = {**WORKER_SCHEDULE, **worker_env}
+    for name, value in schedule.items():
+        setattr(settings, name, type(getattr(settings, name))(value))
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
@@ -148,6 +172,7 @@ def celery_worker(transactional_db, sandbox_urls, economic_app_settings, _celery
         "ECONOMIC_APP_SECRET_TOKEN": settings.ECONOMIC_APP_SECRET_TOKEN,
         # Longer than any stall the tests inject, so a stalled reply is not mistaken for a timeout.
         "ECONOMIC_TIMEOUT_SECONDS": "30",
+        **schedule,
     }
     process = subprocess.Popen(
         [
@@ -163,6 +188,8 @@ def celery_worker(transactional_db, sandbox_urls, economic_app_settings, _celery
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "--beat",
+            f"--schedule={tmp_path / 'beat-schedule'}",
             f"--logfile={log}",
         ],
         cwd=ROOT,

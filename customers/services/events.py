@@ -1,18 +1,30 @@
-"""Stripe events: stored first (webhook), processed later (task), swept when a queue lost them."""
+"""Stripe events: stored first (webhook), processed later (task) on the schedule in PostgreSQL."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
 from syncapp.models import Tenant
 
-from ..errors import TransientSyncError
+from ..errors import TransientSyncError, Trouble
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
-from ..queue import enqueue_event, requeue_events
+from ..queue import enqueue_event
+from .pauses import active_pause, pause_note_success, pause_note_trouble
+from .schedule import (
+    event_claim,
+    event_release,
+    event_retry_later,
+    event_wait_for_pause,
+    lease_until,
+    new_lease_token,
+    retry_delay,
+    window_exhausted,
+)
 from .sync import customer_sync, sync_record_failed
 from .write_back import is_own_echo
 
@@ -23,10 +35,13 @@ Status = StripeEvent.Status
 def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
     """Store a verified Stripe event once; enqueue it after commit. Returns (event, stored_now).
 
-    The only work on the webhook's path: one insert. A redelivered event id is a no-op.
+    The only work on the webhook's path: one insert. A redelivered event id is a no-op. The event
+    is stored leased to the message about to be sent, so the sweeper does not send it twice; if
+    the send fails (broker down) the lease runs out and the sweeper sends it.
     """
     synced = event.get("type") in CUSTOMER_EVENT_TYPES
     data_object = (event.get("data") or {}).get("object") or {}
+    token = new_lease_token() if synced else ""
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.for_tenant(tenant).create(
@@ -40,9 +55,11 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
                 payload=event,
                 status=Status.PENDING if synced else Status.IGNORED,
                 last_error="" if synced else "Not a customer.created/updated/deleted event.",
+                leased_by=token,
+                leased_until=lease_until() if synced else None,
             )
             if synced:
-                enqueue_event(stored.pk)
+                enqueue_event(stored.pk, token)
     except IntegrityError:
         return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
     return stored, True
@@ -55,32 +72,71 @@ def event_email(event: dict) -> str:
     return email.strip()[:255] if isinstance(email, str) else ""
 
 
-def event_process(*, event_id: int) -> SyncRecord | None:
-    """Process one stored event: sync its customer, unless it is done or is our own echo."""
+def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
+    """Process one stored event, if it is pending, due and ours to take; None when not synced.
+
+    A failure that can pass is not raised: the event's next attempt is scheduled in the database
+    (or it waits for its paused service, or it gives up after the retry window).
+    """
+    token = token or new_lease_token()
+    if not event_claim(event_id=event_id, token=token):
+        return None
     # The task carries only the id; the event's tenant scopes everything after this lookup.
     event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
-    # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
-    with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
-        event.refresh_from_db()
-        if event.status not in (Status.PENDING, Status.FAILED):
-            return None
-        if is_own_echo(event):
-            _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
-            return None
-        StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=event.attempts + 1)
-        try:
-            record = customer_sync(
-                tenant=event.tenant, stripe_customer_id=event.stripe_customer_id, event=event
-            )
-        except TransientSyncError as exc:
-            # Still pending: support sees why in the admin while the task waits to retry.
-            StripeEvent.all_tenants.filter(pk=event.pk).update(last_error=exc.message)
-            raise
-        if record.action == SyncRecord.Action.FAILED:
-            _finish(event, Status.FAILED, record.message)
-        else:
-            _finish(event, Status.PROCESSED, "")
-        return record
+    try:
+        # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
+        with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
+            return _process_claimed(event, token)
+    finally:
+        event_release(event_id=event_id, token=token)
+
+
+def _process_claimed(event: StripeEvent, token: str) -> SyncRecord | None:
+    event.refresh_from_db()
+    if event.status != Status.PENDING:
+        return None
+    if is_own_echo(event):
+        _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
+        return None
+    pause = active_pause(tenant=event.tenant)
+    if pause is not None:
+        event_wait_for_pause(event=event, token=token, until=pause.until, error=pause.message)
+        return None
+    StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=F("attempts") + 1)
+    try:
+        record = customer_sync(
+            tenant=event.tenant,
+            stripe_customer_id=event.stripe_customer_id,
+            event=event,
+            pause_on_refusal=True,
+        )
+    except TransientSyncError as exc:
+        _after_failure(event, token, exc)
+        return None
+    except Exception as exc:  # a bug must not re-run every minute: it waits its turn like the rest
+        logger.exception("Event %s raised an unexpected error", event.pk)
+        error = TransientSyncError(f"Unexpected error ({type(exc).__name__}).", trouble=Trouble.UNEXPECTED)
+        _after_failure(event, token, error)
+        return None
+    pause_note_success(tenant=event.tenant)
+    failed = record.action == SyncRecord.Action.FAILED
+    _finish(event, Status.FAILED if failed else Status.PROCESSED, record.message if failed else "")
+    return record
+
+
+def _after_failure(event: StripeEvent, token: str, error: TransientSyncError) -> None:
+    pause = pause_note_trouble(tenant=event.tenant, error=error)
+    if pause is not None and pause.active:
+        # The service is paused: this attempt is not counted against the event.
+        event_wait_for_pause(event=event, token=token, until=pause.until, error=error.message)
+        return
+    if window_exhausted(event):
+        event_give_up(event_id=event.pk, reason=error.message)
+        return
+    spent = event.attempts + 1
+    event_retry_later(
+        event=event, token=token, seconds=retry_delay(spent, error.retry_after), error=error.message
+    )
 
 
 def _finish(event: StripeEvent, status: str, error: str) -> None:
@@ -89,7 +145,7 @@ def _finish(event: StripeEvent, status: str, error: str) -> None:
 
 
 def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
-    """After the last retry: mark the event failed and explain it in the sync log."""
+    """After the retry window: mark the event failed and explain it, once, in the sync log."""
     event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
     _finish(event, Status.FAILED, reason)
     return sync_record_failed(
@@ -107,20 +163,17 @@ def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
     if event.type not in CUSTOMER_EVENT_TYPES:
         return event
     event.status, event.last_error = Status.PENDING, ""
-    event.save(update_fields=["status", "last_error"])
+    event.next_attempt_at, event.retrying_since = timezone.now(), None
+    event.leased_by, event.leased_until = "", None
+    event.save(
+        update_fields=[
+            "status",
+            "last_error",
+            "next_attempt_at",
+            "retrying_since",
+            "leased_by",
+            "leased_until",
+        ]
+    )
     enqueue_event(event.pk)
     return event
-
-
-def events_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Re-enqueue pending events a broker restart may have lost. Processing is idempotent."""
-    # Spans all tenants on purpose: the sweeper serves every merchant.
-    stale = list(
-        StripeEvent.all_tenants.filter(status=Status.PENDING, received__lt=timezone.now() - older_than)
-        .order_by("received")
-        .values_list("pk", flat=True)[:1000]
-    )
-    requeue_events(stale)
-    if stale:
-        logger.info("Re-enqueued %d pending events", len(stale))
-    return len(stale)

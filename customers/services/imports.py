@@ -1,123 +1,246 @@
-"""Import: sync every existing Stripe customer once, cheaply.
+"""Import: sync every existing Stripe customer once, cheaply, as a resumable job.
 
-Stripe customers are streamed (auto-pagination); e-conomic's customers are preloaded in pages of
-1000 into a match index, so a matched customer costs no e-conomic call and a created one costs
-one. Each customer still goes through `customer_sync` (lock, policy, record), so an import and a
-webhook never disagree, and an import that is interrupted can simply run again.
+Stripe customers are read page by page (100 each) from a saved cursor; e-conomic's customers are
+preloaded in pages of 1000 into a match index once per chunk of pages, so a matched customer
+costs no e-conomic call and a created one costs one. Each customer still goes through
+`customer_sync` (lock, policy, record) with the listed customer passed in (not fetched again),
+so an import and a webhook never disagree.
+
+The job is a task per chunk. Whoever holds the run's lease works on it; the cursor, the counts
+and a heartbeat (which renews the lease) are saved after every page. A killed worker's task is
+redelivered with the same token and continues from the cursor; if it never comes back the lease
+runs out and the sweeper sends the run again. A second message finds the run leased and does
+nothing, so an import never runs twice. A failure that can pass waits (the lease set to the
+retry's time) and the sweeper continues it then.
 """
 
+from contextlib import closing
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
+from syncapp.clients.stripe import StripeClient
 from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..models import ImportRun
-from ..queue import enqueue_import
+from ..queue import RUN_IMPORT, enqueue_import, send
+from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
 
-PROGRESS_EVERY = 25
+# Stripe pages (IMPORT_PAGE_SIZE, 100) per task: one e-conomic preload serves ~1000 of them.
+CHUNK_PAGES = 10
 Status = ImportRun.Status
+ACTIVE = (Status.QUEUED, Status.RUNNING)
 
 
 class ImportAlreadyRunning(Exception):
     pass
 
 
+def _alive(run: ImportRun) -> bool:
+    return run.status in ACTIVE and run.leased_until is not None and run.leased_until > timezone.now()
+
+
 def import_start(*, tenant: Tenant, started_by: str) -> ImportRun:
-    """Queue an import; one at a time per tenant."""
+    """Queue an import; refused only while another one is really alive (its lease is held).
+
+    A run whose worker died long ago (lease run out, never taken over) is closed and replaced.
+    """
     with transaction.atomic():
-        runs = ImportRun.objects.for_tenant(tenant).select_for_update()
-        if runs.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
-            raise ImportAlreadyRunning("An import is already running: its progress is shown below.")
-        run = ImportRun.objects.for_tenant(tenant).create(started_by=started_by)
-        enqueue_import(run.pk)
+        # The tenant's row serialises two clicks arriving at once.
+        Tenant.objects.select_for_update().get(pk=tenant.pk)
+        for run in ImportRun.objects.for_tenant(tenant).filter(status__in=ACTIVE):
+            if _alive(run):
+                raise ImportAlreadyRunning("An import is already running: its progress is shown below.")
+            _close(run, Status.FAILED, "Stopped without finishing; a new import replaced it.")
+        token = new_lease_token()
+        run = ImportRun.objects.for_tenant(tenant).create(
+            started_by=started_by, leased_by=token, leased_until=lease_until(), heartbeat=timezone.now()
+        )
+        enqueue_import(run.pk, token)
+    return run
+
+
+def import_cancel(*, tenant: Tenant, run_id: int, reason: str = "") -> ImportRun:
+    """Stop an import (the merchant's Cancel, or support's with a reason): at once if nobody is
+    working on it, else after the page in hand."""
+    run = ImportRun.objects.for_tenant(tenant).get(pk=run_id)
+    if run.status not in ACTIVE:
+        return run
+    ImportRun.all_tenants.filter(pk=run.pk).update(cancel_requested=True, message="Cancelling…")
+    run.refresh_from_db()
+    if not _alive(run) or not run.leased_by:
+        _close(run, Status.CANCELLED, _cancelled_message(run, reason))
+    return run
+
+
+def import_resume(*, tenant: Tenant, run_id: int) -> ImportRun:
+    """Support's restart of a cancelled or failed run: it continues from its saved cursor.
+
+    Refused while another import of the tenant is alive.
+    """
+    with transaction.atomic():
+        Tenant.objects.select_for_update().get(pk=tenant.pk)
+        run = ImportRun.objects.for_tenant(tenant).get(pk=run_id)
+        if run.status not in (Status.CANCELLED, Status.FAILED):
+            raise ImportAlreadyRunning(f"Import {run.pk} is {run.get_status_display().lower()}: not resumed.")
+        if any(_alive(other) for other in ImportRun.objects.for_tenant(tenant).filter(status__in=ACTIVE)):
+            raise ImportAlreadyRunning("Another import of this merchant is running.")
+        token = new_lease_token()
+        _update(
+            run,
+            status=Status.QUEUED,
+            cancel_requested=False,
+            finished=None,
+            message=f"Resumed after {run.customers_seen} Stripe customers.",
+            leased_by=token,
+            leased_until=lease_until(),
+        )
+        enqueue_import(run.pk, token)
     return run
 
 
 def import_run(*, run_id: int) -> ImportRun:
-    # The task carries only the id; the run's tenant scopes everything after this lookup.
-    run = ImportRun.all_tenants.select_related("tenant").get(pk=run_id)
-    tenant = run.tenant
-    if run.status in (Status.CANCELLED, Status.FINISHED):
-        return run  # cancelled from the admin before a worker took it, or a duplicate delivery
-    _update(run, status=Status.RUNNING, message="Loading your e-conomic customers…")
-    try:
-        settings = sync_settings_for(tenant=tenant)
-        fields = {rule.economic_field for rule in settings.match_rules}
-        index = MatchIndex.of(economic_client_for(tenant).iter_customers(page_size=1000), fields=fields)
-        _update(run, economic_customers_preloaded=index.size)
-        _update(run, message="Syncing your Stripe customers…")
-        counts: dict[str, int] = {}
-        for seen, customer in enumerate(stripe_client_for(tenant).iter_customers(), start=1):
-            record = customer_sync(
-                tenant=tenant, stripe_customer_id=customer["id"], match_index=index, listed_customer=customer
-            )
-            counts[record.action] = counts.get(record.action, 0) + 1
-            if seen % PROGRESS_EVERY == 0:
-                if _cancelled(run):
-                    _update(run, customers_seen=seen, counts=counts)
-                    return run
-                _update(run, customers_seen=seen, counts=counts)
-        total = sum(counts.values())
-        _update(
-            run,
-            status=Status.FINISHED,
-            customers_seen=total,
-            counts=counts,
-            finished=timezone.now(),
-            message=f"Imported {total} Stripe customers: see each one in the sync log.",
+    """The whole import in this process (tests, commands): chunk after chunk under one lease."""
+    token = new_lease_token()
+    while import_chunk(run_id=run_id, token=token):
+        pass
+    return ImportRun.all_tenants.get(pk=run_id)
+
+
+def import_continue(*, run_id: int, token: str) -> None:
+    """The task: one chunk, then hand the lease to the message for the next one."""
+    token = token or new_lease_token()
+    if import_chunk(run_id=run_id, token=token):
+        successor = new_lease_token()
+        handed = ImportRun.all_tenants.filter(pk=run_id, leased_by=token).update(
+            leased_by=successor, leased_until=lease_until()
         )
+        if handed:
+            send(RUN_IMPORT, run_id, successor)
+
+
+def import_chunk(*, run_id: int, token: str) -> bool:
+    """Up to CHUNK_PAGES pages of Stripe customers; True when more remain and the lease is ours."""
+    if not _claim(run_id, token):
+        return False
+    run = ImportRun.all_tenants.select_related("tenant").get(pk=run_id)
+    if run.cancel_requested:
+        _close(run, Status.CANCELLED, _cancelled_message(run, ""))
+        return False
+    try:
+        return _chunk(run, token)
     except TRANSIENT as exc:
-        raise as_transient(exc) from exc
+        _wait(run, token, as_transient(exc).message)
     except PERMANENT as exc:
-        _update(run, status=Status.FAILED, finished=timezone.now(), message=merchant_message(exc))
-    return run
+        _close(run, Status.FAILED, merchant_message(exc))
+    return False
 
 
-def import_cancel(*, run_id: int, reason: str) -> bool:
-    """Support's stop: the run is marked cancelled; its loop sees that at its next progress step.
-
-    Returns False when the run had already ended (nothing to cancel).
-    """
-    cancelled = ImportRun.all_tenants.filter(pk=run_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
-        status=Status.CANCELLED, finished=timezone.now(), message=f"Cancelled by support: {reason}"
+def _claim(run_id: int, token: str) -> bool:
+    now = timezone.now()
+    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now) | Q(leased_by=token)
+    claimed = ImportRun.all_tenants.filter(free, pk=run_id, status__in=ACTIVE).update(
+        leased_by=token, leased_until=lease_until(now), heartbeat=now, status=Status.RUNNING
     )
-    return bool(cancelled)
+    return claimed == 1
 
 
-def import_resume(*, run_id: int) -> ImportRun:
-    """Support's restart of a cancelled or failed run: queued again (syncing a customer twice is a
-    no-op). Refused while another import of the tenant is queued or running."""
-    with transaction.atomic():
-        run = ImportRun.all_tenants.select_for_update().get(pk=run_id)
-        if run.status not in (Status.CANCELLED, Status.FAILED):
-            raise ImportAlreadyRunning(f"Import {run.pk} is {run.get_status_display().lower()}: not resumed.")
-        others = ImportRun.objects.for_tenant(run.tenant_id).exclude(pk=run.pk)
-        if others.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
-            raise ImportAlreadyRunning("Another import of this merchant is queued or running.")
-        _update(run, status=Status.QUEUED, finished=None, message="Resumed by support: queued again.")
-        enqueue_import(run.pk)
-    return run
+def _chunk(run: ImportRun, token: str) -> bool:
+    tenant = run.tenant
+    _update(run, message="Loading your e-conomic customers…")
+    fields = {rule.economic_field for rule in sync_settings_for(tenant=tenant).match_rules}
+    index = MatchIndex.of(economic_client_for(tenant).iter_customers(page_size=1000), fields=fields)
+    _update(run, economic_customers_preloaded=index.size, message="Syncing your Stripe customers…")
+    with closing(stripe_client_for(tenant)) as stripe:
+        for _ in range(CHUNK_PAGES):
+            more = _page(run, token, stripe, index)
+            if not more:
+                return False
+            run.refresh_from_db(fields=["cancel_requested"])
+            if run.cancel_requested:
+                _close(run, Status.CANCELLED, _cancelled_message(run, ""))
+                return False
+    return True
 
 
-def _cancelled(run: ImportRun) -> bool:
-    return ImportRun.all_tenants.filter(pk=run.pk, status=Status.CANCELLED).exists()
-
-
-def import_give_up(*, run_id: int, reason: str) -> None:
-    run = ImportRun.all_tenants.get(pk=run_id)
-    if run.status == Status.CANCELLED:
-        return
-    _update(
-        run, status=Status.FAILED, finished=timezone.now(), message=f"Stopped: {reason} Start it again later."
+def _page(run: ImportRun, token: str, stripe: StripeClient, index: MatchIndex) -> bool:
+    """One page synced and saved; True when more pages follow and the lease is still ours."""
+    customers, has_more = stripe.customers_page(
+        starting_after=run.cursor or None, limit=settings.IMPORT_PAGE_SIZE
     )
+    counts = dict(run.counts)
+    for customer in customers:
+        record = customer_sync(
+            tenant=run.tenant, stripe_customer_id=customer["id"], match_index=index, listed_customer=customer
+        )
+        counts[record.action] = counts.get(record.action, 0) + 1
+    cursor = customers[-1]["id"] if customers else run.cursor
+    if not _progress(run, token, cursor=cursor, counts=counts):
+        return False  # taken over (we were presumed dead): the new holder carries on
+    if not has_more:
+        total = sum(counts.values())
+        _close(run, Status.FINISHED, f"Imported {total} Stripe customers: see each one in the sync log.")
+    return has_more
+
+
+def _progress(run: ImportRun, token: str, *, cursor: str, counts: dict) -> bool:
+    now = timezone.now()
+    fields = {"cursor": cursor, "counts": counts, "customers_seen": sum(counts.values()), "heartbeat": now}
+    saved = ImportRun.all_tenants.filter(pk=run.pk, leased_by=token).update(
+        leased_until=lease_until(now), **fields
+    )
+    for name, value in fields.items():
+        setattr(run, name, value)
+    return saved == 1
+
+
+def _wait(run: ImportRun, token: str, reason: str) -> None:
+    """A failure that can pass: keep the place, let the sweeper continue after the backoff."""
+    resume = timezone.now() + timedelta(seconds=retry_delay(1, None))
+    ImportRun.all_tenants.filter(pk=run.pk, leased_by=token).update(
+        leased_by="",
+        leased_until=resume,
+        message=f"Waiting: {reason} It continues by itself from where it stopped.",
+    )
+
+
+def _cancelled_message(run: ImportRun, reason: str) -> str:
+    why = f" by support: {reason}" if reason else ""
+    return (
+        f"Cancelled{why} after {run.customers_seen} Stripe customers; those are synced, the rest were not."
+    )
+
+
+def _close(run: ImportRun, status: str, message: str) -> None:
+    _update(run, status=status, message=message, finished=timezone.now(), leased_by="", leased_until=None)
 
 
 def _update(run: ImportRun, **fields) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
     ImportRun.all_tenants.filter(pk=run.pk).update(**fields)
+
+
+def imports_sweep() -> int:
+    """Beat: send the active runs nobody holds (a killed worker's, a lost message's, a waiting one's)."""
+    now = timezone.now()
+    stale = ImportRun.all_tenants.filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now), status__in=ACTIVE
+    ).select_related("tenant")
+    sent = 0
+    for run in stale:
+        token = new_lease_token()
+        taken = ImportRun.all_tenants.filter(
+            Q(leased_until__isnull=True) | Q(leased_until__lt=now), pk=run.pk, status__in=ACTIVE
+        ).update(leased_by=token, leased_until=lease_until(now))
+        if taken:
+            sent += send(RUN_IMPORT, run.pk, token)
+    return sent

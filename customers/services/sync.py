@@ -21,7 +21,7 @@ from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.common import Service, connection_mark_failing
 from syncapp.models import Tenant
 
-from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
+from ..errors import PERMANENT, REFUSED, TRANSIENT, as_transient, merchant_message
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
@@ -53,6 +53,7 @@ def customer_sync(
     match_index: MatchIndex | None = None,
     listed_customer: dict | None = None,
     resolution: Resolution | None = None,
+    pause_on_refusal: bool = False,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
@@ -61,7 +62,8 @@ def customer_sync(
 
     Holds the customer's lock for the whole sync (a caller already holding it, as event processing
     does, keeps it). Raises TransientSyncError for failures that can pass; the caller decides when
-    to retry.
+    to retry. With `pause_on_refusal` (event processing) a refused credential is one of them too:
+    the events wait for the merchant to reconnect instead of failing one by one.
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
         started = time.monotonic()
@@ -72,6 +74,8 @@ def customer_sync(
             raise as_transient(exc) from exc
         except PERMANENT as exc:
             outcome = _failed(tenant, exc)
+            if pause_on_refusal and isinstance(exc, REFUSED):
+                raise as_transient(exc) from exc
         except DatabaseError:
             raise  # the database itself is away: nothing can be recorded, the task retries later
         except Exception as exc:  # a bug or an answer nobody foresaw: recorded, never left pending
@@ -215,7 +219,7 @@ def sync_record_failed(
     event: StripeEvent | None = None,
 ) -> SyncRecord:
     """A sync that kept failing in ways that can pass, given up after its last retry."""
-    tries = f"{attempts} attempts" if attempts else "several attempts"
+    tries = f"{attempts} attempt{'' if attempts == 1 else 's'}" if attempts else "several attempts"
     message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
     record = _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
     sync_recorded(record, timed=False)

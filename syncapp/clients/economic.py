@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, RateLimitWait
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +247,14 @@ class EconomicClient:
     ) -> Any:
         url = path_or_url if path_or_url.startswith(("http://", "https://")) else self.base_url + path_or_url
         path = urlsplit(url).path
-        self.limiter.acquire(self.rate_key)
+        try:
+            self.limiter.acquire(self.rate_key)
+        except RateLimitWait as exc:
+            wait = max(1, round(exc.seconds))
+            raise EconomicThrottled(
+                f"Calls to e-conomic are paced for this agreement; trying again in {wait} seconds.",
+                retry_after=exc.seconds,
+            ) from exc
         try:
             response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:

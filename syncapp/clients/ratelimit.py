@@ -1,8 +1,11 @@
 """Per-agreement rate limits for e-conomic calls, shared by every worker.
 
-A token bucket per key (one key per tenant): `acquire` blocks until a token is free; `pause`
-makes every caller of that key wait, as e-conomic's 429 asks. The Redis bucket keeps its state
-and the clock in Redis (the server's TIME), so processes on different hosts agree.
+A token bucket per key (one key per tenant): `acquire` waits for a token, but never longer than
+`max_wait` (a second by default): past that it raises `RateLimitWait` with the seconds still to
+go, so one throttled merchant cannot hold every worker slot asleep; the caller reschedules the
+work. `pause` makes every caller of that key wait, as e-conomic's 429 asks (capped at
+`max_pause`). The Redis bucket keeps its state and the clock in Redis (the server's TIME), so
+processes on different hosts agree. No Django here: the values come from the caller.
 """
 
 from __future__ import annotations
@@ -15,9 +18,17 @@ from typing import Protocol
 import redis
 
 
+class RateLimitWait(Exception):
+    """A token is more than `max_wait` away: try again in `seconds`."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"Rate limited for {seconds:.1f} more seconds.")
+        self.seconds = seconds
+
+
 class RateLimiter(Protocol):
     def acquire(self, key: str) -> None:
-        """Block until a request for `key` may go out."""
+        """Wait (at most `max_wait`) until a request for `key` may go out, else raise RateLimitWait."""
 
     def pause(self, key: str, seconds: float) -> None:
         """Hold every request for `key` for `seconds` (after a 429)."""
@@ -62,15 +73,38 @@ return wanted
 """
 
 
-class RedisTokenBucket:
+class _Bucket:
+    max_wait: float
+    max_pause: float
+
+    def try_acquire(self, key: str) -> float:
+        raise NotImplementedError
+
+    def acquire(self, key: str) -> None:
+        deadline = time.monotonic() + self.max_wait
+        while (wait := self.try_acquire(key)) > 0:
+            if time.monotonic() + wait > deadline:
+                raise RateLimitWait(wait)
+            time.sleep(wait)
+
+
+class RedisTokenBucket(_Bucket):
     def __init__(
-        self, client: redis.Redis, *, rate: float, burst: float | None = None, prefix: str = "economic-rate"
+        self,
+        client: redis.Redis,
+        *,
+        rate: float,
+        burst: float | None = None,
+        prefix: str = "economic-rate",
+        max_wait: float = 1.0,
+        max_pause: float = 3600.0,
     ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
         self.prefix = prefix
+        self.max_wait, self.max_pause = max_wait, max_pause
         self._acquire = client.register_script(_ACQUIRE)
         self._pause = client.register_script(_PAUSE)
 
@@ -79,25 +113,31 @@ class RedisTokenBucket:
 
     def try_acquire(self, key: str) -> float:
         """Take a token if one is free and return 0, else return the seconds to wait."""
-        return int(self._acquire(keys=self._keys(key), args=[self.rate, self.burst])) / 1000
-
-    def acquire(self, key: str) -> None:
-        while (wait := self.try_acquire(key)) > 0:
-            time.sleep(wait)
+        try:
+            return int(self._acquire(keys=self._keys(key), args=[self.rate, self.burst])) / 1000
+        except redis.RedisError as exc:
+            # Redis restarting: no call goes out unmetered; the work is rescheduled shortly.
+            raise RateLimitWait(self.max_wait or 1.0) from exc
 
     def pause(self, key: str, seconds: float) -> None:
-        milliseconds = max(1, int(seconds * 1000))
-        self._pause(keys=self._keys(key)[1:], args=[milliseconds])
+        milliseconds = max(1, int(min(seconds, self.max_pause) * 1000))
+        try:
+            self._pause(keys=self._keys(key)[1:], args=[milliseconds])
+        except redis.RedisError:
+            pass  # the 429 itself still reaches the caller, which reschedules
 
 
-class LocalTokenBucket:
+class LocalTokenBucket(_Bucket):
     """The same bucket inside one process, for `make run` without Redis."""
 
-    def __init__(self, *, rate: float, burst: float | None = None):
+    def __init__(
+        self, *, rate: float, burst: float | None = None, max_wait: float = 1.0, max_pause: float = 3600.0
+    ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
+        self.max_wait, self.max_pause = max_wait, max_pause
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
         self._paused_until: dict[str, float] = {}
@@ -116,19 +156,18 @@ class LocalTokenBucket:
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.rate
 
-    def acquire(self, key: str) -> None:
-        while (wait := self.try_acquire(key)) > 0:
-            time.sleep(wait)
-
     def pause(self, key: str, seconds: float) -> None:
         with self._lock:
-            until = time.monotonic() + seconds
+            until = time.monotonic() + min(seconds, self.max_pause)
             self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
 
 
 @lru_cache(maxsize=8)
-def limiter_for(*, redis_url: str, rate: float) -> RateLimiter:
+def limiter_for(
+    *, redis_url: str, rate: float, max_wait: float = 1.0, max_pause: float = 3600.0
+) -> RateLimiter:
     """Redis-backed when a Redis URL is given (all workers share it), else in-process; one per config."""
     if redis_url:
-        return RedisTokenBucket(redis.Redis.from_url(redis_url), rate=rate)
-    return LocalTokenBucket(rate=rate)
+        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        return RedisTokenBucket(client, rate=rate, max_wait=max_wait, max_pause=max_pause)
+    return LocalTokenBucket(rate=rate, max_wait=max_wait, max_pause=max_pause)

@@ -200,6 +200,38 @@ class StripeClient:
         except stripe.StripeError as exc:
             _raise_mapped(exc)
 
+    def customers_page(
+        self, *, starting_after: str | None = None, limit: int = LIST_PAGE_SIZE
+    ) -> tuple[list[dict], bool]:
+        """One page of live customers, newest first, after the cursor; and whether more follow.
+
+        For jobs that save their place (the import): each page is its own request.
+        """
+        params: dict[str, Any] = {"limit": limit, "expand": ["data.tax_ids"]}
+        if starting_after:
+            params["starting_after"] = starting_after
+        try:
+            page = self._client.v1.customers.list(params=params)
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return [_plain(customer) for customer in page.data], bool(page.has_more)
+
+    def iter_events(self, *, types: str = "customer.*", created_after: int | None = None) -> Iterator[dict]:
+        """Stripe's events of `types` created after the timestamp, oldest first.
+
+        Stripe lists newest first and keeps 30 days; the reconciliation wants the oldest first, so
+        the pages (bounded by the window since the last event seen) are read and then reversed.
+        """
+        params: dict[str, Any] = {"limit": LIST_PAGE_SIZE, "type": types}
+        if created_after is not None:
+            params["created"] = {"gt": int(created_after)}
+        try:
+            page = self._client.v1.events.list(params=params)
+            events = [_plain(event) for event in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        yield from reversed(events)
+
     def update_metadata(self, customer_id: str, metadata: dict[str, str], *, idempotency_key: str) -> dict:
         """Merge `metadata` into the customer's (an empty value removes a key).
 

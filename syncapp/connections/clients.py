@@ -38,7 +38,12 @@ def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
 
 def economic_rate_limiter() -> RateLimiter:
     """Shared by every worker through Redis when REDIS_URL is set, else in-process."""
-    return limiter_for(redis_url=settings.REDIS_URL, rate=settings.ECONOMIC_RATE_PER_SECOND)
+    return limiter_for(
+        redis_url=settings.REDIS_URL,
+        rate=settings.ECONOMIC_RATE_PER_SECOND,
+        max_wait=settings.ECONOMIC_RATE_MAX_WAIT_SECONDS,
+        max_pause=settings.SYNC_RETRY_MAX_SECONDS,
+    )
 
 
 def stripe_client_for(tenant: Tenant) -> StripeClient:

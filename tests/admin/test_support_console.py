@@ -197,24 +197,24 @@ def test_the_tenant_list_costs_the_same_queries_for_many_tenants(staff_client):
     assert queries() == one
 
 
-def test_a_cancelled_import_is_not_run_and_resume_queues_it_again(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    from customers import tasks
-    from customers.services.imports import import_cancel, import_resume, import_run
+def test_support_cancels_an_import_with_a_reason_and_resumes_it_from_its_cursor(monkeypatch):
+    from customers.services import imports
 
-    queued = []
-    monkeypatch.setattr(tasks.run_import, "delay", queued.append)
-    run = ImportRun.all_tenants.create(tenant=TenantFactory(), started_by="x")
-    assert import_cancel(run_id=run.pk, reason="stuck for an hour")
-    # No connection is needed: a cancelled run stops before it calls anyone.
-    assert import_run(run_id=run.pk).status == "cancelled"
-    with django_capture_on_commit_callbacks(execute=True):
-        assert import_resume(run_id=run.pk).status == "queued"
-    assert queued == [run.pk]
-    assert not import_cancel(
-        run_id=ImportRun.all_tenants.create(tenant=run.tenant, status="finished").pk, reason="x"
+    sent = []
+    monkeypatch.setattr(imports, "enqueue_import", lambda run_id, token: sent.append(run_id))
+    run = ImportRun.all_tenants.create(
+        tenant=TenantFactory(), started_by="x", customers_seen=300, cursor="cus_300"
     )
+    cancelled = imports.import_cancel(tenant=run.tenant, run_id=run.pk, reason="stuck for an hour")
+    # Nobody held it: cancelled at once, before any worker called anyone.
+    assert cancelled.status == "cancelled"
+    assert "by support: stuck for an hour" in cancelled.message
+    resumed = imports.import_resume(tenant=run.tenant, run_id=run.pk)
+    assert resumed.status == "queued" and sent == [run.pk]
+    resumed.refresh_from_db()
+    assert (resumed.cursor, resumed.customers_seen) == ("cus_300", 300)
+    finished = ImportRun.all_tenants.create(tenant=run.tenant, status="finished")
+    assert imports.import_cancel(tenant=run.tenant, run_id=finished.pk, reason="x").status == "finished"
 
 
 def test_test_connections_checks_both_and_logs_the_outcome(staff_client, monkeypatch):

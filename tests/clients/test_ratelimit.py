@@ -146,3 +146,26 @@ def test_economic_rate_limiter_uses_redis_when_configured_and_is_cached(settings
     assert isinstance(economic_rate_limiter(), LocalTokenBucket)
     settings.ECONOMIC_RATE_PER_SECOND = 7
     assert economic_rate_limiter().rate == 7
+
+
+@pytest.mark.parametrize("make", ["local", "redis"])
+def test_acquire_never_waits_longer_than_max_wait_it_says_how_long_instead(redis_client, key, make):
+    from syncapp.clients.ratelimit import RateLimitWait
+
+    bucket = (
+        LocalTokenBucket(rate=0.2, burst=1, max_wait=1.0)
+        if make == "local"
+        else RedisTokenBucket(redis_client, rate=0.2, burst=1, max_wait=1.0)
+    )
+    bucket.acquire(key)
+    started = time.monotonic()
+    with pytest.raises(RateLimitWait) as raised:
+        bucket.acquire(key)
+    assert time.monotonic() - started < 1.0
+    assert 3 < raised.value.seconds <= 5
+
+
+def test_a_huge_pause_is_capped(redis_client, key):
+    bucket = RedisTokenBucket(redis_client, rate=100, max_pause=60)
+    bucket.pause(key, 10**7)
+    assert 50 < bucket.try_acquire(key) <= 60

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from customers import tasks
 from customers.models import StripeEvent, SyncRecord
 from customers.services import event_give_up, events_sweep, sync_record_failed
+from customers.services.schedule import retry_delay
 from tests.conftest import admin_login
 from tests.factories import MembershipFactory
 
@@ -86,16 +87,23 @@ def test_sync_log_json_lists_newest_first(tenant, capsys):
 
 
 @pytest.mark.django_db
-def test_sweeper_requeues_only_stale_pending_events(tenant, monkeypatch):
+def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.process_event, "delay", queued.append)
+    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args[0]))
     stale = _stored_event(tenant, "evt_stale")
     StripeEvent.all_tenants.filter(pk=stale.pk).update(received=timezone.now() - timedelta(minutes=10))
-    _stored_event(tenant, "evt_fresh")
+    # Stored by the webhook: leased to the message it sent, so the sweeper leaves it alone.
+    _stored_event(
+        tenant, "evt_fresh", leased_by="message", leased_until=timezone.now() + timedelta(minutes=2)
+    )
+    # Waiting for its scheduled retry: not due, so no second chain starts.
+    _stored_event(tenant, "evt_waiting", next_attempt_at=timezone.now() + timedelta(minutes=5))
     done = _stored_event(tenant, "evt_done", status=StripeEvent.Status.PROCESSED)
     StripeEvent.all_tenants.filter(pk=done.pk).update(received=timezone.now() - timedelta(minutes=10))
     assert events_sweep() == 1
     assert queued == [stale.pk]
+    # Sent once: leased to that message until it is taken or the lease runs out.
+    assert events_sweep() == 0
 
 
 @pytest.mark.django_db
@@ -116,10 +124,12 @@ def test_giving_up_a_retried_customer_sync_explains_it_in_the_log(tenant):
     )
 
 
-def test_retry_delay_honours_retry_after_and_grows():
-    assert tasks.retry_delay(0, 30) >= 30
-    assert all(tasks.retry_delay(n, None) <= 600 for n in range(12))
-    assert max(tasks.retry_delay(6, None) for _ in range(50)) > 2
+def test_retry_delay_honours_retry_after_and_grows(settings):
+    assert retry_delay(0, 30) >= 30
+    assert all(retry_delay(n, None) <= 3600 for n in range(40))
+    assert max(retry_delay(6, None) for _ in range(50)) > 2
+    # A huge Retry-After is capped at the longest backoff, an hour.
+    assert retry_delay(1, 10**9) == 3600
 
 
 @pytest.mark.django_db
@@ -244,14 +254,34 @@ def test_admin_replay_requeues_the_event(
 
 
 def test_a_throttled_event_stays_pending_with_the_reason_for_support(merchant):
-    from customers.errors import TransientSyncError
     from customers.services import event_process
 
     customer = merchant.stripe.create_customer(email="t@firma.dk", name="T")
     event = _stored_event(merchant.tenant, "evt_throttled", customer["id"])
     merchant.economic.set_faults(throttle=3, retry_after=4)
-    with pytest.raises(TransientSyncError):
-        event_process(event_id=event.pk)
+    assert event_process(event_id=event.pk) is None
     event.refresh_from_db()
-    assert event.status == "pending" and event.attempts == 1
+    # The tenant's e-conomic work is paused for Retry-After: the attempt is not spent.
+    assert event.status == "pending" and event.attempts == 0
     assert "slow down" in event.last_error
+    assert event.next_attempt_at > timezone.now() + timedelta(seconds=3)
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_waits_its_turn_on_the_schedule(tenant, monkeypatch):
+    from customers.services import event_process, events
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(events, "customer_sync", broken)
+    event = _stored_event(tenant, "evt_bug")
+    assert event_process(event_id=event.pk) is None
+    event.refresh_from_db()
+    # Pending, one attempt spent, due again after a backoff (not at the next sweep), lease given back.
+    assert event.status == "pending" and event.attempts == 1
+    assert "Unexpected error (RuntimeError)" in event.last_error
+    assert event.next_attempt_at > timezone.now() and event.leased_by == ""
+    assert event.retrying_since is not None
+    # Not due, so neither a second message nor the sweeper runs it now.
+    assert event_process(event_id=event.pk) is None and events_sweep() == 0

@@ -1,0 +1,34 @@
+"""`make chaos` (and `python -m bench.chaos --small` inside `make test`): see docs/chaos.md.
+
+The last line printed is one JSON object; the exit status is 1 when the e-conomic count is not
+the expected one or a count that must be 0 is not.
+"""
+
+import argparse
+import json
+import sys
+
+from .run import Plan, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__)
+    parser.add_argument("--small", action="store_true", help="200 customers, one kill, a 20 s outage")
+    parser.add_argument("--customers", type=int, help="Stripe customers (default 2000, small 200)")
+    parser.add_argument("--timeout", type=float, help="seconds before giving up on quiet")
+    options = parser.parse_args(argv)
+    plan = Plan.small() if options.small else Plan.full()
+    if options.customers:
+        plan.customers = options.customers
+    if options.timeout:
+        plan.timeout = options.timeout
+    result = run(plan)
+    print(json.dumps(result), flush=True)
+    bad = result["economic_customers"] != result["expected_economic_customers"] or any(
+        result[key] for key in ("duplicates", "events_lost", "events_not_final")
+    )
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

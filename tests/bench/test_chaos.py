@@ -1,0 +1,28 @@
+"""The small chaos run inside `make test`: 200 customers, one worker killed, the private Redis
+restarted once, a 20-second e-conomic outage, webhooks never delivered; nothing lost, doubled or
+left pending (`make chaos` is the full run)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.chaos, pytest.mark.worker]
+
+
+def test_the_small_chaos_run_loses_nothing_and_doubles_nothing():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.chaos", "--small"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0, (last, result.stderr[-3000:])
+    assert last["stripe_customers"] == 200 and last["redis_restarts"] == 1 and last["kills"] == 1
+    assert last["economic_customers"] == last["expected_economic_customers"] == 200
+    assert last["duplicates"] == last["events_lost"] == last["events_not_final"] == 0
