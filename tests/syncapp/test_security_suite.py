@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from customers.models import ReviewItem, StripeEvent, SyncRecord
+from customers.models import ImportRun, ReviewItem, StripeEvent, SyncRecord
 from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
 from syncapp.models import Invitation, Role, Tenant, new_webhook_endpoint_id
@@ -61,6 +61,10 @@ def _event(other: Tenant) -> int:
     return event.pk
 
 
+def _import_run(other: Tenant) -> int:
+    return ImportRun.objects.for_tenant(other).create(started_by="x@example.com").pk
+
+
 # Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
 # reach the page): a new parameter must be added here.
 OTHER_TENANTS_OBJECTS = {
@@ -69,6 +73,7 @@ OTHER_TENANTS_OBJECTS = {
     "member_id": _member,
     "invitation_id": _invitation,
     "event_id": _event,
+    "run_id": _import_run,
 }
 
 
