@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from . import members
@@ -123,6 +124,7 @@ def alerts_setting(request):
     return redirect("members", slug=request.tenant.slug)
 
 
+@sensitive_post_parameters("password")
 def invitation(request, token: str):
     """The link in the e-mail: join as the logged-in user, or make an account for the invited e-mail."""
     try:

@@ -2,12 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect
 
-from customers.models import ImportRun, SyncRecord
+from customers.models import ImportRun
 from customers.services.imports import import_run, import_start
-from tests.conftest import ROOT
-from tests.factories import MembershipFactory
 
 
 def _run(merchant) -> ImportRun:
@@ -81,20 +78,3 @@ def test_only_one_import_runs_at_a_time(tenant, django_capture_on_commit_callbac
 def test_viewer_cannot_start_an_import(viewer_client, tenant):
     assert viewer_client.post(reverse("import_start", args=[tenant.slug])).status_code == 403
     assert not ImportRun.objects.for_tenant(tenant).exists()
-
-
-@pytest.mark.browser
-@pytest.mark.worker
-def test_merchant_imports_in_the_browser_and_watches_it_finish(
-    merchant, page, live_server, login_page, celery_worker
-):
-    merchant.economic.add_customer(name="Known", email="known@firma.dk")
-    merchant.stripe.create_customer(email="known@firma.dk", name="Known")
-    merchant.stripe.create_customer(email="fresh@firma.dk", name="Fresh ApS")
-    login_page(MembershipFactory(tenant=merchant.tenant, role="owner").user)
-    page.goto(f"{live_server.url}/t/{merchant.tenant.slug}/import/")
-    page.get_by_role("button", name="Import all Stripe customers").click()
-    expect(page.get_by_test_id("imports")).to_contain_text("Finished", timeout=30_000)
-    expect(page.get_by_test_id("imports")).to_contain_text("1 matched")
-    page.screenshot(path=str(ROOT / "test-artifacts" / "import.png"), full_page=True)
-    assert SyncRecord.objects.for_tenant(merchant.tenant).count() == 2

@@ -137,3 +137,16 @@ def test_an_invited_user_logs_in_later_with_the_password_they_chose(owner_client
         reverse("login"), {"username": "pw@firma.dk", "password": "a long new passphrase 42"}
     )
     assert response.status_code == 302
+
+
+def test_the_password_an_invited_person_sets_is_hidden_from_error_reports(tenant, owner, client):
+    from urllib.parse import urlsplit
+
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from syncapp.members import invitation_create
+
+    _, link = invitation_create(tenant=tenant, email="new@firma.dk", role="viewer", invited_by=owner)
+    response = client.post(urlsplit(link).path, {"password": "hunter2-invited-secret"})
+    reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert "hunter2-invited-secret" not in str(reported)
