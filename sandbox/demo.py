@@ -41,7 +41,20 @@ def demo_connect(*, tenant: Tenant) -> str:
     summary = connections_summary(tenant=tenant)
     if all(summary[service]["status"] == ConnectionStatus.CONNECTED for service in Service):
         return "  The demo merchant is already connected to the sandboxes; their data is kept."
-    seeded = sandbox_seed(customers=DEMO_CUSTOMERS, webhook_url=stripe_webhook_url(tenant))
+    seeded = sandbox_account_connect(tenant=tenant, customers=DEMO_CUSTOMERS)
+    economic, stripe = seeded["economic"], seeded["stripe"]
+    demo_defaults_save(tenant=tenant)
+    return (
+        f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
+        f"({economic['customers']} customers) and a Stripe test account ({stripe['customers']} "
+        f"customers, {seeded['shared_emails']} sharing an e-mail)."
+    )
+
+
+def sandbox_account_connect(*, tenant: Tenant, customers: int) -> dict:
+    """Seed a fresh e-conomic agreement and Stripe test account (Stripe delivering to the tenant's
+    webhook URL) and connect the tenant to both; what was seeded."""
+    seeded = sandbox_seed(customers=customers, webhook_url=stripe_webhook_url(tenant))
     economic, stripe = seeded["economic"], seeded["stripe"]
     demo_connections_store(
         tenant=tenant,
@@ -52,12 +65,7 @@ def demo_connect(*, tenant: Tenant) -> str:
         stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
         stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
     )
-    demo_defaults_save(tenant=tenant)
-    return (
-        f"  Connected to the sandboxes: e-conomic agreement {economic['agreement_number']} "
-        f"({economic['customers']} customers) and a Stripe test account ({stripe['customers']} "
-        f"customers, {seeded['shared_emails']} sharing an e-mail)."
-    )
+    return seeded
 
 
 def demo_connections_store(

@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from customers.selectors import sync_records_for
-from sandbox.demo import demo_connections_store
-from sandbox.management.commands.sandbox_seed import sandbox_seed
+from sandbox.demo import sandbox_account_connect
 from sandbox.stripe_api import control
 from sandbox.stripe_api import services as stripe_services
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
@@ -43,17 +42,8 @@ def _sandbox_key(tenant) -> str | None:
 @require_POST
 def account_create(request):
     tenant = request.tenant
-    seeded = sandbox_seed(customers=SANDBOX_CUSTOMERS, webhook_url=stripe_webhook_url(tenant))
-    economic, stripe = seeded["economic"], seeded["stripe"]
-    demo_connections_store(
-        tenant=tenant,
-        economic_grant_token=economic["grant_token"],
-        agreement_number=economic["agreement_number"],
-        company_name=economic["company_name"],
-        stripe_api_key=stripe["api_key"],
-        stripe_webhook_secret=stripe["webhook_endpoint"]["secret"],
-        stripe_webhook_endpoint_id=stripe["webhook_endpoint"]["id"],
-    )
+    seeded = sandbox_account_connect(tenant=tenant, customers=SANDBOX_CUSTOMERS)
+    economic = seeded["economic"]
     messages.success(
         request,
         f"Connected to a sandbox test account: e-conomic agreement {economic['agreement_number']} and a "
