@@ -2,7 +2,6 @@
 logged actions; nobody adds, edits or deletes them by hand (they are the system's own account of
 what happened)."""
 
-import json
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -10,16 +9,14 @@ from django.contrib.admin.models import DELETION
 from django.urls import reverse
 from django.utils.html import format_html
 
+from syncapp.admin_records import RecordAdmin, pretty_json
+
 from . import admin_tenants  # noqa: F401  (re-registers Tenant with the support console)
 from .admin_support import confirmed_reason, log_support_action
 from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
 from .services import event_replay, sync_retry
 from .services.imports import ACTIVE as ACTIVE_IMPORTS
 from .services.imports import ImportAlreadyRunning, import_cancel, import_resume
-
-
-def _pretty(value) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def economic_customer_url(number: int) -> str:
@@ -43,26 +40,17 @@ class SearchByEconomicNumber:
         return results, duplicates
 
 
-class RecordAdmin(admin.ModelAdmin):
+class SupportRecordAdmin(RecordAdmin):
     """Read-only for everyone, superusers included; actions need only the view permission."""
 
     list_select_related = ["tenant"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_support_permission(self, request):
         return self.has_view_permission(request)
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(RecordAdmin):
+class StripeEventAdmin(SupportRecordAdmin):
     list_display = [
         "stripe_event_id",
         "tenant",
@@ -81,7 +69,7 @@ class StripeEventAdmin(RecordAdmin):
 
     @admin.display(description="Payload")
     def payload_pretty(self, obj):
-        return _pretty(obj.payload)
+        return pretty_json(obj.payload)
 
     @admin.display(description="Sync records")
     def records(self, obj):
@@ -103,7 +91,7 @@ class StripeEventAdmin(RecordAdmin):
 
 
 @admin.register(SyncRecord)
-class SyncRecordAdmin(SearchByEconomicNumber, RecordAdmin):
+class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     list_display = [
         "created",
         "tenant",
@@ -171,7 +159,7 @@ class SyncRecordAdmin(SearchByEconomicNumber, RecordAdmin):
 
     @admin.display(description="Payload sent (or previewed)")
     def payload_pretty(self, obj):
-        return _pretty(obj.payload) if obj.payload is not None else "—"
+        return pretty_json(obj.payload) if obj.payload is not None else "—"
 
     @admin.action(description="Retry sync of these customers", permissions=["support"])
     def retry_syncs(self, request, queryset):
@@ -184,7 +172,7 @@ class SyncRecordAdmin(SearchByEconomicNumber, RecordAdmin):
 
 
 @admin.register(CustomerLink)
-class CustomerLinkAdmin(SearchByEconomicNumber, RecordAdmin):
+class CustomerLinkAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     list_display = ["stripe_customer_id", "tenant", "economic_customer_number", "created_by_us", "updated"]
     list_filter = ["created_by_us", "tenant"]
     search_fields = ["=stripe_customer_id", "tenant__slug"]
@@ -219,7 +207,7 @@ class CustomerLinkAdmin(SearchByEconomicNumber, RecordAdmin):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(RecordAdmin):
+class ImportRunAdmin(SupportRecordAdmin):
     list_display = ["created", "tenant", "status", "customers_seen", "started_by", "finished"]
     list_filter = ["status", "tenant"]
     fields = [f.name for f in ImportRun._meta.fields]

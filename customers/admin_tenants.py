@@ -6,7 +6,6 @@ settings, which the tenancy core never imports. The core's `TenantAdmin` keeps w
 (members, connections masked for superusers only, their health without secrets).
 """
 
-import json
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -18,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from mappings.models import SettingsChange, SyncSettingsDocument
 from syncapp.admin import TenantAdmin, connection_state
+from syncapp.admin_records import pretty_json
 from syncapp.connections.economic import economic_check
 from syncapp.connections.stripe import stripe_check
 from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
@@ -211,7 +211,7 @@ class SupportTenantAdmin(TenantAdmin):
             '<a href="{}">History of changes</a> · updated {}<br>{}',
             history,
             f"{timezone.localtime(document.updated):%Y-%m-%d %H:%M}",
-            format_html("<pre>{}</pre>", json.dumps(document.document, indent=2, ensure_ascii=False)),
+            pretty_json(document.document),
         )
 
     @admin.action(description="Test connections (Stripe and e-conomic)", permissions=["support"])

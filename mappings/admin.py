@@ -1,13 +1,9 @@
-import json
 
 from django.contrib import admin
-from django.utils.html import format_html
+
+from syncapp.admin_records import RecordAdmin, pretty_json
 
 from .models import SettingsChange, SyncSettingsDocument
-
-
-def _pretty(document: dict) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @admin.register(SyncSettingsDocument)
@@ -22,7 +18,7 @@ class SyncSettingsDocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Document")
     def document_pretty(self, obj):
-        return _pretty(obj.document)
+        return pretty_json(obj.document)
 
     def has_add_permission(self, request):
         return False
@@ -32,7 +28,7 @@ class SyncSettingsDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(SettingsChange)
-class SettingsChangeAdmin(admin.ModelAdmin):
+class SettingsChangeAdmin(RecordAdmin):
     """The history is a record: nobody edits or deletes it."""
 
     list_display = ["created", "tenant", "source", "user_email"]
@@ -44,17 +40,8 @@ class SettingsChangeAdmin(admin.ModelAdmin):
 
     @admin.display(description="Before")
     def before_pretty(self, obj):
-        return _pretty(obj.before)
+        return pretty_json(obj.before)
 
     @admin.display(description="After")
     def after_pretty(self, obj):
-        return _pretty(obj.after)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return pretty_json(obj.after)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from .admin_records import RecordAdmin
 from .crypto import masked
 from .models import ConnectionStatus, EconomicConnection, Membership, StripeConnection, Tenant, ViewAsSession
 
@@ -115,19 +116,10 @@ def _health_row(label: str, connection) -> tuple[str, str, str]:
 
 
 @admin.register(ViewAsSession)
-class ViewAsSessionAdmin(admin.ModelAdmin):
+class ViewAsSessionAdmin(RecordAdmin):
     """The audit of who viewed which merchant as the merchant, and when: nobody edits it."""
 
     list_display = ["started", "ended", "staff_email", "tenant"]
     list_filter = ["tenant"]
     search_fields = ["staff_email", "tenant__slug", "tenant__name"]
     list_select_related = ["tenant"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
