@@ -3,24 +3,34 @@
 It is a `Search` for `find_match`: it offers the candidates an e-conomic search would (case-insensitive,
 trimmed, each of several e-mail addresses) and `find_match` confirms them the same way, so an import
 and a webhook sync link the same customers.
+
+An import reads e-conomic once into it and keeps it between its chunks (`snapshot`/`of_snapshot`);
+a customer added again (changed in e-conomic since) replaces its earlier entry, and `watermark` is
+the latest `lastUpdated` read, from which the changes since can be read.
 """
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 
 from .engine import MatchQuery
 
 
-def _keys(field: str, value: object) -> list[str]:
+def match_keys(field: str, value: object) -> list[str]:
+    """The keys a value is found by: trimmed, case-folded, each address of an e-mail field."""
     text = str(value).strip().casefold()
     return text.split() if field == "email" else [text]
 
 
 class MatchIndex:
     def __init__(self, fields: Iterable[str]):
-        self._fields = set(fields)
-        self._by_field: dict[str, dict[str, list[dict]]] = {f: defaultdict(list) for f in self._fields}
-        self.size = 0
+        self.fields = frozenset(fields)
+        self.watermark = ""
+        self._by_field: dict[str, dict[str, list[dict]]] = {f: defaultdict(list) for f in self.fields}
+        # By customer number (a would-be customer of a dry run has none: keyed by its own identity).
+        self._entries: dict[object, dict] = {}
+        # An import's lanes add to one index at once.
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, customers: Iterable[dict], *, fields: Iterable[str]) -> "MatchIndex":
@@ -29,16 +39,42 @@ class MatchIndex:
             index.add(customer)
         return index
 
+    @property
+    def size(self) -> int:
+        return len(self._entries)
+
     def add(self, customer: dict) -> None:
         # Only the matched fields are kept, so memory stays small for large agreements.
-        self.size += 1
-        slim = {f: customer.get(f) for f in self._fields} | {"customerNumber": customer.get("customerNumber")}
-        for field in self._fields:
-            if customer.get(field) not in (None, ""):
-                for key in _keys(field, customer[field]):
-                    self._by_field[field][key].append(slim)
+        slim = {f: customer.get(f) for f in self.fields} | {"customerNumber": customer.get("customerNumber")}
+        number = slim["customerNumber"]
+        with self._lock:
+            if number is not None and number in self._entries:
+                self._remove(self._entries[number])
+            self._entries[number if number is not None else id(slim)] = slim
+            for field in self.fields:
+                if slim[field] not in (None, ""):
+                    for key in match_keys(field, slim[field]):
+                        self._by_field[field][key].append(slim)
+            self.watermark = max(self.watermark, customer.get("lastUpdated") or "")
+
+    def _remove(self, slim: dict) -> None:
+        for field in self.fields:
+            if slim[field] not in (None, ""):
+                for key in match_keys(field, slim[field]):
+                    self._by_field[field][key].remove(slim)
 
     def lookup(self, query: MatchQuery) -> list[dict]:
         candidates = self._by_field.get(query.economic_field, {}).get(query.value.strip().casefold(), [])
         # One customer listing the same address twice is still one candidate.
-        return list({c["customerNumber"]: c for c in candidates}.values())
+        return list({id(c): c for c in candidates}.values())
+
+    def snapshot(self) -> dict:
+        """What the index holds, as plain data a cache can keep between an import's chunks."""
+        customers = list(self._entries.values())
+        return {"fields": sorted(self.fields), "watermark": self.watermark, "customers": customers}
+
+    @classmethod
+    def of_snapshot(cls, snapshot: dict) -> "MatchIndex":
+        index = cls.of(snapshot["customers"], fields=snapshot["fields"])
+        index.watermark = snapshot["watermark"]
+        return index

@@ -251,6 +251,11 @@ SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
 SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
 # Stripe customers per import page: the cursor and the heartbeat are saved after each page.
 IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
+# Customers of an import page synced at once (threads): their round trips overlap. Each lane holds
+# a database connection while the page runs.
+IMPORT_LANES = env.int("IMPORT_LANES", default=4)
+# A long import reads what changed in e-conomic since it loaded its match index this often.
+IMPORT_INDEX_REFRESH_SECONDS = env.float("IMPORT_INDEX_REFRESH_SECONDS", default=300.0)
 # Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
 SYNC_PAUSE_AFTER_FAILURES = env.int("SYNC_PAUSE_AFTER_FAILURES", default=3)
 

@@ -1,10 +1,11 @@
 """Import: sync every existing Stripe customer once, cheaply, as a resumable job.
 
 Stripe customers are read page by page (100 each) from a saved cursor; e-conomic's customers are
-preloaded in pages of 1000 into a match index once per chunk of pages, so a matched customer
+read in pages of 1000 into a match index once per run (`import_index.py`), so a matched customer
 costs no e-conomic call and a created one costs one. Each customer still goes through
 `customer_sync` (lock, policy, record) with the listed customer passed in (not fetched again),
-so an import and a webhook never disagree.
+so an import and a webhook never disagree; a page's customers are synced in a few lanes at once
+(`import_lanes.py`), so the round trips overlap.
 
 The job is a task per chunk. Whoever holds the run's lease works on it; the cursor, the counts
 and a heartbeat (which renews the lease) are saved after every page. A killed worker's task is
@@ -14,6 +15,7 @@ nothing, so an import never runs twice. A failure that can pass waits (the lease
 retry's time) and the sweeper continues it then.
 """
 
+from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 
@@ -22,15 +24,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
 from syncapp.clients.stripe import StripeClient
 from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
-from ..models import ImportRun
+from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
+from .import_index import import_index, import_index_drop, import_index_keep
+from .import_lanes import sync_in_lanes
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
 
@@ -38,6 +41,7 @@ from .sync import customer_sync
 CHUNK_PAGES = 10
 Status = ImportRun.Status
 ACTIVE = (Status.QUEUED, Status.RUNNING)
+SyncPage = Callable[[list[dict]], list[SyncRecord]]
 
 
 class ImportAlreadyRunning(Exception):
@@ -156,31 +160,45 @@ def _claim(run_id: int, token: str) -> bool:
 def _chunk(run: ImportRun, token: str) -> bool:
     tenant = run.tenant
     _update(run, message="Loading your e-conomic customers…")
-    fields = {rule.economic_field for rule in sync_settings_for(tenant=tenant).match_rules}
-    index = MatchIndex.of(economic_client_for(tenant).iter_customers(page_size=1000), fields=fields)
-    _update(run, economic_customers_preloaded=index.size, message="Syncing your Stripe customers…")
+    sync_settings = sync_settings_for(tenant=tenant)
+    fields = {rule.economic_field for rule in sync_settings.match_rules}
+    with closing(economic_client_for(tenant)) as economic:
+        held = import_index(run, economic, fields=fields)
+    _update(run, economic_customers_preloaded=held.index.size, message="Syncing your Stripe customers…")
+
+    def sync_one(customer: dict) -> SyncRecord:
+        return customer_sync(
+            tenant=tenant, stripe_customer_id=customer["id"], match_index=held.index, listed_customer=customer
+        )
+
+    def sync_page(customers: list[dict]) -> list[SyncRecord]:
+        return sync_in_lanes(customers, sync_settings, sync_one)
+
     with closing(stripe_client_for(tenant)) as stripe:
-        for _ in range(CHUNK_PAGES):
-            more = _page(run, token, stripe, index)
-            if not more:
-                return False
-            run.refresh_from_db(fields=["cancel_requested"])
-            if run.cancel_requested:
-                _close(run, Status.CANCELLED, _cancelled_message(run, ""))
-                return False
+        more = _pages(run, token, stripe, sync_page)
+    if more:
+        import_index_keep(run, held)  # with this chunk's creates, for the next chunk
+    return more
+
+
+def _pages(run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage) -> bool:
+    for _ in range(CHUNK_PAGES):
+        if not _page(run, token, stripe, sync_page):
+            return False
+        run.refresh_from_db(fields=["cancel_requested"])
+        if run.cancel_requested:
+            _close(run, Status.CANCELLED, _cancelled_message(run, ""))
+            return False
     return True
 
 
-def _page(run: ImportRun, token: str, stripe: StripeClient, index: MatchIndex) -> bool:
+def _page(run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage) -> bool:
     """One page synced and saved; True when more pages follow and the lease is still ours."""
     customers, has_more = stripe.customers_page(
         starting_after=run.cursor or None, limit=settings.IMPORT_PAGE_SIZE
     )
     counts = dict(run.counts)
-    for customer in customers:
-        record = customer_sync(
-            tenant=run.tenant, stripe_customer_id=customer["id"], match_index=index, listed_customer=customer
-        )
+    for record in sync_page(customers):
         counts[record.action] = counts.get(record.action, 0) + 1
     cursor = customers[-1]["id"] if customers else run.cursor
     if not _progress(run, token, cursor=cursor, counts=counts):
@@ -221,6 +239,7 @@ def _cancelled_message(run: ImportRun, reason: str) -> str:
 
 def _close(run: ImportRun, status: str, message: str) -> None:
     _update(run, status=status, message=message, finished=timezone.now(), leased_by="", leased_until=None)
+    import_index_drop(run)
 
 
 def _update(run: ImportRun, **fields) -> None:

@@ -1,0 +1,163 @@
+"""The import reads e-conomic once per run (kept between its chunks, topped up with what changed)
+and syncs a page's customers in lanes without ever creating one customer twice."""
+
+import threading
+from urllib.parse import unquote_plus
+
+import pytest
+from django.core.cache import cache
+
+from customers.errors import TransientSyncError, Trouble
+from customers.models import ImportRun, SyncRecord
+from customers.services import import_lanes, imports
+from customers.services.import_index import import_index
+from customers.services.import_lanes import sync_in_lanes
+from customers.services.imports import import_chunk, import_run
+from mappings.document import parse
+from mappings.engine import MatchQuery
+from mappings.match_index import MatchIndex
+from syncapp.connections.clients import economic_client_for
+from tests.factories import settings_document
+
+
+def _customers_reads(merchant, mark) -> list[str]:
+    calls = merchant.economic.requests_since(mark, method="GET", path="/customers")
+    return [unquote_plus(call.query) for call in calls]
+
+
+def _new_run(merchant) -> ImportRun:
+    return ImportRun.objects.for_tenant(merchant.tenant).create(started_by="test")
+
+
+def test_the_index_is_read_once_per_run_not_once_per_chunk(merchant, settings, monkeypatch):
+    settings.IMPORT_PAGE_SIZE = 5
+    monkeypatch.setattr(imports, "CHUNK_PAGES", 1)  # a task per page: four chunks
+    for n in range(8):
+        merchant.economic.add_customer(name=f"Known {n}", email=f"known{n}@firma.dk")
+    for n in range(20):
+        merchant.stripe.create_customer(email=f"known{n}@firma.dk", name=f"Stripe {n}")
+    mark = merchant.economic.mark()
+
+    run = import_run(run_id=_new_run(merchant).pk)
+
+    assert run.status == "finished", run.message
+    assert run.counts == {"matched": 8, "created": 12}
+    assert len(_customers_reads(merchant, mark)) == 1
+    assert len(merchant.economic.requests_since(mark, method="POST")) == 12
+    assert cache.get(f"import-index:{run.pk}") is None  # dropped with the finished run
+
+
+def test_a_customer_added_in_economic_meanwhile_is_found_by_a_later_chunk(merchant, settings, monkeypatch):
+    settings.IMPORT_PAGE_SIZE = 5
+    settings.IMPORT_INDEX_REFRESH_SECONDS = 0  # every chunk reads what changed
+    monkeypatch.setattr(imports, "CHUNK_PAGES", 1)
+    merchant.economic.add_customer(name="Old", email="old@firma.dk")
+    for n in range(10):
+        merchant.stripe.create_customer(email=f"s{n}@firma.dk", name=f"S{n}")
+    run = _new_run(merchant)
+    mark = merchant.economic.mark()
+    assert import_chunk(run_id=run.pk, token="t") is True  # the first five, all created
+
+    synced = set(SyncRecord.objects.for_tenant(merchant.tenant).values_list("stripe_email", flat=True))
+    later = next(f"s{n}@firma.dk" for n in range(10) if f"s{n}@firma.dk" not in synced)
+    merchant.economic.add_customer(name="Typed in by hand", email=later)
+    while import_chunk(run_id=run.pk, token="t"):
+        pass
+
+    run.refresh_from_db()
+    assert run.counts == {"created": 9, "matched": 1}
+    reads = _customers_reads(merchant, mark)
+    assert len(reads) == 2 and "lastUpdated$gte:" in reads[1]
+    assert len([c for c in merchant.economic.customers() if c.get("email") == later]) == 1
+
+
+def test_a_chunk_that_never_finished_makes_the_next_read_the_changes(merchant):
+    merchant.economic.add_customer(name="Known", email="known@firma.dk")
+    run = _new_run(merchant)
+    economic = economic_client_for(merchant.tenant)
+    first = import_index(run, economic, fields={"email"})
+    # That chunk's worker died before keeping the index: what it created is not in the cache.
+    merchant.economic.add_customer(name="Made by the dead chunk", email="lost@firma.dk")
+    imports.import_index_keep(run, first)  # an earlier, finished chunk's index
+    cache.set(f"import-index-open:{run.pk}", 1)
+    mark = merchant.economic.mark()
+
+    held = import_index(run, economic, fields={"email"})
+
+    reads = _customers_reads(merchant, mark)
+    assert len(reads) == 1 and "lastUpdated$gte:" in reads[0]
+    found = held.index.lookup(MatchQuery(1, "email", "email", "lost@firma.dk", ""))
+    assert [c["customerNumber"] for c in found] == [2]
+
+
+def test_a_page_runs_in_several_lanes_and_one_email_is_created_once(merchant, monkeypatch):
+    for n in range(24):
+        merchant.stripe.create_customer(email=f"shared{n % 6}@firma.dk", name=f"Person {n}")
+    threads = set()
+    real_sync = imports.customer_sync
+
+    def watched_sync(**kwargs):
+        threads.add(threading.current_thread().name)
+        return real_sync(**kwargs)
+
+    monkeypatch.setattr(imports, "customer_sync", watched_sync)
+
+    run = import_run(run_id=_new_run(merchant).pk)
+
+    assert run.counts == {"created": 6, "matched": 18}
+    assert len(merchant.economic.customers()) == 6
+    assert len(threads) > 1 and all(name.startswith("import-lane") for name in threads)
+
+
+# --- the lanes' rules, without services ------------------------------------------------------
+
+SETTINGS = parse(settings_document())
+
+
+def _customer(n: int, email: str) -> dict:
+    return {"id": f"cus_{n}", "object": "customer", "email": email, "name": f"N{n}", "metadata": {}}
+
+
+def test_customers_that_could_find_each_other_share_a_lane(settings):
+    settings.IMPORT_LANES = 4
+    page = [_customer(0, "a@x.dk"), _customer(1, "b@x.dk"), _customer(2, "A@x.dk "), _customer(3, "c@x.dk")]
+    groups = import_lanes._groups(page, SETTINGS)
+    assert sorted(sorted(c["id"] for c in g) for g in groups) == [["cus_0", "cus_2"], ["cus_1"], ["cus_3"]]
+    lanes = import_lanes._lanes_for(groups)
+    assert len(lanes) == 3 and [c["id"] for c in lanes[0]] == ["cus_0", "cus_2"]  # in page order
+
+
+def test_a_paced_lane_waits_and_carries_on_and_other_trouble_stops_the_page():
+    calls = []
+
+    def paced_twice(customer):
+        calls.append(customer["id"])
+        if len(calls) <= 2:
+            raise TransientSyncError("paced", retry_after=0.01, trouble=Trouble.THROTTLED)
+        return customer["id"]
+
+    assert sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, paced_twice) == ["cus_0"]
+    assert calls == ["cus_0"] * 3
+
+    def down(customer):
+        raise TransientSyncError("e-conomic is down", trouble=Trouble.UNAVAILABLE)
+
+    with pytest.raises(TransientSyncError, match="down"):
+        sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, down)
+
+
+def test_the_index_replaces_a_changed_customer_and_survives_a_snapshot():
+    index = MatchIndex.of(
+        [{"customerNumber": 1, "email": "old@x.dk", "lastUpdated": "2026-11-24T10:00:00Z"}], fields={"email"}
+    )
+    index.add({"customerNumber": 1, "email": "new@x.dk", "lastUpdated": "2026-11-25T09:00:00Z"})
+    index.add({"customerNumber": None, "email": "new@x.dk"})  # a dry run's would-be customer
+
+    def numbers(value, where):
+        return [c["customerNumber"] for c in where.lookup(MatchQuery(1, "email", "email", value, ""))]
+
+    again = MatchIndex.of_snapshot(index.snapshot())
+    for held in (index, again):
+        assert numbers("old@x.dk", held) == []
+        assert numbers("new@x.dk", held) == [1, None]
+        assert held.size == 2 and held.watermark == "2026-11-25T09:00:00Z"
