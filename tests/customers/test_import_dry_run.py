@@ -7,9 +7,11 @@ e-conomic customers per e-mail), with the default settings (match on e-mail, on_
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from customers.models import CustomerLink, ImportReportRow, ImportRun, ReviewItem, SyncRecord
@@ -184,3 +186,61 @@ def test_the_report_csv_written_by_the_command_is_the_download(merchant, tmp_pat
     report_csv_write(report_rows_for(tenant=merchant.tenant, run=run), expected)
     assert path.read_bytes().decode("utf-8") == expected.getvalue()
     assert ",A ApS,would_create," in expected.getvalue()
+
+
+def _command(*args) -> tuple[int, list[dict]]:
+    """Run tenant_sync; (exit code, the JSON lines it printed)."""
+    out = io.StringIO()
+    try:
+        call_command("tenant_sync", *args, stdout=out)
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_the_command_runs_the_import_job_and_exits_0_when_everything_synced(merchant):
+    merchant.economic.add_customer(name="Known", email="known@firma.dk")
+    known = merchant.stripe.create_customer(email="known@firma.dk", name="Known")
+    merchant.stripe.create_customer(email="new@firma.dk", name="New ApS")
+    mark = merchant.economic.mark()
+
+    code, lines = _command(merchant.tenant.slug, "--all")
+
+    assert code == 0
+    assert lines[-1] == {"summary": {"matched": 1, "created": 1}}
+    line = next(line for line in lines if line.get("customer") == known["id"])
+    assert (line["action"], line["number"], line["rule"]) == ("matched", 1, "rule 1: email")
+    run = ImportRun.objects.for_tenant(merchant.tenant).get()  # the Import tab's job, shown there too
+    assert run.status == ImportRun.Status.FINISHED and run.counts == {"matched": 1, "created": 1}
+    # The preload and one create: no search per customer.
+    assert [r.method for r in merchant.economic.requests_since(mark)] == ["GET", "POST"]
+
+
+def test_the_command_exits_1_when_customers_need_review_and_a_dry_run_writes_nothing(merchant):
+    for name in ("Twin A/S", "Twin ApS"):
+        merchant.economic.add_customer(name=name, email="twin@firma.dk")
+    merchant.stripe.create_customer(email="twin@firma.dk", name="Twin")
+    merchant.stripe.create_customer(email="solo@firma.dk", name="Solo")
+
+    code, lines = _command(merchant.tenant.slug, "--all", "--dry-run")
+
+    assert code == 1
+    assert lines[-1] == {"summary": {"needs_review": 1, "would_create": 1}}
+    assert len(merchant.economic.customers()) == 2
+    assert not SyncRecord.objects.for_tenant(merchant.tenant).exists()
+    assert not ReviewItem.objects.for_tenant(merchant.tenant).exists()
+
+
+def test_operator_errors_exit_2(merchant):
+    assert _command("nobody", "--all") == (2, [])
+    assert _command(merchant.tenant.slug, "--all", "--csv", "x.csv") == (2, [])  # --csv needs --dry-run
+    import_start(tenant=merchant.tenant, started_by="owner@firma.dk", queue=False)  # alive: its lease is held
+    assert _command(merchant.tenant.slug, "--all", "--dry-run") == (2, [])
+    assert ImportRun.objects.for_tenant(merchant.tenant).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tenant_without_e_conomic_is_an_operator_error(stripe_connected_tenant):
+    assert _command(stripe_connected_tenant.slug, "--all") == (2, [])
+    assert not ImportRun.objects.for_tenant(stripe_connected_tenant).exists()
