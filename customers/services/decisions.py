@@ -266,14 +266,14 @@ def _would_link(rule: RuleResult, found: dict) -> Outcome:
         return Outcome(
             Action.MATCHED,
             f"Would link to the e-conomic customer this run would create for {planned_for}, found by "
-            f"{rule.query.economic_field} (match rule {rule.query.rule_number}) (dry run).",
+            f"{rule.query.economic_field} with match rule {rule.query.rule_number} (dry run).",
             rule=_rule_label(rule.query),
         )
     number = int(found["customerNumber"])
     return Outcome(
         Action.MATCHED,
         f"Would link to e-conomic customer {number}, found by {rule.query.economic_field} "
-        f"(match rule {rule.query.rule_number}) (dry run).",
+        f"with match rule {rule.query.rule_number} (dry run).",
         number=number,
         rule=_rule_label(rule.query),
     )
