@@ -16,6 +16,16 @@ from .services import sync_retry
 from .services.import_report import report_counts, report_csv_write, report_rows_for
 from .services.imports import ImportAlreadyRunning, import_cancel, import_start
 
+Would = ImportReportRow.Action
+# Always shown, even at 0: the five outcomes a merchant decides on; the rest only when they occur.
+REPORT_TILES = {
+    Would.WOULD_MATCH,
+    Would.WOULD_CREATE,
+    Would.WOULD_UPDATE,
+    Would.WOULD_FAIL,
+    Would.NEEDS_REVIEW,
+}
+
 
 @tenant_view
 def sync_log(request):
@@ -119,17 +129,6 @@ def import_report(request, run_id: int):
             "running": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
         },
     )
-
-
-# Always shown, even at 0: the five outcomes a merchant decides on; the rest only when they occur.
-Would = ImportReportRow.Action
-REPORT_TILES = {
-    Would.WOULD_MATCH,
-    Would.WOULD_CREATE,
-    Would.WOULD_UPDATE,
-    Would.WOULD_FAIL,
-    Would.NEEDS_REVIEW,
-}
 
 
 def _count_tiles(counts: dict[str, int]) -> list[tuple[str, str, int]]:

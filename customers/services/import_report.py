@@ -33,6 +33,8 @@ WOULD = {
 # Outcomes the merchant must act on: the command exits 1 when any customer has one.
 NEEDS_ATTENTION = {Action.FAILED, Action.NEEDS_REVIEW, Would.WOULD_FAIL, Would.NEEDS_REVIEW}
 CSV_COLUMNS = ("Stripe id", "E-mail", "Name", "Action", "e-conomic number", "Rule", "Message")
+# A cell starting with one of these is a formula to a spreadsheet; names come from anyone who buys.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def reported_action(*, run: ImportRun, record: SyncRecord) -> str:
@@ -78,14 +80,11 @@ def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(
-            [
-                row.stripe_customer_id,
-                row.email,
-                row.name,
-                row.action,
-                "" if row.economic_customer_number is None else row.economic_customer_number,
-                row.match_rule,
-                row.message,
-            ]
-        )
+        number = "" if row.economic_customer_number is None else str(row.economic_customer_number)
+        cells = [row.stripe_customer_id, row.email, row.name, row.action, number, row.match_rule, row.message]
+        writer.writerow([_as_text(cell) for cell in cells])
+
+
+def _as_text(cell: str) -> str:
+    # OWASP's advice against CSV injection: a leading quote makes the spreadsheet show it as text.
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

@@ -244,3 +244,16 @@ def test_operator_errors_exit_2(merchant):
 def test_a_tenant_without_e_conomic_is_an_operator_error(stripe_connected_tenant):
     assert _command(stripe_connected_tenant.slug, "--all") == (2, [])
     assert not ImportRun.objects.for_tenant(stripe_connected_tenant).exists()
+
+
+def test_a_name_that_is_a_spreadsheet_formula_is_written_as_text():
+    row = ImportReportRow(
+        stripe_customer_id="cus_1",
+        email="a@firma.dk",
+        name='=HYPERLINK("http://x.example")',
+        action="would_create",
+    )
+    out = io.StringIO()
+    report_csv_write([row], out)
+    _, line = list(csv.reader(io.StringIO(out.getvalue())))
+    assert line[:4] == ["cus_1", "a@firma.dk", '\'=HYPERLINK("http://x.example")', "would_create"]
