@@ -200,6 +200,10 @@ class ImportReportRow(TenantOwnedModel):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["run", "action"], name="report_row_run_action")]
+        # A page done again (its worker was killed before saving the cursor) rewrites its rows.
+        constraints = [
+            models.UniqueConstraint(fields=["run", "stripe_customer_id"], name="one_report_row_per_customer")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_customer_id}: {self.action} (run {self.run_id})"

@@ -43,17 +43,20 @@ def reported_action(*, run: ImportRun, record: SyncRecord) -> str:
 
 
 def report_row_add(*, run: ImportRun, customer: dict, record: SyncRecord) -> ImportReportRow:
-    """Keep one customer's would-be outcome (`customer` as Stripe listed it)."""
-    return ImportReportRow.objects.for_tenant(run.tenant).create(
+    """Keep one customer's would-be outcome (`customer` as Stripe listed it); again, replace it."""
+    row, _ = ImportReportRow.objects.for_tenant(run.tenant).update_or_create(
         run=run,
         stripe_customer_id=customer["id"],
-        email=(customer.get("email") or "")[:255],
-        name=(customer.get("name") or "")[:255],
-        action=WOULD[record.action],
-        economic_customer_number=record.economic_customer_number,
-        match_rule=record.match_rule,
-        message=record.message,
+        defaults={
+            "email": (customer.get("email") or "")[:255],
+            "name": (customer.get("name") or "")[:255],
+            "action": WOULD[record.action],
+            "economic_customer_number": record.economic_customer_number,
+            "match_rule": record.match_rule,
+            "message": record.message,
+        },
     )
+    return row
 
 
 def economic_duplicates_keep(*, run: ImportRun, index: MatchIndex) -> None:

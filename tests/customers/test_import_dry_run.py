@@ -257,3 +257,14 @@ def test_a_name_that_is_a_spreadsheet_formula_is_written_as_text():
     report_csv_write([row], out)
     _, line = list(csv.reader(io.StringIO(out.getvalue())))
     assert line[:4] == ["cus_1", "a@firma.dk", '\'=HYPERLINK("http://x.example")', "would_create"]
+
+
+def test_a_page_done_again_after_a_killed_worker_keeps_one_report_row_per_customer(merchant):
+    for n in range(3):
+        merchant.stripe.create_customer(email=f"c{n}@firma.dk", name=f"C{n}")
+    dry = _start(merchant, dry_run=True)
+    # As if the worker died before saving the cursor: the sweeper's next holder starts the page again.
+    ImportRun.all_tenants.filter(pk=dry.pk).update(status=ImportRun.Status.RUNNING, cursor="", counts={})
+    import_run(run_id=dry.pk)
+    assert report_counts(tenant=merchant.tenant, run=dry)["would_create"] == 3
+    assert report_rows_for(tenant=merchant.tenant, run=dry).count() == 3
