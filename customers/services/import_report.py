@@ -32,7 +32,8 @@ WOULD = {
 }
 # Outcomes the merchant must act on: the command exits 1 when any customer has one.
 NEEDS_ATTENTION = {Action.FAILED, Action.NEEDS_REVIEW, Would.WOULD_FAIL, Would.NEEDS_REVIEW}
-CSV_COLUMNS = ("Stripe id", "E-mail", "Name", "Action", "e-conomic number", "Rule", "Message")
+# The columns scripts read (DESIGN.md: a header row, an `action` column).
+CSV_COLUMNS = ("Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message")
 # A cell starting with one of these is a formula to a spreadsheet; names come from anyone who buys.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -46,7 +46,7 @@ def test_merchant_dry_runs_the_import_reads_the_report_and_downloads_it(
     saved = tmp_path / "report.csv"
     download.value.save_as(saved)
     header, *rows = list(csv.reader(saved.open(encoding="utf-8", newline="")))
-    assert header == ["Stripe id", "E-mail", "Name", "Action", "e-conomic number", "Rule", "Message"]
+    assert header == ["Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message"]
     assert sorted(row[3] for row in rows) == sorted(
         ["would_match"] * 3 + ["would_create"] * 2 + ["needs_review", "would_fail"]
     )

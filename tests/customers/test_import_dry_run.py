@@ -142,7 +142,7 @@ def test_the_csv_download_is_the_report(seeded, client):
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     header, *lines = list(csv.reader(io.StringIO(response.content.decode())))
-    assert header == ["Stripe id", "E-mail", "Name", "Action", "e-conomic number", "Rule", "Message"]
+    assert header == ["Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message"]
     expected = [
         [
             r.stripe_customer_id,
