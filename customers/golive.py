@@ -27,6 +27,7 @@ def golive_steps(tenant: Tenant) -> list[Step]:
     summary = connections_summary(tenant=tenant)
     connected = {s: summary[s]["status"] == ConnectionStatus.CONNECTED for s in Service}
     imports = ImportRun.objects.for_tenant(tenant)
+    dry_run = imports.filter(dry_run=True, status=ImportRun.Status.FINISHED).first()  # the latest
     slug = tenant.slug
     steps = [
         Step(
@@ -50,18 +51,17 @@ def golive_steps(tenant: Tenant) -> list[Step]:
             reverse("mappings:defaults", args=[slug]),
             "Payment terms, customer group, VAT zone, currency.",
         ),
-        # Until the dry run has its own report, any import started counts as having looked first.
         Step(
             "dry_run",
             "Dry run",
-            imports.exists(),
-            reverse("import", args=[slug]),
+            dry_run is not None,
+            reverse("import_report", args=[slug, dry_run.pk]) if dry_run else reverse("import", args=[slug]),
             "See what the import would do before anything is written.",
         ),
         Step(
             "import",
             "Import your existing customers",
-            imports.filter(status=ImportRun.Status.FINISHED).exists(),
+            imports.filter(dry_run=False, status=ImportRun.Status.FINISHED).exists(),
             reverse("import", args=[slug]),
             "Link or create every Stripe customer you already have.",
         ),

@@ -110,6 +110,8 @@ class SyncRecord(TenantOwnedModel):
     stripe_request_id = models.CharField(max_length=100, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     dry_run = models.BooleanField(default=False)
+    # The match rule that found the e-conomic customer(s), e.g. "rule 1: email"; blank otherwise.
+    match_rule = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     # Set when the copied personal data (e-mail, values in the message and warnings, payload) was
     # removed, and why: the sync log then says so instead of showing nothing.
@@ -159,12 +161,52 @@ class ImportRun(TenantOwnedModel):
     leased_until = models.DateTimeField(null=True, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # A dry run writes nothing anywhere: each customer's would-be outcome is an ImportReportRow.
+    dry_run = models.BooleanField(default=False)
+    # e-conomic customers that share a match value, found in the preloaded index (dry runs):
+    # [{"field": "email", "customer_numbers": [12, 13]}]. Numbers only, never the shared value,
+    # so the run holds no personal data; the merchant looks the numbers up in e-conomic.
+    economic_duplicates = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"Import {self.pk} ({self.status})"
+        return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} ({self.status})"
+
+
+class ImportReportRow(TenantOwnedModel):
+    """What a dry run would do with one Stripe customer. Holds personal data (e-mail, name, values
+    quoted in the message): erased with the customer and purged after DRY_RUN_REPORT_RETENTION_DAYS."""
+
+    class Action(models.TextChoices):
+        WOULD_MATCH = "would_match", "Would match"
+        WOULD_CREATE = "would_create", "Would create"
+        WOULD_UPDATE = "would_update", "Would update"
+        WOULD_FAIL = "would_fail", "Would fail"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        UNCHANGED = "unchanged", "Unchanged"
+        WOULD_SKIP = "would_skip", "Would skip"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="report_rows")
+    stripe_customer_id = models.CharField(max_length=255, db_index=True)
+    email = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    match_rule = models.CharField(max_length=100, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "action"], name="report_row_run_action")]
+        # A page done again (its worker was killed before saving the cursor) rewrites its rows.
+        constraints = [
+            models.UniqueConstraint(fields=["run", "stripe_customer_id"], name="one_report_row_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id}: {self.action} (run {self.run_id})"
 
 
 class RetentionSetting(TenantOwnedModel):
@@ -234,6 +276,8 @@ class AlertDigest(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Alert {self.sent_at:%Y-%m-%d %H:%M} ({self.failures} failures, {self.reviews} reviews)"
+
+
 class ConnectionPause(TenantOwnedModel):
     """A tenant's work on one service, held while that service cannot take it.
 

@@ -6,6 +6,8 @@ late and reject on worker lost stay, so a killed worker's message is redelivered
 lease back at once.
 """
 
+from dataclasses import asdict
+
 from celery import shared_task
 
 from syncapp.models import Tenant
@@ -49,8 +51,7 @@ def probe_paused_connections() -> int:
 
 @shared_task
 def purge_personal_data() -> dict:
-    report = personal_data_purge()
-    return {"event_payloads": report.event_payloads, "sync_records": report.sync_records}
+    return asdict(personal_data_purge())
 
 
 @shared_task(**TASK_OPTIONS)

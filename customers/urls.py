@@ -26,4 +26,6 @@ urlpatterns = [
     path("t/<slug:slug>/review/bulk/", review_views.review_bulk, name="review_bulk"),
     path("t/<slug:slug>/review/<int:item_id>/", review_views.review_detail, name="review_detail"),
     path("t/<slug:slug>/import/<int:run_id>/cancel/", views.import_stop, name="import_cancel"),
+    path("t/<slug:slug>/import/<int:run_id>/", views.import_report, name="import_report"),
+    path("t/<slug:slug>/import/<int:run_id>/report.csv", views.import_report_csv, name="import_report_csv"),
 ]

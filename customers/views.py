@@ -2,17 +2,29 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from syncapp.tenancy import tenant_view
 
 from .log_selectors import in_dates
-from .models import ImportRun, SyncRecord
+from .models import ImportReportRow, ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
 from .selectors import sync_records_for
 from .services import sync_retry
+from .services.import_report import report_counts, report_csv_write, report_rows_for
 from .services.imports import ImportAlreadyRunning, import_cancel, import_start
+
+Would = ImportReportRow.Action
+# Always shown, even at 0: the five outcomes a merchant decides on; the rest only when they occur.
+REPORT_TILES = {
+    Would.WOULD_MATCH,
+    Would.WOULD_CREATE,
+    Would.WOULD_UPDATE,
+    Would.WOULD_FAIL,
+    Would.NEEDS_REVIEW,
+}
 
 
 @tenant_view
@@ -73,12 +85,14 @@ def import_page(request):
 @tenant_view(edit=True)
 @require_POST
 def import_begin(request):
+    dry_run = request.POST.get("dry_run") == "1"
     try:
-        import_start(tenant=request.tenant, started_by=request.user.email)
+        import_start(tenant=request.tenant, started_by=request.user.email, dry_run=dry_run)
     except ImportAlreadyRunning as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, "Import started: progress appears below.")
+        what = "Dry run started: nothing is written; its report" if dry_run else "Import started: progress"
+        messages.success(request, f"{what} appears below.")
     return redirect("import", slug=request.tenant.slug)
 
 
@@ -92,3 +106,43 @@ def import_stop(request, run_id: int):
     else:
         messages.success(request, "Cancelling: the import stops after the page of customers in hand.")
     return redirect("import", slug=request.tenant.slug)
+
+
+@tenant_view
+def import_report(request, run_id: int):
+    """A dry run's report: what the import would do, customer by customer, filterable by action."""
+    run = get_object_or_404(ImportRun.objects.for_tenant(request.tenant), pk=run_id)
+    if not run.dry_run:
+        return redirect("sync_log", slug=request.tenant.slug)  # an import's outcomes are its sync log
+    action = request.GET.get("action", "")
+    action = action if action in Would.values else ""
+    rows = report_rows_for(tenant=request.tenant, run=run, action=action or None)
+    return render(
+        request,
+        "customers/import_report.html",
+        {
+            "run": run,
+            "tiles": _count_tiles(report_counts(tenant=request.tenant, run=run)),
+            "actions": Would.choices,
+            "action": action,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "running": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
+        },
+    )
+
+
+def _count_tiles(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    return [
+        (value, label, counts[value])
+        for value, label in Would.choices
+        if value in REPORT_TILES or counts[value]
+    ]
+
+
+@tenant_view
+def import_report_csv(request, run_id: int):
+    run = get_object_or_404(ImportRun.objects.for_tenant(request.tenant), pk=run_id, dry_run=True)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dry-run-{run.pk}.csv"'
+    report_csv_write(report_rows_for(tenant=request.tenant, run=run), response)
+    return response

@@ -27,7 +27,7 @@ class MatchIndex:
         self.fields = frozenset(fields)
         self.watermark = ""
         self._by_field: dict[str, dict[str, list[dict]]] = {f: defaultdict(list) for f in self.fields}
-        # By customer number (a would-be customer of a dry run has none: keyed by its own identity).
+        # By customer number; a dry run's would-be customer (no number yet) by its Stripe customer.
         self._entries: dict[object, dict] = {}
         # An import's lanes add to one index at once.
         self._lock = threading.Lock()
@@ -41,20 +41,26 @@ class MatchIndex:
 
     @property
     def size(self) -> int:
-        return len(self._entries)
+        """e-conomic customers held (not a dry run's would-be ones)."""
+        return sum(1 for key in self._entries if not isinstance(key, tuple))
 
-    def add(self, customer: dict) -> None:
+    def add(self, customer: dict, *, planned_for: str | None = None) -> None:
+        """Index an e-conomic customer; with `planned_for` (a Stripe customer id), one a dry run
+        would create, which has no number yet but must be found like a created one."""
         # Only the matched fields are kept, so memory stays small for large agreements.
         slim = {f: customer.get(f) for f in self.fields} | {"customerNumber": customer.get("customerNumber")}
-        number = slim["customerNumber"]
+        planned_for = planned_for or customer.get("plannedFor")
+        if planned_for:
+            slim["plannedFor"] = planned_for
+        key = ("planned", planned_for) if planned_for else slim["customerNumber"]
         with self._lock:
-            if number is not None and number in self._entries:
-                self._remove(self._entries[number])
-            self._entries[number if number is not None else id(slim)] = slim
+            if key in self._entries:
+                self._remove(self._entries[key])
+            self._entries[key] = slim
             for field in self.fields:
                 if slim[field] not in (None, ""):
-                    for key in match_keys(field, slim[field]):
-                        self._by_field[field][key].append(slim)
+                    for value_key in match_keys(field, slim[field]):
+                        self._by_field[field][value_key].append(slim)
             self.watermark = max(self.watermark, customer.get("lastUpdated") or "")
 
     def _remove(self, slim: dict) -> None:
@@ -67,6 +73,18 @@ class MatchIndex:
         candidates = self._by_field.get(query.economic_field, {}).get(query.value.strip().casefold(), [])
         # One customer listing the same address twice is still one candidate.
         return list({id(c): c for c in candidates}.values())
+
+    def duplicates(self) -> list[dict]:
+        """e-conomic customers sharing a match value, without the value (it is personal data; the
+        numbers are enough to find them in e-conomic): [{"field": "email", "customer_numbers": [12, 13]}].
+        Customers sharing several values (two addresses each) are one group."""
+        groups: dict[tuple, dict] = {}
+        for field, by_value in sorted(self._by_field.items()):
+            for _, candidates in sorted(by_value.items()):
+                numbers = sorted({c["customerNumber"] for c in candidates if "plannedFor" not in c})
+                if len(numbers) > 1:
+                    groups[(field, *numbers)] = {"field": field, "customer_numbers": numbers}
+        return list(groups.values())
 
     def snapshot(self) -> dict:
         """What the index holds, as plain data a cache can keep between an import's chunks."""

@@ -370,6 +370,8 @@ CELERY_BEAT_SCHEDULE = {
 EVENT_PAYLOAD_RETENTION_DAYS = env.int("EVENT_PAYLOAD_RETENTION_DAYS", default=30)
 SYNC_RECORD_RETENTION_MONTHS = env.int("SYNC_RECORD_RETENTION_MONTHS", default=13)
 SYNC_RECORD_RETENTION_MIN_MONTHS = env.int("SYNC_RECORD_RETENTION_MIN_MONTHS", default=3)
+# A dry run's report (e-mails, names) is for deciding to import, not a log: deleted after 30 days.
+DRY_RUN_REPORT_RETENTION_DAYS = env.int("DRY_RUN_REPORT_RETENTION_DAYS", default=30)
 # A closed account's data is deleted this long after the owner closed it (cancellable until then).
 TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=7)
 # Alert, invitation and account-closing e-mails: printed to the console in `make run`, SMTP in

@@ -109,21 +109,6 @@ class Migration(migrations.Migration):
             name="retrying_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
-        migrations.AlterField(
-            model_name="importrun",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("queued", "Queued"),
-                    ("running", "Running"),
-                    ("finished", "Finished"),
-                    ("failed", "Failed"),
-                    ("cancelled", "Cancelled"),
-                ],
-                default="queued",
-                max_length=20,
-            ),
-        ),
         migrations.AddIndex(
             model_name="stripeevent",
             index=models.Index(fields=["status", "next_attempt_at"], name="customers_event_due"),

@@ -3,9 +3,9 @@
 Runs when Stripe reports the customer deleted (the sync of a deleted customer) and when a merchant
 asks from the customer's sync log entry. What goes: the payloads of the customer's Stripe events
 (and the values quoted in their errors), the e-mail, the quoted values and the payloads of its sync
-records, the link's fingerprint (a hash of the mapped values). What stays: ids, e-conomic numbers,
-outcomes and times, so exactly-once and the log keep working. The e-conomic customer is the
-merchant's bookkeeping record and is left alone; the sync log says so.
+records, the link's fingerprint (a hash of the mapped values), its rows in dry-run reports. What
+stays: ids, e-conomic numbers, outcomes and times, so exactly-once and the log keep working. The
+e-conomic customer is the merchant's bookkeeping record and is left alone; the sync log says so.
 """
 
 import logging
@@ -16,7 +16,7 @@ from django.utils import timezone
 from syncapp.models import Tenant
 
 from ..locks import customer_lock
-from ..models import CustomerLink, StripeEvent, SyncRecord
+from ..models import CustomerLink, ImportReportRow, StripeEvent, SyncRecord
 from .redaction import personal_values
 from .retention import RemovalReason, events_strip, records_strip
 
@@ -51,6 +51,8 @@ def customer_erase(
         known = _known_values(events, records) - {stripe_customer_id}
         events_strip(list(events.values_list("pk", "last_error")), now=now, known=known)
         records_strip(list(records.values("pk", "message", "warnings")), now=now, reason=reason, known=known)
+        # A report row is a preview, not a log of what happened: nothing in it needs keeping.
+        ImportReportRow.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).delete()
         link = CustomerLink.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).first()
         if link is not None and link.fingerprint:
             link.fingerprint = ""

@@ -6,6 +6,8 @@
 - Sync records: the e-mail, the values quoted in the message and warnings, and the payload sent to
   e-conomic go after the tenant's period (`SYNC_RECORD_RETENTION_MONTHS`, 13 by default; a tenant
   may choose down to `SYNC_RECORD_RETENTION_MIN_MONTHS`). Outcome, ids, numbers and times stay.
+- Dry-run reports: their rows (e-mail, name, message) are deleted after
+  `DRY_RUN_REPORT_RETENTION_DAYS` (30); the run itself (counts, e-conomic numbers) stays.
 
 Each batch is one SELECT and one UPDATE (never a query per row); rows already purged are not
 selected again (partial indexes on the unpurged rows), so running it twice changes nothing.
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from ..models import RetentionSetting, StripeEvent, SyncRecord
+from ..models import ImportReportRow, RetentionSetting, StripeEvent, SyncRecord
 from .redaction import redact_list, redact_text
 
 BATCH_SIZE = 500
@@ -39,6 +41,7 @@ class RemovalReason:
 class PurgeReport:
     event_payloads: int
     sync_records: int
+    report_rows: int
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -69,6 +72,7 @@ def personal_data_purge(*, now: datetime | None = None, batch_size: int = BATCH_
     return PurgeReport(
         event_payloads=event_payloads_purge(now=now, batch_size=batch_size),
         sync_records=sync_records_purge(now=now, batch_size=batch_size),
+        report_rows=report_rows_purge(now=now, batch_size=batch_size),
     )
 
 
@@ -111,6 +115,19 @@ def sync_records_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
                 break
             records_strip(batch, now=now, reason=RemovalReason.RETENTION)
             total += len(batch)
+    return total
+
+
+def report_rows_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    cutoff = now - timedelta(days=settings.DRY_RUN_REPORT_RETENTION_DAYS)
+    due = ImportReportRow.all_tenants.filter(run__created__lt=cutoff)
+    total = 0
+    for _ in range(MAX_BATCHES):
+        batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            break
+        ImportReportRow.all_tenants.filter(pk__in=batch).delete()
+        total += len(batch)
     return total
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mappings.engine import (
     CustomerPlan,
+    MatchQuery,
     MatchResult,
     RuleResult,
     Search,
@@ -47,6 +48,8 @@ class Outcome:
     stripe_deleted: bool = False
     # e-conomic customers the match rules found, when they found several: the review queue's.
     candidates: list[int] = field(default_factory=list)
+    # The match rule that found them, e.g. "rule 1: email" (the import report shows it).
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,12 +172,12 @@ def link_found(
     ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan, rule: RuleResult, found: dict
 ) -> Outcome:
     """One e-conomic customer has the value: link it (and update it, if the policy says always)."""
+    if ctx.dry_run:
+        return _would_link(rule, found)
     number = int(found["customerNumber"])
     query = rule.query
     # A create whose reply was lost (worker killed, connection dropped) is found here by searching.
     recovered = link is not None and link.create_started is not None
-    if ctx.dry_run:
-        return Outcome(Action.MATCHED, f"Would link to e-conomic customer {number} (dry run).", number=number)
     link = _save_link(
         ctx, number=number, created_by_us=recovered, fingerprint=plan.fingerprint if recovered else ""
     )
@@ -190,6 +193,7 @@ def link_found(
         f"Found e-conomic customer {number} by {query.economic_field} “{query.value}” "
         f"(match rule {query.rule_number}) and linked it.",
         number=number,
+        rule=_rule_label(query),
     )
     if ctx.settings.update_existing == UpdateExisting.ALWAYS:
         outcome.payload = _put_update(ctx, link, plan, number, "").payload
@@ -207,6 +211,9 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
         )
     payload = plan.create_payload
     if ctx.dry_run:
+        if ctx.match_index is not None:
+            # As a real create is: a later Stripe customer with the same value would match it.
+            ctx.match_index.add(payload, planned_for=ctx.stripe_customer_id)
         return Outcome(
             Action.CREATED,
             "No e-conomic customer matched: would create this customer (dry run).",
@@ -248,6 +255,30 @@ def review_resolved(ctx: SyncContext, plan: CustomerPlan, choice: Resolution) ->
     )
 
 
+def _rule_label(query: MatchQuery) -> str:
+    return f"rule {query.rule_number}: {query.economic_field}"
+
+
+def _would_link(rule: RuleResult, found: dict) -> Outcome:
+    planned_for = found.get("plannedFor")
+    if planned_for:
+        # Found among the customers this dry run would create: no e-conomic number exists yet.
+        return Outcome(
+            Action.MATCHED,
+            f"Would link to the e-conomic customer this run would create for {planned_for}, found by "
+            f"{rule.query.economic_field} with match rule {rule.query.rule_number} (dry run).",
+            rule=_rule_label(rule.query),
+        )
+    number = int(found["customerNumber"])
+    return Outcome(
+        Action.MATCHED,
+        f"Would link to e-conomic customer {number}, found by {rule.query.economic_field} "
+        f"with match rule {rule.query.rule_number} (dry run).",
+        number=number,
+        rule=_rule_label(rule.query),
+    )
+
+
 def _search(ctx: SyncContext) -> Search:
     if ctx.match_index is not None:
         return ctx.match_index.lookup
@@ -256,20 +287,28 @@ def _search(ctx: SyncContext) -> Search:
 
 def _ambiguous(ctx: SyncContext, match: MatchResult) -> Outcome:
     query, hits = match.deciding.query, match.deciding.hits
-    numbers = ", ".join(str(customer["customerNumber"]) for customer in hits)
+    numbers = ", ".join(_named(customer) for customer in hits)
     if ctx.settings.on_ambiguous == OnAmbiguous.REVIEW:
         waits = "would wait" if ctx.dry_run else "waits"
         return Outcome(
             Action.NEEDS_REVIEW,
             f"e-conomic customers {numbers} all have {query.economic_field} “{query.value}”: this customer "
             f"{waits} in the review queue for you to link one of them, create a new one, or skip it.",
-            candidates=[int(customer["customerNumber"]) for customer in hits],
+            candidates=[int(c["customerNumber"]) for c in hits if c["customerNumber"] is not None],
+            rule=_rule_label(query),
         )
     return Outcome(
         Action.FAILED,
         f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
         f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
+        rule=_rule_label(query),
     )
+
+
+def _named(candidate: dict) -> str:
+    if candidate["customerNumber"] is None:  # a dry run's would-be customer
+        return f"(the one this run would create for {candidate.get('plannedFor')})"
+    return str(candidate["customerNumber"])
 
 
 def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:

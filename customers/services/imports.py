@@ -13,6 +13,10 @@ redelivered with the same token and continues from the cursor; if it never comes
 runs out and the sweeper sends the run again. A second message finds the run leased and does
 nothing, so an import never runs twice. A failure that can pass waits (the lease set to the
 retry's time) and the sweeper continues it then.
+
+A dry run (`ImportRun.dry_run`) is the same job writing nothing: each customer's would-be outcome
+becomes a row of its report (`import_report.py`). `import_run` (the command) may also pass
+`on_record`, called with each listed customer and its record as they are synced.
 """
 
 from collections.abc import Callable
@@ -34,6 +38,7 @@ from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
 from .import_lanes import sync_in_lanes
+from .import_report import economic_duplicates_keep, report_row_add
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
 
@@ -41,6 +46,7 @@ from .sync import customer_sync
 CHUNK_PAGES = 10
 Status = ImportRun.Status
 ACTIVE = (Status.QUEUED, Status.RUNNING)
+OnRecord = Callable[[dict, SyncRecord], None]
 SyncPage = Callable[[list[dict]], list[SyncRecord]]
 
 
@@ -52,8 +58,10 @@ def _alive(run: ImportRun) -> bool:
     return run.status in ACTIVE and run.leased_until is not None and run.leased_until > timezone.now()
 
 
-def import_start(*, tenant: Tenant, started_by: str) -> ImportRun:
-    """Queue an import; refused only while another one is really alive (its lease is held).
+def import_start(*, tenant: Tenant, started_by: str, dry_run: bool = False, queue: bool = True) -> ImportRun:
+    """Queue an import (or a dry run); refused only while another one is really alive (its lease
+    is held). Without `queue` nothing is sent: the caller runs it with `import_run` and the lease
+    the run holds (`run.leased_by`).
 
     A run whose worker died long ago (lease run out, never taken over) is closed and replaced.
     """
@@ -66,9 +74,14 @@ def import_start(*, tenant: Tenant, started_by: str) -> ImportRun:
             _close(run, Status.FAILED, "Stopped without finishing; a new import replaced it.")
         token = new_lease_token()
         run = ImportRun.objects.for_tenant(tenant).create(
-            started_by=started_by, leased_by=token, leased_until=lease_until(), heartbeat=timezone.now()
+            started_by=started_by,
+            dry_run=dry_run,
+            leased_by=token,
+            leased_until=lease_until(),
+            heartbeat=timezone.now(),
         )
-        enqueue_import(run.pk, token)
+        if queue:
+            enqueue_import(run.pk, token)
     return run
 
 
@@ -111,10 +124,11 @@ def import_resume(*, tenant: Tenant, run_id: int) -> ImportRun:
     return run
 
 
-def import_run(*, run_id: int) -> ImportRun:
-    """The whole import in this process (tests, commands): chunk after chunk under one lease."""
-    token = new_lease_token()
-    while import_chunk(run_id=run_id, token=token):
+def import_run(*, run_id: int, token: str = "", on_record: OnRecord | None = None) -> ImportRun:
+    """The whole import in this process (tests, commands): chunk after chunk under one lease
+    (`token`: the one `import_start(queue=False)` took)."""
+    token = token or new_lease_token()
+    while import_chunk(run_id=run_id, token=token, on_record=on_record):
         pass
     return ImportRun.all_tenants.get(pk=run_id)
 
@@ -131,7 +145,7 @@ def import_continue(*, run_id: int, token: str) -> None:
             send(RUN_IMPORT, run_id, successor)
 
 
-def import_chunk(*, run_id: int, token: str) -> bool:
+def import_chunk(*, run_id: int, token: str, on_record: OnRecord | None = None) -> bool:
     """Up to CHUNK_PAGES pages of Stripe customers; True when more remain and the lease is ours."""
     if not _claim(run_id, token):
         return False
@@ -140,7 +154,7 @@ def import_chunk(*, run_id: int, token: str) -> bool:
         _close(run, Status.CANCELLED, _cancelled_message(run, ""))
         return False
     try:
-        return _chunk(run, token)
+        return _chunk(run, token, on_record)
     except TRANSIENT as exc:
         _wait(run, token, as_transient(exc).message)
     except PERMANENT as exc:
@@ -157,33 +171,41 @@ def _claim(run_id: int, token: str) -> bool:
     return claimed == 1
 
 
-def _chunk(run: ImportRun, token: str) -> bool:
+def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
     tenant = run.tenant
     _update(run, message="Loading your e-conomic customers…")
     sync_settings = sync_settings_for(tenant=tenant)
     fields = {rule.economic_field for rule in sync_settings.match_rules}
     with closing(economic_client_for(tenant)) as economic:
         held = import_index(run, economic, fields=fields)
+    if run.dry_run:
+        economic_duplicates_keep(run=run, index=held.index)
     _update(run, economic_customers_preloaded=held.index.size, message="Syncing your Stripe customers…")
 
     def sync_one(customer: dict) -> SyncRecord:
         return customer_sync(
-            tenant=tenant, stripe_customer_id=customer["id"], match_index=held.index, listed_customer=customer
+            tenant=tenant,
+            stripe_customer_id=customer["id"],
+            dry_run=run.dry_run,
+            match_index=held.index,
+            listed_customer=customer,
         )
 
     def sync_page(customers: list[dict]) -> list[SyncRecord]:
         return sync_in_lanes(customers, sync_settings, sync_one)
 
     with closing(stripe_client_for(tenant)) as stripe:
-        more = _pages(run, token, stripe, sync_page)
+        more = _pages(run, token, stripe, sync_page, on_record)
     if more:
         import_index_keep(run, held)  # with this chunk's creates, for the next chunk
     return more
 
 
-def _pages(run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage) -> bool:
+def _pages(
+    run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
+) -> bool:
     for _ in range(CHUNK_PAGES):
-        if not _page(run, token, stripe, sync_page):
+        if not _page(run, token, stripe, sync_page, on_record):
             return False
         run.refresh_from_db(fields=["cancel_requested"])
         if run.cancel_requested:
@@ -192,21 +214,36 @@ def _pages(run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage
     return True
 
 
-def _page(run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage) -> bool:
+def _page(
+    run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
+) -> bool:
     """One page synced and saved; True when more pages follow and the lease is still ours."""
     customers, has_more = stripe.customers_page(
         starting_after=run.cursor or None, limit=settings.IMPORT_PAGE_SIZE
     )
     counts = dict(run.counts)
-    for record in sync_page(customers):
+    for customer, record in zip(customers, sync_page(customers), strict=True):
         counts[record.action] = counts.get(record.action, 0) + 1
+        _recorded(run, customer, record, on_record)
     cursor = customers[-1]["id"] if customers else run.cursor
     if not _progress(run, token, cursor=cursor, counts=counts):
         return False  # taken over (we were presumed dead): the new holder carries on
     if not has_more:
-        total = sum(counts.values())
-        _close(run, Status.FINISHED, f"Imported {total} Stripe customers: see each one in the sync log.")
+        _close(run, Status.FINISHED, _finished_message(run, sum(counts.values())))
     return has_more
+
+
+def _recorded(run: ImportRun, customer: dict, record: SyncRecord, on_record: OnRecord | None) -> None:
+    if run.dry_run:
+        report_row_add(run=run, customer=customer, record=record)
+    if on_record is not None:
+        on_record(customer, record)
+
+
+def _finished_message(run: ImportRun, total: int) -> str:
+    if run.dry_run:
+        return f"Dry run of {total} Stripe customers: nothing was written; the report shows what would be."
+    return f"Imported {total} Stripe customers: see each one in the sync log."
 
 
 def _progress(run: ImportRun, token: str, *, cursor: str, counts: dict) -> bool:

@@ -57,6 +57,8 @@ def customer_sync(
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
+    A dry run writes nothing anywhere, not even to the sync log: its record is returned unsaved.
+
     With `resolution` (the merchant's choice in the review queue) an unlinked customer is linked or
     created as chosen instead of running the match rules.
 
@@ -194,7 +196,8 @@ def _record(
     dry_run: bool = False,
     duration_ms: int = 0,
 ) -> SyncRecord:
-    return SyncRecord.objects.for_tenant(tenant).create(
+    record = SyncRecord(
+        tenant=tenant,
         event=event,
         stripe_customer_id=stripe_customer_id,
         stripe_email=outcome.email[:255],
@@ -207,7 +210,11 @@ def _record(
         stripe_request_id=outcome.stripe_request_id,
         duration_ms=duration_ms,
         dry_run=dry_run,
+        match_rule=outcome.rule,
     )
+    if not dry_run:
+        record.save()
+    return record
 
 
 def sync_record_failed(

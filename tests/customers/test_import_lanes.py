@@ -151,7 +151,7 @@ def test_the_index_replaces_a_changed_customer_and_survives_a_snapshot():
         [{"customerNumber": 1, "email": "old@x.dk", "lastUpdated": "2026-11-24T10:00:00Z"}], fields={"email"}
     )
     index.add({"customerNumber": 1, "email": "new@x.dk", "lastUpdated": "2026-11-25T09:00:00Z"})
-    index.add({"customerNumber": None, "email": "new@x.dk"})  # a dry run's would-be customer
+    index.add({"customerNumber": None, "email": "new@x.dk"}, planned_for="cus_9")  # a dry run's would-be one
 
     def numbers(value, where):
         return [c["customerNumber"] for c in where.lookup(MatchQuery(1, "email", "email", value, ""))]
@@ -160,4 +160,22 @@ def test_the_index_replaces_a_changed_customer_and_survives_a_snapshot():
     for held in (index, again):
         assert numbers("old@x.dk", held) == []
         assert numbers("new@x.dk", held) == [1, None]
-        assert held.size == 2 and held.watermark == "2026-11-25T09:00:00Z"
+        assert held.size == 1 and held.watermark == "2026-11-25T09:00:00Z"
+
+
+def test_a_would_be_customer_among_ambiguous_candidates_is_named_not_a_crash():
+    from types import SimpleNamespace
+
+    from customers.services.decisions import _ambiguous
+    from mappings.engine import MatchResult, RuleResult
+    from mappings.vocabulary import MatchOutcome
+
+    query = MatchQuery(1, "email", "email", "a@x.dk", "")
+    hits = ({"customerNumber": 7, "email": "a@x.dk"}, {"customerNumber": None, "plannedFor": "cus_1"})
+    match = MatchResult(MatchOutcome.AMBIGUOUS, (RuleResult(query, hits),))
+    ctx = SimpleNamespace(settings=SETTINGS, dry_run=True)
+
+    outcome = _ambiguous(ctx, match)
+
+    assert outcome.action == "needs_review" and outcome.candidates == [7]
+    assert "7, (the one this run would create for cus_1)" in outcome.message

@@ -52,8 +52,9 @@ def test_tenant_sync_all_walks_every_stripe_customer(merchant, capsys):
     for n in range(3):
         merchant.stripe.create_customer(email=f"c{n}@firma.dk", name=f"C{n}")
     call_command("tenant_sync", merchant.tenant.slug, "--all")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    *lines, summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["action"] for line in lines] == ["created"] * 3
+    assert summary == {"summary": {"created": 3}}
     assert len(merchant.economic.customers()) == 3
 
 

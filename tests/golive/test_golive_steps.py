@@ -31,6 +31,13 @@ def test_each_step_is_done_as_the_merchant_gets_there(merchant):
     tenant = merchant.tenant
     assert _states(tenant)["economic"] == _states(tenant)["stripe"] == _states(tenant)["defaults"] == "done"
     assert _states(tenant)["dry_run"] == "next"
+    # A dry run still going, or an import, is not having looked first.
+    ImportRun.objects.for_tenant(tenant).create(dry_run=True, status=ImportRun.Status.RUNNING)
+    assert _states(tenant)["dry_run"] == "next"
+    dry_run = ImportRun.objects.for_tenant(tenant).create(dry_run=True, status=ImportRun.Status.FINISHED)
+    steps = {step.key: step for step in golive_steps(tenant)}
+    assert steps["dry_run"].state == "done" and steps["import"].state == "next"
+    assert steps["dry_run"].url == reverse("import_report", args=[tenant.slug, dry_run.pk])
     ImportRun.objects.for_tenant(tenant).create(status=ImportRun.Status.FINISHED)
     assert _states(tenant)["import"] == "done" and _states(tenant)["live"] == "next"
     event = StripeEvent.objects.for_tenant(tenant).create(

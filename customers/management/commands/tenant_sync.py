@@ -1,16 +1,30 @@
 import json
+from collections import Counter
+from contextlib import closing
 
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.errors import TransientSyncError
-from customers.models import SyncRecord
+from customers.models import ImportRun, SyncRecord
 from customers.services import customer_sync
-from syncapp.connections.clients import NotConnected, stripe_client_for
+from customers.services.import_report import (
+    NEEDS_ATTENTION,
+    report_csv_write,
+    report_rows_for,
+    reported_action,
+)
+from customers.services.imports import ImportAlreadyRunning, import_run, import_start
+from syncapp.connections.clients import NotConnected, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Sync (or preview with --dry-run) Stripe customers; one JSON line per customer."
+    help = (
+        "Sync one Stripe customer (--customer), or import them all (--all: the Import tab's job); "
+        "--dry-run writes nothing, --csv writes the dry run's report. One JSON line per customer, "
+        'then {"summary": …} for --all. Exit 0: all synced; 1: some failed or need review; '
+        "2: operator error (unknown slug, not connected, an import already running)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
@@ -18,36 +32,74 @@ class Command(BaseCommand):
         target.add_argument("--customer", help="a Stripe customer id, cus_…")
         target.add_argument("--all", action="store_true", help="every customer in the Stripe account")
         parser.add_argument("--dry-run", action="store_true", help="preview: write nothing anywhere")
+        parser.add_argument("--csv", metavar="PATH", help="with --all --dry-run: the report as CSV")
 
-    def handle(self, *args, slug, customer=None, all=False, dry_run=False, **options):
+    def handle(self, *args, slug, customer=None, all=False, dry_run=False, csv=None, **options):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No merchant with slug {slug}.", returncode=2)
+        if csv and not (all and dry_run):
+            raise CommandError("--csv writes a dry run's report: use it with --all --dry-run.", returncode=2)
+        if customer:
+            self._one(tenant, customer, dry_run)
+        else:
+            self._all(tenant, dry_run, csv)
+
+    def _one(self, tenant: Tenant, customer_id: str, dry_run: bool) -> None:
         try:
-            ids = [customer] if customer else [c["id"] for c in stripe_client_for(tenant).iter_customers()]
-        except NotConnected as exc:
+            record = customer_sync(tenant=tenant, stripe_customer_id=customer_id, dry_run=dry_run)
+        except TransientSyncError as exc:
+            line = {"customer": customer_id, "action": "retry_later", "number": None, "message": exc.message}
+            self._write(line)
+            raise CommandError("The customer did not sync: see the message above.", returncode=1) from exc
+        line = {
+            "customer": customer_id,
+            "action": record.action,
+            "number": record.economic_customer_number,
+            "message": record.message,
+        }
+        if dry_run and record.payload:
+            line["payload"] = record.payload
+        self._write(line)
+        if record.action == SyncRecord.Action.FAILED:
+            raise CommandError("The customer did not sync: see the message above.", returncode=1)
+
+    def _all(self, tenant: Tenant, dry_run: bool, csv_path: str | None) -> None:
+        try:
+            _require_connections(tenant)
+            run = import_start(tenant=tenant, started_by="tenant_sync command", dry_run=dry_run, queue=False)
+        except (NotConnected, ImportAlreadyRunning) as exc:
             raise CommandError(str(exc), returncode=2) from exc
-        failed = False
-        for customer_id in ids:
-            try:
-                record = customer_sync(tenant=tenant, stripe_customer_id=customer_id, dry_run=dry_run)
-                line = {
-                    "customer": customer_id,
-                    "action": record.action,
+        summary: Counter[str] = Counter()
+
+        def write_line(customer: dict, record: SyncRecord) -> None:
+            action = reported_action(run=run, record=record)
+            summary[action] += 1
+            self._write(
+                {
+                    "customer": customer["id"],
+                    "action": action,
                     "number": record.economic_customer_number,
                     "message": record.message,
+                    "rule": record.match_rule or None,
                 }
-                if dry_run and record.payload:
-                    line["payload"] = record.payload
-                failed |= record.action == SyncRecord.Action.FAILED
-            except TransientSyncError as exc:
-                line = {
-                    "customer": customer_id,
-                    "action": "retry_later",
-                    "number": None,
-                    "message": exc.message,
-                }
-                failed = True
-            self.stdout.write(json.dumps(line, ensure_ascii=False))
-        if failed:
-            raise CommandError("Some customers did not sync: see the messages above.", returncode=1)
+            )
+
+        run = import_run(run_id=run.pk, token=run.leased_by, on_record=write_line)
+        self._write({"summary": dict(summary)})
+        if csv_path:
+            with open(csv_path, "w", newline="", encoding="utf-8") as out:
+                report_csv_write(report_rows_for(tenant=tenant, run=run), out)
+        if run.status != ImportRun.Status.FINISHED:
+            raise CommandError(f"The import did not finish: {run.message}", returncode=1)
+        if NEEDS_ATTENTION & summary.keys():
+            raise CommandError("Some customers failed or need review: see the messages above.", returncode=1)
+
+    def _write(self, line: dict) -> None:
+        self.stdout.write(json.dumps(line, ensure_ascii=False))
+
+
+def _require_connections(tenant: Tenant) -> None:
+    """Refuse before a run exists: without both connections there is nothing to import."""
+    with closing(economic_client_for(tenant)), closing(stripe_client_for(tenant)):
+        pass

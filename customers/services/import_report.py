@@ -1,0 +1,94 @@
+"""A dry run's report: what the import would do with each Stripe customer, for the merchant to read
+(the run's page), download (CSV) or script against (`tenant_sync --all --dry-run --csv`).
+
+The dry run is the import job itself with `ImportRun.dry_run` set, so it finds exactly what the
+import would; the job hands each customer's unsaved SyncRecord here and one report row is kept.
+The rows hold personal data: the customer's erasure deletes theirs, retention purges old reports
+(`customers/privacy`).
+"""
+
+import csv
+from collections.abc import Iterable
+from typing import TextIO
+
+from django.db.models import Count
+
+from mappings.match_index import MatchIndex
+from syncapp.models import Tenant
+
+from ..models import ImportReportRow, ImportRun, SyncRecord
+
+Action = SyncRecord.Action
+Would = ImportReportRow.Action
+# What the sync's outcome, previewed, means for the import.
+WOULD = {
+    Action.MATCHED: Would.WOULD_MATCH,
+    Action.CREATED: Would.WOULD_CREATE,
+    Action.UPDATED: Would.WOULD_UPDATE,
+    Action.FAILED: Would.WOULD_FAIL,
+    Action.NEEDS_REVIEW: Would.NEEDS_REVIEW,
+    Action.UNCHANGED: Would.UNCHANGED,
+    Action.SKIPPED: Would.WOULD_SKIP,
+}
+# Outcomes the merchant must act on: the command exits 1 when any customer has one.
+NEEDS_ATTENTION = {Action.FAILED, Action.NEEDS_REVIEW, Would.WOULD_FAIL, Would.NEEDS_REVIEW}
+# The columns scripts read (DESIGN.md: a header row, an `action` column).
+CSV_COLUMNS = ("Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message")
+# A cell starting with one of these is a formula to a spreadsheet; names come from anyone who buys.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def reported_action(*, run: ImportRun, record: SyncRecord) -> str:
+    """The action as the run reports it: the sync's own, or in a dry run what it would do."""
+    return WOULD[record.action] if run.dry_run else record.action
+
+
+def report_row_add(*, run: ImportRun, customer: dict, record: SyncRecord) -> ImportReportRow:
+    """Keep one customer's would-be outcome (`customer` as Stripe listed it); again, replace it."""
+    row, _ = ImportReportRow.objects.for_tenant(run.tenant).update_or_create(
+        run=run,
+        stripe_customer_id=customer["id"],
+        defaults={
+            "email": (customer.get("email") or "")[:255],
+            "name": (customer.get("name") or "")[:255],
+            "action": WOULD[record.action],
+            "economic_customer_number": record.economic_customer_number,
+            "match_rule": record.match_rule,
+            "message": record.message,
+        },
+    )
+    return row
+
+
+def economic_duplicates_keep(*, run: ImportRun, index: MatchIndex) -> None:
+    """e-conomic customers that already share a match value: a live import could not tell them apart."""
+    run.economic_duplicates = index.duplicates()
+    ImportRun.all_tenants.filter(pk=run.pk).update(economic_duplicates=run.economic_duplicates)
+
+
+def report_rows_for(*, tenant: Tenant, run: ImportRun, action: str | None = None):
+    rows = ImportReportRow.objects.for_tenant(tenant).filter(run=run)
+    return rows.filter(action=action) if action else rows
+
+
+def report_counts(*, tenant: Tenant, run: ImportRun) -> dict[str, int]:
+    """Customers per action, every action present (0 when none), in the order of the choices."""
+    found = dict(
+        report_rows_for(tenant=tenant, run=run).values_list("action").annotate(n=Count("id")).order_by()
+    )
+    return {action: found.get(action, 0) for action in Would.values}
+
+
+def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO) -> None:
+    """The report as CSV: a header row, then one row per Stripe customer (the download and the CLI)."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        number = "" if row.economic_customer_number is None else str(row.economic_customer_number)
+        cells = [row.stripe_customer_id, row.email, row.name, row.action, number, row.match_rule, row.message]
+        writer.writerow([_as_text(cell) for cell in cells])
+
+
+def _as_text(cell: str) -> str:
+    # OWASP's advice against CSV injection: a leading quote makes the spreadsheet show it as text.
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
