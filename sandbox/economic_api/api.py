@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import faults
+from ..latency import over_rate
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry
 from .seed import DEMO_TOKEN, demo_grant
@@ -70,6 +71,14 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             if request.method in ("POST", "PUT", "PATCH") and content_type != "application/json":
                 raise ApiError(415, "Content-Type must be application/json.", error_code="E04150")
             faults.before_request(agreement)
+            if over_rate(agreement.pk):
+                raise faults.InjectedFault(
+                    429,
+                    "Too many requests for this agreement.",
+                    error_code="E04290",
+                    headers={"Retry-After": "1"},
+                    label="rate limit",
+                )
             response = view(request, agreement, **kwargs)
         except faults.InjectedFault as exc:
             response, fault = exc.response(), exc.label
