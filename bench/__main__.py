@@ -68,12 +68,18 @@ def main() -> int:
             if name not in only:
                 continue
             stage_began = time.monotonic()
-            if config is not None and (stack.worker is None or (stack.latency_ms, stack.economic_rate) != config):
+            if config is not None and (
+                stack.worker is None or (stack.latency_ms, stack.economic_rate) != config
+            ):
                 stack.configure(latency_ms=config[0], economic_rate=config[1])
             print(f"bench: {name}…", file=sys.stderr, flush=True)
             results[name] = __import__(module, fromlist=["run"]).run(stack)
             timings[name] = round(time.monotonic() - stage_began, 1)
-            print(f"bench: {name} done in {timings[name]}s: {json.dumps(results[name])}", file=sys.stderr, flush=True)
+            print(
+                f"bench: {name} done in {timings[name]}s: {json.dumps(results[name])}",
+                file=sys.stderr,
+                flush=True,
+            )
     finally:
         stack.stop()
         print(f"bench: logs in {stack.logs}", file=sys.stderr)

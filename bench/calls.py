@@ -12,7 +12,7 @@ MINIMUM = {
     "matched": (1, 2),  # e-conomic search by e-mail; Stripe fetch + number write-back
     "created": (2, 2),  # e-conomic search + create; Stripe fetch + number write-back
     "linked-unchanged": (0, 1),  # Stripe fetch (the event may be stale); nothing to write
-    "updated": (1, 1),  # e-conomic PUT; Stripe fetch
+    "updated": (2, 1),  # e-conomic GET + PUT (a PUT replaces the whole customer); Stripe fetch
     "echo": (0, 0),  # our own write-back's event: recognised from its idempotency key
 }
 

@@ -45,7 +45,12 @@ def _client(url: str, bodies: list[tuple[bytes, dict]], seconds: float, threads:
 
 
 def closed_loop(
-    url: str, make_bodies: Callable[[int], list[tuple[bytes, dict]]], *, seconds: float, processes: int, threads: int
+    url: str,
+    make_bodies: Callable[[int], list[tuple[bytes, dict]]],
+    *,
+    seconds: float,
+    processes: int,
+    threads: int,
 ) -> dict:
     """POST for `seconds`; each process gets its own bodies (`make_bodies(process_index)`)."""
     context = multiprocessing.get_context("fork")
@@ -62,4 +67,9 @@ def closed_loop(
     for client in clients:
         client.join()
     latencies = [value for found, _ in results for value in found]
-    return {"requests": len(latencies), "errors": sum(e for _, e in results), "seconds": elapsed, "latencies": latencies}
+    return {
+        "requests": len(latencies),
+        "errors": sum(e for _, e in results),
+        "seconds": elapsed,
+        "latencies": latencies,
+    }

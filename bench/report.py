@@ -54,7 +54,7 @@ def table(results: dict) -> str:
         rows.append(
             (
                 "memory",
-                f"rss_growth {r['rss_growth_mb']} MB ({r['small_customers']}: {r['small']['peak_rss_mb']} MB, "
+                f"growth {r['rss_growth_mb']} MB ({r['small_customers']}: {r['small']['peak_rss_mb']} MB, "
                 f"{r['large_customers']}: {r['large']['peak_rss_mb']} MB)",
                 "<= 100 MB",
                 _mark(r),

@@ -24,13 +24,21 @@ class Merchant:
     account: Any
     caller: Any
     slug: str
+    # The seeded sandbox tokens, for the bench's own direct calls (the floor).
+    economic_token: str = ""
+    stripe_token: str = ""
 
     def shared_email(self, n: int) -> str:
         return f"kunde{n}@{self.slug}.bench.dk"
 
 
 def merchant(
-    *, name: str, stripe_customers: int = 0, economic_customers: int = 0, overlap: int = 0, write_back: bool = True
+    *,
+    name: str,
+    stripe_customers: int = 0,
+    economic_customers: int = 0,
+    overlap: int = 0,
+    write_back: bool = True,
 ) -> Merchant:
     """`overlap` of the Stripe customers have an e-mail e-conomic already has (the first ones of
     each); the rest of each side is its own."""
@@ -64,6 +72,8 @@ def merchant(
         account=control.account_for_key(api_key),
         caller=control.caller_for_key(api_key),
         slug=slug,
+        economic_token=grant,
+        stripe_token=api_key,
     )
     if stripe_customers:
         bulk_stripe_customers(found, stripe_customers, shared)
@@ -99,9 +109,7 @@ def bulk_stripe_customers(merchant: Merchant, count: int, emails: list[str]) -> 
             "invoice_prefix": secrets.token_hex(4).upper(),
         }
         batch.append(
-            Customer(
-                account=merchant.account, stripe_id=customer_id, created=created, email=email, data=data
-            )
+            Customer(account=merchant.account, stripe_id=customer_id, created=created, email=email, data=data)
         )
         if len(batch) == 2000:
             Customer.objects.bulk_create(batch)
@@ -115,7 +123,11 @@ def new_customer(merchant: Merchant, email: str, name: str) -> tuple[str, dict]:
 
     customer = services.customer_create(
         merchant.caller,
-        {"name": name, "email": email, "address": {"line1": "Algade 3", "postal_code": "4000", "city": "Roskilde", "country": "DK"}},
+        {
+            "name": name,
+            "email": email,
+            "address": {"line1": "Algade 3", "postal_code": "4000", "city": "Roskilde", "country": "DK"},
+        },
     )
     return customer["id"], latest_event(merchant, customer["id"], "customer.created")
 

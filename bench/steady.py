@@ -11,7 +11,10 @@ from .seed import Merchant, new_customer, signed_headers
 
 
 def customers_with_events(shop: Merchant, count: int, prefix: str) -> list[tuple[str, dict]]:
-    return [new_customer(shop, f"{prefix}{n}@{shop.slug}.bench.dk", f"{prefix.title()} {n} ApS") for n in range(count)]
+    return [
+        new_customer(shop, f"{prefix}{n}@{shop.slug}.bench.dk", f"{prefix.title()} {n} ApS")
+        for n in range(count)
+    ]
 
 
 def deliver_steady(url: str, batch: list[tuple[str, dict]], rate: float) -> dict[str, float]:

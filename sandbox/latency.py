@@ -2,17 +2,21 @@
 
 `SANDBOX_LATENCY_MS`: every request under /sandbox/ waits that long before it is handled, as a
 call across the internet would; the app's own pages are untouched.
-`SANDBOX_ECONOMIC_RATE_PER_SECOND`: the e-conomic emulator answers 429 with `Retry-After: 1` once an
-agreement has made that many calls in the current second (a fixed one-second window, counted in
-the cache, so every emulator process agrees).
+`SANDBOX_ECONOMIC_RATE_PER_SECOND`: the e-conomic emulator answers 429 (with `Retry-After`) to a
+call beyond that rate for one agreement: a token bucket of that rate and as many calls of burst,
+kept in Redis when REDIS_URL is set, so every emulator process agrees. It is the same bucket as
+our client's (syncapp/clients/ratelimit.py), so a client throttled to the same rate is never
+refused, except for the jitter between leaving our bucket and reaching this one.
 """
 
 import time
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from syncapp.clients.ratelimit import LocalTokenBucket, RateLimiter, RedisTokenBucket
 
 
 class LatencyMiddleware:
@@ -26,15 +30,20 @@ class LatencyMiddleware:
         return self.get_response(request)
 
 
-def over_rate(agreement_id: int) -> bool:
-    """True when this call goes past the agreement's calls for this second (the limit is off at 0)."""
+@cache
+def _limit(rate: int, redis_url: str) -> RateLimiter:
+    if redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        return RedisTokenBucket(client, rate=rate, prefix="sandbox-economic-limit", max_wait=0)
+    return LocalTokenBucket(rate=rate, max_wait=0)
+
+
+def over_rate(agreement_id: int) -> float:
+    """0 when this call is within the agreement's rate (or the limit is off), else the seconds
+    until it would be."""
     rate = getattr(settings, "SANDBOX_ECONOMIC_RATE_PER_SECOND", 0)
     if not rate:
-        return False
-    key = f"sandbox-economic-rate:{agreement_id}:{int(time.time())}"
-    cache.add(key, 0, timeout=5)
-    try:
-        return cache.incr(key) > rate
-    except ValueError:  # expired between add and incr: this is its first call
-        cache.add(key, 1, timeout=5)
-        return False
+        return 0.0
+    return _limit(rate, settings.REDIS_URL).try_acquire(str(agreement_id))
