@@ -22,8 +22,10 @@ def run(stack) -> dict:
     shop = merchant(name="e2e", economic_customers=100)
     floor = measure_floor(stack, shop, int(os.environ.get("BENCH_E2E_FLOOR_SAMPLES", "10")))
     batch = customers_with_events(shop, count, "nyt")
+    cpu_before = stack.cpu_seconds()
     accepted = deliver_steady(f"{stack.web_url}{shop.tenant.webhook_path}", batch, rate)
     times = written_back_ms(shop, accepted)
+    cpu = {k: round(v - cpu_before.get(k, 0), 1) for k, v in stack.cpu_seconds().items()}
     p50 = percentile(times, 50)
     return {
         "webhooks": count,
@@ -35,6 +37,7 @@ def run(stack) -> dict:
         "floor_ms": round(floor, 1),
         "floor_latency_only_ms": round(ROUND_TRIPS * stack.latency_ms, 1),
         "p50_ratio": round(p50 / floor, 2),
+        "cpu_seconds": cpu,
         "goal": "p50_ratio <= 1.2",
         "met": p50 / floor <= 1.2,
     }

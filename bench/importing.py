@@ -17,7 +17,7 @@ def sizes() -> tuple[int, int]:
 
 
 def rate() -> int:
-    return int(os.environ.get("BENCH_ECONOMIC_RATE", "50"))
+    return int(os.environ.get("BENCH_ECONOMIC_RATE", "25"))
 
 
 def seed_import_merchant(name: str, *, write_back: bool = True, economic: int | None = None):

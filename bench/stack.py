@@ -25,7 +25,7 @@ UNTHROTTLED = 1000
 
 
 def worker_concurrency() -> int:
-    return int(os.environ.get("BENCH_WORKER_CONCURRENCY", "4"))
+    return int(os.environ.get("BENCH_WORKER_CONCURRENCY", "8"))
 
 
 def create_database(name: str = DATABASE) -> None:
@@ -147,6 +147,15 @@ class BenchStack:
             return 0.0
         return max((_peak_rss_kb(pid) for pid in _children(self.worker.pid)), default=0) / 1024
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time so far of each part of the stack (its process and their children)."""
+        parts = {"emulators": self.emulator, "web": self.web, "worker": self.worker, "beat": self.beat}
+        return {
+            name: round(sum(_cpu_seconds(pid) for pid in [p.pid, *_children(p.pid)]), 1)
+            for name, p in parts.items()
+            if p is not None
+        }
+
     def stop(self) -> None:
         self.stop_workers()
         for process in (self.web, self.emulator):
@@ -197,3 +206,11 @@ def _peak_rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
