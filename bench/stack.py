@@ -128,7 +128,6 @@ class BenchStack:
         args = [sys.executable, "-m", "celery", "-A", "syncapp", "worker", "-n", "bench@%h"]
         args += ["--pool=prefork", f"--concurrency={worker_concurrency()}", "-O", "fair"]
         args += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
-        args += worker_queue_args()
         self.worker = start_process(args, env=env, cwd=ROOT, log=self.logs / "worker.log")
         beat = [sys.executable, "-m", "celery", "-A", "syncapp", "beat", "--loglevel=WARNING"]
         beat += [f"--schedule={self.logs / 'beat-schedule'}"]
@@ -162,13 +161,6 @@ class BenchStack:
             if process is not None:
                 kill_group(process)
         self.redis.stop()
-
-
-def worker_queue_args() -> list[str]:
-    """The queues every worker of the product consumes (syncapp/settings.py CELERY_TASK_ROUTES)."""
-    from django.conf import settings
-
-    return ["-Q", ",".join(getattr(settings, "CELERY_WORKER_QUEUES", ["celery"]))]
 
 
 def _wait_ready(log: Path, process: subprocess.Popen, timeout: float = 60) -> None:
