@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.economic_api", "sandbox.stripe_api"]
+# Bench knobs for the emulators (sandbox/latency.py, docs/benchmarks.md); off by default.
+SANDBOX_LATENCY_MS = env.float("SANDBOX_LATENCY_MS", default=0)
+SANDBOX_ECONOMIC_RATE_PER_SECOND = env.int("SANDBOX_ECONOMIC_RATE_PER_SECOND", default=0)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     # Last: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+if SANDBOX_ENABLED and SANDBOX_LATENCY_MS:
+    MIDDLEWARE.insert(0, "sandbox.latency.LatencyMiddleware")
 
 ROOT_URLCONF = "syncapp.urls"
 WSGI_APPLICATION = "syncapp.wsgi.application"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from ..latency import over_rate
 from . import faults
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry
@@ -70,6 +72,14 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             if request.method in ("POST", "PUT", "PATCH") and content_type != "application/json":
                 raise ApiError(415, "Content-Type must be application/json.", error_code="E04150")
             faults.before_request(agreement)
+            if wait := over_rate(agreement.pk):
+                raise faults.InjectedFault(
+                    429,
+                    "Too many requests for this agreement.",
+                    error_code="E04290",
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                    label="rate limit",
+                )
             response = view(request, agreement, **kwargs)
         except faults.InjectedFault as exc:
             response, fault = exc.response(), exc.label

@@ -639,3 +639,14 @@ def test_connected_tenant_reaches_its_agreement_through_connections(
         assert client.self_info()["agreementNumber"] == economic_agreement.agreement_number
     finally:
         client.close()
+
+
+def test_the_emulator_limits_an_agreement_to_its_rate_when_asked(make_client, economic_agreement, settings):
+    """The bench's known rate limit (sandbox/latency.py): past the burst, 429 with Retry-After."""
+    settings.SANDBOX_ECONOMIC_RATE_PER_SECOND = 2
+    client = make_client(limiter=RecordingLimiter())
+    client.self_info()
+    client.self_info()
+    with pytest.raises(EconomicThrottled) as caught:
+        client.self_info()
+    assert caught.value.retry_after >= 1

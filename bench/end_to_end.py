@@ -1,0 +1,92 @@
+"""end_to_end: webhook accepted → e-conomic customer created and its number written back, at a
+steady rate, against the floor: the four round trips no sync can skip (Stripe fetch, e-conomic
+search, e-conomic create, Stripe write-back), made by the bench itself one after the other with a
+plain HTTP client against the same emulators in the same run (so the floor holds the added
+latency and the emulators' own time, and nothing of ours)."""
+
+import os
+import statistics
+import time
+import uuid
+
+from .seed import merchant
+from .stats import percentile
+from .steady import customers_with_events, deliver_steady, written_back_ms
+
+ROUND_TRIPS = 4
+
+
+def run(stack) -> dict:
+    rate = float(os.environ.get("BENCH_E2E_RATE", "20"))
+    count = int(os.environ.get("BENCH_E2E_WEBHOOKS", "400"))
+    shop = merchant(name="e2e", economic_customers=100)
+    floor = measure_floor(stack, shop, int(os.environ.get("BENCH_E2E_FLOOR_SAMPLES", "10")))
+    batch = customers_with_events(shop, count, "nyt")
+    cpu_before = stack.cpu_seconds()
+    accepted = deliver_steady(f"{stack.web_url}{shop.tenant.webhook_path}", batch, rate)
+    times = written_back_ms(shop, accepted)
+    cpu = {k: round(v - cpu_before.get(k, 0), 1) for k, v in stack.cpu_seconds().items()}
+    p50 = percentile(times, 50)
+    return {
+        "webhooks": count,
+        "rate_per_second": rate,
+        "latency_ms_per_call": stack.latency_ms,
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "floor_ms": round(floor, 1),
+        "floor_latency_only_ms": round(ROUND_TRIPS * stack.latency_ms, 1),
+        "p50_ratio": round(p50 / floor, 2),
+        "cpu_seconds": cpu,
+        "goal": "p50_ratio <= 1.2",
+        "met": p50 / floor <= 1.2,
+    }
+
+
+def measure_floor(stack, shop, samples: int) -> float:
+    """The median time of the four unavoidable calls, made back to back by a bare client."""
+    import requests
+
+    from .seed import new_customer
+
+    base = f"http://127.0.0.1:{stack.emulator_port}/sandbox"
+    stripe, economic = requests.Session(), requests.Session()
+    stripe.headers["Authorization"] = f"Bearer {shop.stripe_token}"
+    economic.headers.update(
+        {
+            "X-AppSecretToken": stack.env["ECONOMIC_APP_SECRET_TOKEN"],
+            "X-AgreementGrantToken": shop.economic_token,
+        }
+    )
+    sums = []
+    for n in range(samples + 1):  # the first warms the connections up and is not counted
+        email = f"gulv{n}@{shop.slug}.bench.dk"
+        customer_id, _ = new_customer(shop, email, f"Gulv {n} ApS")
+        started = time.perf_counter()
+        stripe.get(
+            f"{base}/stripe/v1/customers/{customer_id}", params={"expand[]": "tax_ids"}
+        ).raise_for_status()
+        economic.get(
+            f"{base}/economic/customers",
+            params={"pagesize": 1000, "sort": "customerNumber", "filter": f"email$eq:{email}"},
+        ).raise_for_status()
+        created = economic.post(
+            f"{base}/economic/customers",
+            json={
+                "name": f"Gulv {n} ApS",
+                "email": email,
+                "currency": "DKK",
+                "customerGroup": {"customerGroupNumber": 1},
+                "paymentTerms": {"paymentTermsNumber": 1},
+                "vatZone": {"vatZoneNumber": 1},
+            },
+        )
+        created.raise_for_status()
+        stripe.post(
+            f"{base}/stripe/v1/customers/{customer_id}",
+            data={"metadata[economic_customer_number]": str(created.json()["customerNumber"])},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        ).raise_for_status()
+        if n:
+            sums.append((time.perf_counter() - started) * 1000)
+    return statistics.median(sums)
