@@ -8,10 +8,13 @@ is stopped at the end.
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from .chaos.processes import RedisServer, free_port, kill_group, start_process
 from .chaos.stack import gunicorn
@@ -56,11 +59,26 @@ def base_environment(redis: RedisServer, emulator_port: int, logs: Path) -> dict
         "ECONOMIC_APP_SECRET_TOKEN": SANDBOX_APP_SECRET,
         "ECONOMIC_APP_PUBLIC_TOKEN": SANDBOX_APP_PUBLIC,
         "ECONOMIC_RATE_PER_SECOND": str(UNTHROTTLED),
+        # One key for this run, shared by the bench (which stores the credentials) and the app.
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "SYNC_SWEEP_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
         # Sandbox knobs (sandbox/latency.py): set per stage on the emulator process only.
         "SANDBOX_LATENCY_MS": "0",
         "SANDBOX_ECONOMIC_RATE_PER_SECOND": "0",
+    }
+
+
+def product_environment(env: dict[str, str]) -> dict[str, str]:
+    """The app (web, workers, beat) as production runs it: DEBUG off (no query log, no debug
+    wrappers), no sandbox inside it; plain http, as behind the load balancer that ends TLS."""
+    return {
+        **env,
+        "DEBUG": "false",
+        "SANDBOX_ENABLED": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "EMAIL_URL": "consolemail://",
     }
 
 
@@ -99,7 +117,7 @@ class BenchStack:
         call_command("migrate", verbosity=0)
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {BARE_TABLE} (id bigserial PRIMARY KEY, body text NOT NULL)")
-        web_env = {**self.env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        web_env = {**product_environment(self.env), "DJANGO_SETTINGS_MODULE": "bench.settings"}
         self.web = gunicorn(self.web_port, web_env, self.logs / "web.log")
 
     def configure(self, *, latency_ms: float, economic_rate: int = 0) -> None:
@@ -121,7 +139,7 @@ class BenchStack:
 
     def worker_env(self) -> dict[str, str]:
         rate = self.economic_rate or UNTHROTTLED
-        return {**self.env, "ECONOMIC_RATE_PER_SECOND": str(rate)}
+        return {**product_environment(self.env), "ECONOMIC_RATE_PER_SECOND": str(rate)}
 
     def start_workers(self) -> None:
         env = self.worker_env()
