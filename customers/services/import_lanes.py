@@ -5,9 +5,12 @@ leaves the agreement's rate limit mostly unused. Lanes (threads, IMPORT_LANES) o
 Two customers that could find each other (one's match value is another's, or would be once it
 is created) always share a lane, one after the other: two lanes never both create the same
 customer. A lane whose call is paced by the rate limit waits its turn and carries on, as a lane
-is meant to; any other failure that can pass stops the page, which is done again later.
+is meant to; any other failure that can pass stops the page, which is done again later. Each
+lane keeps its own API clients (`LaneClients`): reading the credentials and connecting again for
+every customer cost more than many a sync's own work.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,13 +20,40 @@ from django.db import connection
 
 from mappings.engine import SyncSettings, plan_customer
 from mappings.match_index import match_keys
+from syncapp.models import Tenant
 
 from ..errors import TransientSyncError, Trouble
 from ..models import SyncRecord
+from .sync import SyncClients, sync_clients_for
 
 SyncOne = Callable[[dict], SyncRecord]
 # Pacing waits are short (the limiter hands a lane back within a second or two); a 429 storm is not.
 PACED_WAIT_LIMIT_SECONDS = 30
+
+
+class LaneClients:
+    """One `SyncClients` per lane (thread), opened at its first customer, all closed together."""
+
+    def __init__(self, tenant: Tenant):
+        self._tenant = tenant
+        self._mine = threading.local()
+        self._opened: list[SyncClients] = []
+        self._guard = threading.Lock()
+
+    def __enter__(self) -> "LaneClients":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for clients in self._opened:
+            clients.close()
+
+    def current(self) -> SyncClients:
+        clients = getattr(self._mine, "clients", None)
+        if clients is None:
+            clients = self._mine.clients = sync_clients_for(self._tenant)
+            with self._guard:
+                self._opened.append(clients)
+        return clients
 
 
 def sync_in_lanes(customers: list[dict], sync_settings: SyncSettings, sync_one: SyncOne) -> list[SyncRecord]:

@@ -37,7 +37,7 @@ from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
-from .import_lanes import sync_in_lanes
+from .import_lanes import LaneClients, sync_in_lanes
 from .import_report import economic_duplicates_keep, report_row_add
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
@@ -182,6 +182,8 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
         economic_duplicates_keep(run=run, index=held.index)
     _update(run, economic_customers_preloaded=held.index.size, message="Syncing your Stripe customers…")
 
+    lane_clients = LaneClients(tenant)
+
     def sync_one(customer: dict) -> SyncRecord:
         return customer_sync(
             tenant=tenant,
@@ -189,12 +191,13 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
             dry_run=run.dry_run,
             match_index=held.index,
             listed_customer=customer,
+            clients=lane_clients.current(),
         )
 
     def sync_page(customers: list[dict]) -> list[SyncRecord]:
         return sync_in_lanes(customers, sync_settings, sync_one)
 
-    with closing(stripe_client_for(tenant)) as stripe:
+    with lane_clients, closing(stripe_client_for(tenant)) as stripe:
         more = _pages(run, token, stripe, sync_page, on_record)
     if more:
         import_index_keep(run, held)  # with this chunk's creates, for the next chunk

@@ -8,15 +8,16 @@ the outcome. `customer_sync` holds the customer's lock throughout, so never twic
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
+from dataclasses import dataclass
 
 from django.db import DatabaseError
 
 from mappings.engine import plan_customer
 from mappings.match_index import MatchIndex
 from mappings.selectors import sync_settings_for
-from syncapp.clients.economic import EconomicAuthFailed
-from syncapp.clients.stripe import StripeAuthFailed, StripeNotFound
+from syncapp.clients.economic import EconomicAuthFailed, EconomicClient
+from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
 from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.common import Service, connection_mark_failing
 from syncapp.models import Tenant
@@ -44,6 +45,27 @@ Action = SyncRecord.Action
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class SyncClients:
+    """A tenant's two API clients, for a caller that syncs many customers (an import's lane)."""
+
+    stripe: StripeClient
+    economic: EconomicClient
+
+    def close(self) -> None:
+        self.stripe.close()
+        self.economic.close()
+
+
+def sync_clients_for(tenant: Tenant) -> SyncClients:
+    stripe = stripe_client_for(tenant)
+    try:
+        return SyncClients(stripe=stripe, economic=economic_client_for(tenant))
+    except Exception:
+        stripe.close()
+        raise
+
+
 def customer_sync(
     *,
     tenant: Tenant,
@@ -54,6 +76,7 @@ def customer_sync(
     listed_customer: dict | None = None,
     resolution: Resolution | None = None,
     pause_on_refusal: bool = False,
+    clients: SyncClients | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
@@ -65,12 +88,13 @@ def customer_sync(
     Holds the customer's lock for the whole sync (a caller already holding it, as event processing
     does, keeps it). Raises TransientSyncError for failures that can pass; the caller decides when
     to retry. With `pause_on_refusal` (event processing) a refused credential is one of them too:
-    the events wait for the merchant to reconnect instead of failing one by one.
+    the events wait for the merchant to reconnect instead of failing one by one. An import passes
+    its lane's `clients` (kept open across customers); otherwise the sync opens its own.
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
         started = time.monotonic()
         try:
-            with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer) as ctx:
+            with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer, clients) as ctx:
                 outcome = _sync(ctx, event, resolution)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
@@ -106,16 +130,18 @@ def _opened(
     dry_run: bool,
     match_index: MatchIndex | None,
     listed_customer: dict | None,
+    clients: SyncClients | None,
 ) -> Iterator[SyncContext]:
     settings = sync_settings_for(tenant=tenant)
-    # Closed after each sync: a kept-alive connection would otherwise linger until garbage collection.
-    with closing(stripe_client_for(tenant)) as stripe, closing(economic_client_for(tenant)) as economic:
+    # Our own clients are closed after the sync: a kept-alive connection would otherwise linger
+    # until garbage collection. A caller's stay open for its next customer.
+    with closing(sync_clients_for(tenant)) if clients is None else nullcontext(clients) as opened:
         yield SyncContext(
             tenant=tenant,
             stripe_customer_id=stripe_customer_id,
             settings=settings,
-            stripe=stripe,
-            economic=economic,
+            stripe=opened.stripe,
+            economic=opened.economic,
             dry_run=dry_run,
             match_index=match_index,
             listed_customer=listed_customer,

@@ -179,3 +179,26 @@ def test_a_would_be_customer_among_ambiguous_candidates_is_named_not_a_crash():
 
     assert outcome.action == "needs_review" and outcome.candidates == [7]
     assert "7, (the one this run would create for cus_1)" in outcome.message
+
+
+def test_each_lane_opens_its_api_clients_once_and_the_chunk_closes_them(merchant, settings, monkeypatch):
+    settings.IMPORT_LANES = 4
+    for n in range(24):
+        merchant.stripe.create_customer(email=f"lane{n}@firma.dk", name=f"Lane {n}")
+    opened, closed = [], []
+    real_open = import_lanes.sync_clients_for
+
+    def counted_open(tenant):
+        clients = real_open(tenant)
+        real_close = clients.close
+        clients.close = lambda: (closed.append(clients), real_close())
+        opened.append(clients)
+        return clients
+
+    monkeypatch.setattr(import_lanes, "sync_clients_for", counted_open)
+
+    run = import_run(run_id=_new_run(merchant).pk)
+
+    assert run.counts == {"created": 24}
+    assert 1 < len(opened) <= 4  # one per lane, not one per customer
+    assert closed == opened
