@@ -129,6 +129,7 @@ class BenchStack:
         self.latency_ms, self.economic_rate = latency_ms, economic_rate
         emulator_env = {
             **self.env,
+            "DJANGO_SETTINGS_MODULE": "bench.emulator_settings",
             "SANDBOX_LATENCY_MS": str(latency_ms),
             "SANDBOX_ECONOMIC_RATE_PER_SECOND": str(economic_rate),
         }
