@@ -5,10 +5,11 @@ emulators over HTTP with an added latency per call, the app under gunicorn, a Ce
 and beat), runs each measurement, prints the table and writes bench/results.json. It exits 0
 whether the goals are met or not: the table says which are missed.
 
-Sizes and knobs are environment variables (defaults: the issue's numbers): BENCH_LATENCY_MS (40),
+Sizes and knobs are environment variables (defaults: the issue's numbers, but for the memory
+stage's 20,000 instead of 100,000, to stay within 15 minutes): BENCH_LATENCY_MS (40),
 BENCH_ECONOMIC_RATE (25/s), BENCH_INGEST_SECONDS, BENCH_E2E_RATE (20), BENCH_E2E_WEBHOOKS,
 BENCH_CALLS_EACH, BENCH_IMPORT_CUSTOMERS (10000), BENCH_MEMORY_SMALL (10000), BENCH_MEMORY_LARGE
-(100000), BENCH_FAIRNESS_RATE, BENCH_FAIRNESS_WEBHOOKS, BENCH_WORKER_CONCURRENCY (8); BENCH_ONLY
+(20000), BENCH_FAIRNESS_RATE, BENCH_FAIRNESS_WEBHOOKS, BENCH_WORKER_CONCURRENCY (8); BENCH_ONLY
 (a comma-separated list of stages) runs only those.
 """
 
