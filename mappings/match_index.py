@@ -52,6 +52,11 @@ class MatchIndex:
         planned_for = planned_for or customer.get("plannedFor")
         if planned_for:
             slim["plannedFor"] = planned_for
+        self._put(slim)
+        self.watermark = max(self.watermark, customer.get("lastUpdated") or "")
+
+    def _put(self, slim: dict) -> None:
+        planned_for = slim.get("plannedFor")
         key = ("planned", planned_for) if planned_for else slim["customerNumber"]
         with self._lock:
             if key in self._entries:
@@ -61,7 +66,6 @@ class MatchIndex:
                 if slim[field] not in (None, ""):
                     for value_key in match_keys(field, slim[field]):
                         self._by_field[field][value_key].append(slim)
-            self.watermark = max(self.watermark, customer.get("lastUpdated") or "")
 
     def _remove(self, slim: dict) -> None:
         for field in self.fields:
@@ -93,6 +97,10 @@ class MatchIndex:
 
     @classmethod
     def of_snapshot(cls, snapshot: dict) -> "MatchIndex":
-        index = cls.of(snapshot["customers"], fields=snapshot["fields"])
+        # The snapshot's entries are slim already: indexed as they are, not copied (an import's
+        # worker reloads it every chunk, and a copy would double its peak memory).
+        index = cls(snapshot["fields"])
+        for slim in snapshot["customers"]:
+            index._put(slim)
         index.watermark = snapshot["watermark"]
         return index
