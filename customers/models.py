@@ -174,6 +174,12 @@ class ImportRun(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} ({self.status})"
 
+    @property
+    def outcomes(self) -> list[tuple[int, str]]:
+        """The counts in the sync log's words ("1 needs review", not the stored key)."""
+        labels = dict(SyncRecord.Action.choices)
+        return [(n, labels.get(action, action).lower()) for action, n in self.counts.items()]
+
 
 class ImportReportRow(TenantOwnedModel):
     """What a dry run would do with one Stripe customer. Holds personal data (e-mail, name, values
