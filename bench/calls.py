@@ -20,7 +20,7 @@ MINIMUM = {
 def run(stack) -> dict:
     each = int(os.environ.get("BENCH_CALLS_EACH", "5"))
     shop = merchant(name="calls", economic_customers=each + 10, overlap=each)
-    url = f"{stack.web_url}{shop.tenant.webhook_path}"
+    url = f"{stack.web_url}{shop.webhook_path}"
     measured = {name: [0, 0] for name in MINIMUM}
     for n in range(each):
         customer_id, event = new_customer(shop, f"ny{n}@{shop.slug}.bench.dk", f"Ny {n} ApS")

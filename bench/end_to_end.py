@@ -23,7 +23,7 @@ def run(stack) -> dict:
     floor = measure_floor(stack, shop, int(os.environ.get("BENCH_E2E_FLOOR_SAMPLES", "10")))
     batch = customers_with_events(shop, count, "nyt")
     cpu_before = stack.cpu_seconds()
-    accepted = deliver_steady(f"{stack.web_url}{shop.tenant.webhook_path}", batch, rate)
+    accepted = deliver_steady(f"{stack.web_url}{shop.webhook_path}", batch, rate)
     times = written_back_ms(shop, accepted)
     cpu = {k: round(v - cpu_before.get(k, 0), 1) for k, v in stack.cpu_seconds().items()}
     p50 = percentile(times, 50)

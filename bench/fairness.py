@@ -14,7 +14,7 @@ def _b_phase(stack, shop, prefix: str) -> list[float]:
     rate = float(os.environ.get("BENCH_FAIRNESS_RATE", "5"))
     count = int(os.environ.get("BENCH_FAIRNESS_WEBHOOKS", "100"))
     batch = customers_with_events(shop, count, prefix)
-    accepted = deliver_steady(f"{stack.web_url}{shop.tenant.webhook_path}", batch, rate)
+    accepted = deliver_steady(f"{stack.web_url}{shop.webhook_path}", batch, rate)
     return written_back_ms(shop, accepted, timeout=600)
 
 

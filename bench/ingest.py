@@ -36,7 +36,7 @@ def run(stack) -> dict:
     threads = int(os.environ.get("BENCH_INGEST_THREADS", "4"))
     stack.stop_workers()  # what is published waits in the broker: only the endpoint is measured
     shop = merchant(name="ingest")
-    ours_url = f"{stack.web_url}{shop.tenant.webhook_path}"
+    ours_url = f"{stack.web_url}{shop.webhook_path}"
     bare_url = f"{stack.web_url}/bench/bare/"
     totals = {"ours": [0, 0.0, []], "bare": [0, 0.0, []]}
     # Alternate, so a neighbour's burst on this shared machine hits both alike; a warm-up first.

@@ -28,6 +28,13 @@ class Merchant:
     economic_token: str = ""
     stripe_token: str = ""
 
+    @property
+    def webhook_path(self) -> str:
+        """Where Stripe posts the events of the merchant's (first and only) Stripe account."""
+        from syncapp.connections.selectors import stripe_account_first
+
+        return stripe_account_first(tenant=self.tenant).webhook_path
+
     def shared_email(self, n: int) -> str:
         return f"kunde{n}@{self.slug}.bench.dk"
 
@@ -49,6 +56,7 @@ def merchant(
     from sandbox.stripe_api import control
     from sandbox.stripe_api.seed import seed_account
     from syncapp.connections.economic import EconomicCredentials, economic_store
+    from syncapp.connections.selectors import stripe_account_first
     from syncapp.connections.stripe import StripeCredentials, stripe_store
     from syncapp.services import tenant_create
 
@@ -58,7 +66,8 @@ def merchant(
     api_key = seed_account()
     tenant = tenant_create(slug=slug, name=f"{name} ApS")
     economic_store(tenant=tenant, credentials=EconomicCredentials(grant, None, f"{name} ApS"))
-    stripe_store(tenant=tenant, credentials=StripeCredentials(api_key, False, SECRET, ""))
+    account = stripe_account_first(tenant=tenant)
+    stripe_store(account=account, credentials=StripeCredentials(api_key, False, SECRET, ""))
     document = default_document()
     document["defaults"].update(
         payment_terms_number=1, customer_group_number=1, vat_zone_number=1, currency="DKK", layout_number=19

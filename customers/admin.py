@@ -2,7 +2,6 @@
 logged actions; nobody adds, edits or deletes them by hand (they are the system's own account of
 what happened)."""
 
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION
@@ -164,9 +163,9 @@ class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     @admin.action(description="Retry sync of these customers", permissions=["support"])
     def retry_syncs(self, request, queryset):
         records = list(queryset.select_related("tenant"))
-        pairs = {(record.tenant, record.stripe_customer_id) for record in records}
-        for tenant, customer_id in pairs:
-            sync_retry(tenant=tenant, stripe_customer_id=customer_id)
+        pairs = {(record.tenant, record.stripe_customer_id): record.stripe_account_id for record in records}
+        for (tenant, customer_id), account_id in pairs.items():
+            sync_retry(tenant=tenant, stripe_customer_id=customer_id, stripe_account_id=account_id)
         log_support_action(request, records, "Sync of this customer retried by support.")
         self.message_user(request, f"{len(pairs)} customer sync(s) queued.", messages.SUCCESS)
 

@@ -19,6 +19,7 @@ from mappings.models import SettingsChange, SyncSettingsDocument
 from syncapp.admin import TenantAdmin, connection_state
 from syncapp.admin_records import pretty_json
 from syncapp.connections.economic import economic_check
+from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.connections.stripe import stripe_check
 from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
 
@@ -217,10 +218,14 @@ class SupportTenantAdmin(TenantAdmin):
     @admin.action(description="Test connections (Stripe and e-conomic)", permissions=["support"])
     def test_connections(self, request, queryset):
         for tenant in queryset:
-            results = [connection_check(tenant=tenant) for connection_check in (stripe_check, economic_check)]
+            checked = [
+                (f"Stripe “{account.name}”", stripe_check(connection=account))
+                for account in stripe_accounts_for(tenant=tenant)
+            ]
+            checked.append(("e-conomic", economic_check(tenant=tenant)))
             states = ", ".join(
                 f"{label}: {connection_state(c.status, c.last_error) if c else 'Not connected'}"
-                for label, c in zip(("Stripe", "e-conomic"), results, strict=True)
+                for label, c in checked
             )
             log_support_action(request, [tenant], f"Connections tested by support: {states}")
             self.message_user(request, f"{tenant.name}: {states}", messages.INFO)

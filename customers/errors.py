@@ -20,6 +20,7 @@ class Trouble(StrEnum):
     UNCONFIRMED = "unconfirmed"  # a write whose answer was lost: retry soon, search first
     REFUSED = "refused"  # 401/403 while processing events: pause until the merchant reconnects
     UNEXPECTED = "unexpected"  # a bug or an unforeseen error: retried on the same schedule
+    WAITING = "waiting"  # another sync is creating this customer: retry shortly, no service at fault
 
 
 class TransientSyncError(Exception):
@@ -40,6 +41,14 @@ class TransientSyncError(Exception):
         self.trouble = trouble
 
 
+class StripeAccountUnknown(Exception):
+    """Which of a tenant's several Stripe accounts a customer lives in is not known."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 TRANSIENT = (
     economic.EconomicThrottled,
     economic.EconomicUnavailable,
@@ -47,7 +56,7 @@ TRANSIENT = (
     stripe.StripeThrottled,
     stripe.StripeUnavailable,
 )
-PERMANENT = (economic.EconomicError, stripe.StripeError, NotConnected)
+PERMANENT = (economic.EconomicError, stripe.StripeError, NotConnected, StripeAccountUnknown)
 REFUSED = (economic.EconomicAuthFailed, stripe.StripeAuthFailed)
 
 

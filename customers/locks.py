@@ -1,44 +1,56 @@
-"""Serialise work on one Stripe customer of one tenant, across every worker process.
+"""Serialise work across every worker process: per Stripe customer, and per match value.
 
-A PostgreSQL session-level advisory lock: it lives on the worker's database connection, so it is
-released when the worker dies (its connection closes) and can never expire in the middle of a
-call the way a Redis lock with a TTL can. It spans several short transactions, which lets the
-sync commit "a create is in flight" before it POSTs to e-conomic.
+PostgreSQL session-level advisory locks: they live on the worker's database connection, so they
+are released when the worker dies (its connection closes) and can never expire in the middle of a
+call the way a Redis lock with a TTL can. They span several short transactions, which lets the
+sync commit "a create is in flight" before it POSTs to e-conomic. On SQLite (`make run`, one
+process) a process-local lock does the same.
 
-Re-entrant within one thread (Django's connection is per thread): event processing holds the lock
-while it checks the event, and the `customer_sync` it then calls finds it already held.
+Two kinds, always taken in this order, so no two syncs can wait for each other round a circle:
+1. `customer_lock`: one Stripe customer of one tenant (two 32-bit keys: tenant, hash of the id).
+   Re-entrant within one thread (Django's connection is per thread): event processing holds it
+   while it checks the event, and the `customer_sync` it then calls finds it already held.
+2. `match_value_locks`: every value a sync could match or create a customer by, keyed by the
+   e-conomic agreement (tenants sharing one agreement share them), the field and the value as
+   e-conomic compares it. All of them at once, in ascending key order, and never while another
+   set is held: two syncs needing overlapping sets both climb the same ladder, so whoever holds a
+   rung never waits for a lower one. Two Stripe customers with one e-mail thus search and create
+   one after the other, and the second finds what the first created.
 """
 
+import hashlib
 import threading
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 
+from django.conf import settings
 from django.db import connection
 
-_local_locks: dict[tuple[int, str], threading.Lock] = {}
+_local_locks: dict[object, threading.Lock] = {}
 _local_guard = threading.Lock()
 _held = threading.local()
 
 
-def _key(stripe_customer_id: str) -> int:
-    # Advisory locks take two 32-bit keys: the tenant id and a hash of the Stripe id.
+def _customer_key(stripe_customer_id: str) -> int:
+    # crc32 of the Stripe id, as a signed 32-bit key.
     return zlib.crc32(stripe_customer_id.encode()) - 2**31
 
 
-def _held_keys() -> set[tuple[int, str]]:
-    if not hasattr(_held, "keys"):
-        _held.keys = set()
-    return _held.keys
+def _held_customers() -> set[tuple[int, str]]:
+    if not hasattr(_held, "customers"):
+        _held.customers = set()
+    return _held.customers
 
 
 @contextmanager
 def customer_lock(*, tenant_id: int, stripe_customer_id: str) -> Iterator[None]:
-    held, key = _held_keys(), (tenant_id, stripe_customer_id)
+    held, key = _held_customers(), (tenant_id, stripe_customer_id)
     if key in held:
         yield
         return
-    with _acquired(tenant_id=tenant_id, stripe_customer_id=stripe_customer_id):
+    pg_key = [tenant_id, _customer_key(stripe_customer_id)]
+    with _advisory(("customer", *key), pg_key):
         held.add(key)
         try:
             yield
@@ -46,20 +58,50 @@ def customer_lock(*, tenant_id: int, stripe_customer_id: str) -> Iterator[None]:
             held.discard(key)
 
 
+def match_value_key(*, agreement: str, field: str, value: str) -> int:
+    """A signed 64-bit key for one value of one e-conomic field in one agreement.
+
+    Keyed with the secret key, so the key (also stored in a create's claim) does not give an
+    e-mail address away to whoever can guess it.
+    """
+    digest = hashlib.blake2b(
+        f"{agreement}\x00{field}\x00{value}".encode(),
+        digest_size=8,
+        key=settings.SECRET_KEY.encode()[:64],
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 @contextmanager
-def _acquired(*, tenant_id: int, stripe_customer_id: str) -> Iterator[None]:
+def match_value_locks(keys: Iterable[int]) -> Iterator[None]:
+    """Hold the locks of all `keys` (from `match_value_key`) for the block; see the module doc."""
+    if getattr(_held, "values", False):
+        raise RuntimeError("match value locks are taken all at once, never nested")
+    _held.values = True
+    try:
+        with ExitStack() as stack:
+            for key in sorted(set(keys)):
+                stack.enter_context(_advisory(("value", key), [key]))
+            yield
+    finally:
+        _held.values = False
+
+
+@contextmanager
+def _advisory(local_key: object, pg_key: list[int]) -> Iterator[None]:
     if connection.vendor != "postgresql":
-        # `make run` on SQLite: one process, so a process-local lock is enough.
         with _local_guard:
-            lock = _local_locks.setdefault((tenant_id, stripe_customer_id), threading.Lock())
+            lock = _local_locks.setdefault(local_key, threading.Lock())
         with lock:
             yield
         return
-    key = _key(stripe_customer_id)
+    # One bigint key and two int keys are separate spaces in PostgreSQL: a value key never
+    # collides with a customer key.
+    placeholders = ", ".join(["%s"] * len(pg_key))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [tenant_id, key])
+        cursor.execute(f"SELECT pg_advisory_lock({placeholders})", pg_key)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [tenant_id, key])
+            cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", pg_key)

@@ -1,7 +1,13 @@
 from django.db import models
 from django.utils import timezone
 
+from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
+
+
+def _stripe_account(**options) -> models.ForeignKey:
+    """Which of the tenant's Stripe accounts a row is about (`StripeConnection`)."""
+    return models.ForeignKey(StripeConnection, related_name="+", **options)
 
 
 class StripeEvent(TenantOwnedModel):
@@ -13,6 +19,7 @@ class StripeEvent(TenantOwnedModel):
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
 
+    stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_event_id = models.CharField(max_length=255)
     type = models.CharField(max_length=100)
     stripe_created = models.DateTimeField()
@@ -60,8 +67,13 @@ class StripeEvent(TenantOwnedModel):
 
 
 class CustomerLink(TenantOwnedModel):
-    """Which e-conomic customer a Stripe customer is kept in step with."""
+    """Which e-conomic customer a Stripe customer is kept in step with.
 
+    Stripe's ids are unique across accounts, so a tenant has one link per Stripe customer id; the
+    account says which key reaches it.
+    """
+
+    stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_customer_id = models.CharField(max_length=255)
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
     created_by_us = models.BooleanField(default=False)
@@ -97,6 +109,8 @@ class SyncRecord(TenantOwnedModel):
         FAILED = "failed", "Failed"
 
     event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Null only when the sync could not tell which account (the log keeps its record regardless).
+    stripe_account = _stripe_account(null=True, blank=True, on_delete=models.SET_NULL)
     stripe_customer_id = models.CharField(max_length=255, db_index=True)
     stripe_email = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -148,6 +162,8 @@ class ImportRun(TenantOwnedModel):
         CANCELLED = "cancelled", "Cancelled"
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    # An import reads one Stripe account's customers.
+    stripe_account = _stripe_account(on_delete=models.CASCADE)
     started_by = models.CharField(max_length=255, blank=True)
     customers_seen = models.PositiveIntegerField(default=0)
     economic_customers_preloaded = models.PositiveIntegerField(default=0)
@@ -238,6 +254,7 @@ class ReviewItem(TenantOwnedModel):
         SKIPPED = "skipped", "Skipped"
         SYNCED = "synced", "Settled by a later sync"
 
+    stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_customer_id = models.CharField(max_length=255)
     stripe_email = models.CharField(max_length=255, blank=True)
     candidates = models.JSONField(default=list)  # e-conomic customer numbers
@@ -322,8 +339,9 @@ class ConnectionPause(TenantOwnedModel):
 
 
 class Reconciliation(TenantOwnedModel):
-    """Where the tenant's reconciliation with Stripe's event list stands, and what it healed."""
+    """Where the reconciliation of one Stripe account's event list stands, and what it healed."""
 
+    stripe_account = _stripe_account(on_delete=models.CASCADE)
     # Stripe's `created` (seconds) of the newest event listed so far: the next run lists after it.
     cursor = models.BigIntegerField(null=True, blank=True)
     ran_at = models.DateTimeField(null=True, blank=True)
@@ -332,7 +350,36 @@ class Reconciliation(TenantOwnedModel):
     message = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_reconciliation_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["stripe_account"], name="one_reconciliation_per_stripe_account")
+        ]
 
     def __str__(self) -> str:
-        return f"Reconciliation of tenant {self.tenant_id}"
+        return f"Reconciliation of Stripe account {self.stripe_account_id}"
+
+
+class CreateClaim(TenantOwnedModel):
+    """A create of an e-conomic customer by one of our syncs, by each match value it carries.
+
+    Written (and committed) with the link's "create in flight" mark just before the POST, under
+    the match value locks (`customers/locks.py`); the number is added when e-conomic answers. A
+    claim still without a number is a create whose answer has not come (lost, or still on its
+    way): another Stripe customer with one of its values, of this tenant or of another tenant on
+    the same agreement, waits for it rather than create a second customer. A claim with a number
+    tells an import whose index was read before it that the customer exists. Only the value's
+    keyed hash is kept (never the value), and claims are purged a day after (`CLAIM_KEPT`).
+    """
+
+    link = models.ForeignKey(CustomerLink, on_delete=models.CASCADE, related_name="create_claims")
+    # "agreement-<number>": shared by every tenant on that e-conomic agreement.
+    agreement = models.CharField(max_length=40)
+    value_key = models.BigIntegerField()  # `match_value_key`: agreement, field and value
+    economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    started = models.DateTimeField(default=timezone.now)
+    confirmed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agreement", "value_key"], name="create_claim_value")]
+
+    def __str__(self) -> str:
+        return f"Create claim of link {self.link_id} ({self.economic_customer_number or 'in flight'})"

@@ -29,8 +29,13 @@ def enqueue_event(event_id: int, token: str = "") -> None:
     _after_commit(PROCESS_EVENT, event_id, *([token] if token else []))
 
 
-def enqueue_customer_sync(tenant_id: int, stripe_customer_id: str) -> None:
-    _after_commit(SYNC_CUSTOMER, tenant_id, stripe_customer_id)
+def enqueue_customer_sync(
+    tenant_id: int, stripe_customer_id: str, stripe_account_id: int | None = None
+) -> None:
+    """Without `stripe_account_id` the task finds the account from the customer's link."""
+    _after_commit(
+        SYNC_CUSTOMER, tenant_id, stripe_customer_id, *([stripe_account_id] if stripe_account_id else [])
+    )
 
 
 def enqueue_import(run_id: int, token: str = "") -> None:

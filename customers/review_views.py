@@ -9,7 +9,7 @@ from syncapp.tenancy import tenant_view
 
 from .errors import TransientSyncError
 from .models import ReviewItem, SyncRecord
-from .selectors import open_review_items_for, resolved_review_items_for
+from .selectors import account_filter, open_review_items_for, resolved_review_items_for
 from .services.review import (
     BULK_CHOICES,
     MERCHANT_CHOICES,
@@ -36,11 +36,17 @@ class BulkForm(forms.Form):
 
 @tenant_view
 def review_list(request):
-    items = open_review_items_for(tenant=request.tenant)[:200]
+    accounts, account_id = account_filter(tenant=request.tenant, chosen=request.GET.get("account", ""))
+    items = open_review_items_for(tenant=request.tenant, stripe_account_id=account_id)[:200]
     return render(
         request,
         "customers/review_list.html",
-        {"items": items, "resolved": resolved_review_items_for(tenant=request.tenant)},
+        {
+            "items": items,
+            "resolved": resolved_review_items_for(tenant=request.tenant),
+            "accounts": accounts,
+            "account_id": account_id,
+        },
     )
 
 

@@ -6,13 +6,17 @@ from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from .models import ConnectionPause, Reconciliation, ReviewItem, StripeEvent, SyncRecord
 
 
-def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
-    records = SyncRecord.objects.for_tenant(tenant)
+def sync_records_for(
+    *, tenant: Tenant, action: str | None = None, search: str = "", stripe_account_id: int | None = None
+) -> QuerySet[SyncRecord]:
+    records = SyncRecord.objects.for_tenant(tenant).select_related("stripe_account")
+    if stripe_account_id is not None:
+        records = records.filter(stripe_account_id=stripe_account_id)
     if action in SyncRecord.Action.values:
         records = records.filter(action=action)
     # PostgreSQL refuses a NUL character in any text it is given.
@@ -49,8 +53,25 @@ def pending_event_count(*, tenant: Tenant) -> int:
     return StripeEvent.objects.for_tenant(tenant).filter(status=StripeEvent.Status.PENDING).count()
 
 
-def open_review_items_for(*, tenant: Tenant) -> QuerySet[ReviewItem]:
-    return ReviewItem.objects.for_tenant(tenant).filter(resolved_at__isnull=True).order_by("created", "id")
+def open_review_items_for(*, tenant: Tenant, stripe_account_id: int | None = None) -> QuerySet[ReviewItem]:
+    items = (
+        ReviewItem.objects.for_tenant(tenant)
+        .filter(resolved_at__isnull=True)
+        .select_related("stripe_account")
+    )
+    if stripe_account_id is not None:
+        items = items.filter(stripe_account_id=stripe_account_id)
+    return items.order_by("created", "id")
+
+
+def account_filter(*, tenant: Tenant, chosen: str) -> tuple[list, int | None]:
+    """The tenant's Stripe accounts for a filter (none when it has only one) and the chosen one's
+    id (None: all), from the request's `account` parameter (anything else than one of them: all)."""
+    accounts = list(StripeConnection.objects.for_tenant(tenant).order_by("id").only("id", "name"))
+    if len(accounts) < 2:
+        return [], None
+    ids = {str(account.pk): account.pk for account in accounts}
+    return accounts, ids.get(chosen)
 
 
 def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[ReviewItem]:
@@ -59,6 +80,8 @@ def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[Review
         .filter(resolved_at__isnull=False)
         .order_by("-resolved_at")[:limit]
     )
+
+
 SERVICE_NAMES = {"economic": "e-conomic", "stripe": "Stripe"}
 
 

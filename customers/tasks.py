@@ -10,11 +10,12 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from .errors import TransientSyncError
 from .privacy.retention import personal_data_purge
 from .services import customer_sync, event_process, events_sweep, sync_record_failed
+from .services.claims import claims_purge
 from .services.imports import import_continue, imports_sweep
 from .services.pauses import pauses_probe
 from .services.reconcile import tenant_reconcile, tenants_reconcile
@@ -28,14 +29,23 @@ def process_event(event_id: int, token: str = "") -> None:
 
 
 @shared_task(**TASK_OPTIONS)
-def sync_customer(tenant_id: int, stripe_customer_id: str) -> None:
+def sync_customer(tenant_id: int, stripe_customer_id: str, stripe_account_id: int | None = None) -> None:
     """A merchant's "Retry" from the sync log: one try now; a failure that can pass is logged."""
     tenant = Tenant.objects.get(pk=tenant_id)
+    account = (
+        StripeConnection.objects.for_tenant(tenant).filter(pk=stripe_account_id).first()
+        if stripe_account_id
+        else None
+    )
     try:
-        customer_sync(tenant=tenant, stripe_customer_id=stripe_customer_id)
+        customer_sync(tenant=tenant, stripe_customer_id=stripe_customer_id, stripe_account=account)
     except TransientSyncError as exc:
         sync_record_failed(
-            tenant=tenant, stripe_customer_id=stripe_customer_id, reason=exc.message, attempts=1
+            tenant=tenant,
+            stripe_customer_id=stripe_customer_id,
+            reason=exc.message,
+            stripe_account=account,
+            attempts=1,
         )
 
 
@@ -51,7 +61,8 @@ def probe_paused_connections() -> int:
 
 @shared_task
 def purge_personal_data() -> dict:
-    return asdict(personal_data_purge())
+    # Create claims hold keyed hashes of match values: kept no longer than they serve a sync.
+    return {**asdict(personal_data_purge()), "create_claims": claims_purge()}
 
 
 @shared_task(**TASK_OPTIONS)

@@ -6,15 +6,16 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from syncapp.models import StripeConnection
 from syncapp.tenancy import tenant_view
 
 from .log_selectors import in_dates
 from .models import ImportReportRow, ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
-from .selectors import sync_records_for
+from .selectors import account_filter, sync_records_for
 from .services import sync_retry
 from .services.import_report import report_counts, report_csv_write, report_rows_for
-from .services.imports import ImportAlreadyRunning, import_cancel, import_start
+from .services.imports import ImportAccountUnknown, ImportAlreadyRunning, import_cancel, import_start
 
 Would = ImportReportRow.Action
 # Always shown, even at 0: the five outcomes a merchant decides on; the rest only when they occur.
@@ -33,7 +34,10 @@ def sync_log(request):
     action = action if action in SyncRecord.Action.values else ""
     # PostgreSQL refuses a NUL in any string it is sent: it can never match, so it is dropped.
     search = request.GET.get("q", "").replace("\x00", "").strip()
-    records = sync_records_for(tenant=request.tenant, action=action or None, search=search)
+    accounts, account_id = account_filter(tenant=request.tenant, chosen=request.GET.get("account", ""))
+    records = sync_records_for(
+        tenant=request.tenant, action=action or None, search=search, stripe_account_id=account_id
+    )
     dates = DateFilterForm(request.GET)
     dates.is_valid()  # a date that is not one is left out, never an error page
     records = in_dates(records, since=dates.cleaned_data.get("since"), until=dates.cleaned_data.get("until"))
@@ -52,6 +56,8 @@ def sync_log(request):
             ),
             "since": dates.cleaned_data.get("since"),
             "until": dates.cleaned_data.get("until"),
+            "accounts": accounts,
+            "account_id": account_id,
         },
     )
 
@@ -65,7 +71,11 @@ class DateFilterForm(forms.Form):
 @require_POST
 def sync_log_retry(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
-    sync_retry(tenant=request.tenant, stripe_customer_id=record.stripe_customer_id)
+    sync_retry(
+        tenant=request.tenant,
+        stripe_customer_id=record.stripe_customer_id,
+        stripe_account_id=record.stripe_account_id,
+    )
     messages.success(
         request, f"Sync of {record.stripe_customer_id} queued: its result appears here in a moment."
     )
@@ -74,11 +84,14 @@ def sync_log_retry(request, record_id: int):
 
 @tenant_view
 def import_page(request):
-    runs = ImportRun.objects.for_tenant(request.tenant)[:10]
+    runs = ImportRun.objects.for_tenant(request.tenant).select_related("stripe_account")[:10]
     active = [ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
     running = any(run.status in active for run in runs)
+    accounts, _ = account_filter(tenant=request.tenant, chosen="")
     return render(
-        request, "customers/import.html", {"runs": runs, "running": running, "active_statuses": active}
+        request,
+        "customers/import.html",
+        {"runs": runs, "running": running, "active_statuses": active, "accounts": accounts},
     )
 
 
@@ -86,9 +99,13 @@ def import_page(request):
 @require_POST
 def import_begin(request):
     dry_run = request.POST.get("dry_run") == "1"
+    _, account_id = account_filter(tenant=request.tenant, chosen=request.POST.get("account", ""))
+    account = StripeConnection.objects.for_tenant(request.tenant).filter(pk=account_id).first()
     try:
-        import_start(tenant=request.tenant, started_by=request.user.email, dry_run=dry_run)
-    except ImportAlreadyRunning as exc:
+        import_start(
+            tenant=request.tenant, started_by=request.user.email, dry_run=dry_run, stripe_account=account
+        )
+    except (ImportAlreadyRunning, ImportAccountUnknown) as exc:
         messages.warning(request, str(exc))
     else:
         what = "Dry run started: nothing is written; its report" if dry_run else "Import started: progress"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
 from syncapp.connections.selectors import webhook_verification_for
 from syncapp.metrics import event_received
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection
 
 from .services import event_store
 
@@ -27,14 +27,18 @@ def _error(status: int, message: str) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
-    tenant = get_object_or_404(Tenant, webhook_endpoint_id=endpoint_id)
+    # The endpoint id is one Stripe account's of one tenant: it says whose event this is.
+    account = get_object_or_404(
+        StripeConnection.all_tenants.select_related("tenant"), webhook_endpoint_id=endpoint_id
+    )
+    tenant = account.tenant
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
         return _error(413, "Body larger than 1 MB.")
     body = request.body
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "Body larger than 1 MB.")
-    verification = webhook_verification_for(tenant=tenant)
+    verification = webhook_verification_for(connection=account)
     if not verification.secrets:
         return _error(400, "This merchant has no Stripe webhook signing secret configured yet.")
     try:
@@ -55,6 +59,6 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
     if misfit:
         logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], tenant.slug, misfit)
         return _error(400, misfit)
-    stored, stored_now = event_store(tenant=tenant, event=event)
+    stored, stored_now = event_store(tenant=tenant, stripe_account=account, event=event)
     event_received(event_type=stored.type, duplicate=not stored_now)
     return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})

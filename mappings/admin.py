@@ -1,4 +1,3 @@
-
 from django.contrib import admin
 
 from syncapp.admin_records import RecordAdmin, pretty_json

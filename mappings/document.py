@@ -29,6 +29,10 @@ NUMBER_MAX = 999_999_999
 MAX_DEPTH = 8
 NUMBER_DEFAULTS = ("payment_terms_number", "customer_group_number", "vat_zone_number", "layout_number")
 VAT_ZONE_KEYS = ("domestic", "eu", "abroad")
+# What one Stripe account may set for itself ("accounts": {"SE shop": {...}}): its new customers'
+# currency, VAT zone, payment terms and layout, and where their number is stored in Stripe.
+ACCOUNT_DEFAULTS = ("currency", "vat_zone_number", "payment_terms_number", "layout_number")
+ACCOUNT_NAME_MAX = 60
 # Which e-conomic list each number default must be found in (keys of economic_lists).
 LIST_OF_DEFAULT = {
     "payment_terms_number": "payment_terms",
@@ -106,7 +110,10 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
         ]
     problems: list[str] = []
     _unknown_keys(
-        doc, {"version", "matching", "customer_number", "defaults", "field_mappings", "sync"}, "", problems
+        doc,
+        {"version", "matching", "customer_number", "defaults", "field_mappings", "sync", "accounts"},
+        "",
+        problems,
     )
     if doc.get("version") != VERSION:
         problems.append(f"version: must be {VERSION} (this document says {doc.get('version')!r}).")
@@ -122,14 +129,31 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
             check(doc[key], problems)
     if "sync" in doc:
         _check_sync(doc["sync"], problems)
-    if economic_lists is not None and isinstance(doc.get("defaults"), dict):
-        _check_against_lists(doc["defaults"], economic_lists, problems)
+    if "accounts" in doc:
+        _check_accounts(doc["accounts"], problems)
+    if economic_lists is not None:
+        for where, defaults in _all_defaults(doc):
+            _check_against_lists(defaults, economic_lists, problems, where)
     return problems
 
 
-def parse(doc: dict) -> SyncSettings:
-    """The engine's view of a valid document (validate first)."""
-    matching, number, defaults = doc["matching"], doc["customer_number"], doc["defaults"]
+def _all_defaults(doc: dict) -> Iterator[tuple[str, dict]]:
+    """(place, defaults) of the document's defaults and of each account's overrides of them."""
+    if isinstance(doc.get("defaults"), dict):
+        yield "defaults", doc["defaults"]
+    accounts = doc.get("accounts")
+    for name, override in accounts.items() if isinstance(accounts, dict) else ():
+        if isinstance(override, dict) and isinstance(override.get("defaults"), dict):
+            yield f"accounts.{name}.defaults", override["defaults"]
+
+
+def parse(doc: dict, *, account: str | None = None) -> SyncSettings:
+    """The engine's view of a valid document (validate first), for one of the tenant's Stripe
+    accounts: with its overrides of the new-customer defaults and of where the number is stored."""
+    override = (doc.get("accounts") or {}).get(account) or {} if account else {}
+    defaults = {**doc["defaults"], **override.get("defaults", {})}
+    number = {**doc["customer_number"], **override.get("customer_number", {})}
+    matching = doc["matching"]
     sync = {**_DEFAULT["sync"], **doc.get("sync", {})}
     return SyncSettings(
         match_rules=tuple(MatchRule(r["stripe_field"], r["economic_field"]) for r in matching["rules"]),
@@ -239,17 +263,22 @@ def _check_customer_number(number: object, problems: list[str]) -> None:
         _stripe_field(stripe_field, "customer_number.stripe_field", problems)
     elif mode == NumberMode.ECONOMIC and stripe_field is not None:
         problems.append("customer_number.stripe_field: must be null when e-conomic creates the numbers.")
-    if store is not None:
-        # Writing back goes through Stripe's metadata update, the one customer field we may change.
-        if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
-            problems.append(
-                f"customer_number.store_in_stripe_field: “{_shown(store)}” must be a Stripe metadata key "
-                "(metadata.<key>) or null."
-            )
-        else:
-            problem = metadata_key_problem(store.removeprefix(METADATA_PREFIX))
-            if problem:
-                problems.append(f"customer_number.store_in_stripe_field: {problem}.")
+    _number_store(store, "customer_number", problems)
+
+
+def _number_store(store: object, where: str, problems: list[str]) -> None:
+    if store is None:
+        return
+    # Writing back goes through Stripe's metadata update, the one customer field we may change.
+    if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
+        problems.append(
+            f"{where}.store_in_stripe_field: “{_shown(store)}” must be a Stripe metadata key "
+            "(metadata.<key>) or null."
+        )
+    else:
+        problem = metadata_key_problem(store.removeprefix(METADATA_PREFIX))
+        if problem:
+            problems.append(f"{where}.store_in_stripe_field: {problem}.")
 
 
 def _check_defaults(defaults: object, problems: list[str]) -> None:
@@ -258,11 +287,7 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
     _unknown_keys(defaults, {*NUMBER_DEFAULTS, "currency", "vat_zone_by_country"}, "defaults.", problems)
     for key in NUMBER_DEFAULTS:
         _optional_number(defaults.get(key), f"defaults.{key}", problems)
-    currency = defaults.get("currency")
-    if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-        problems.append(
-            f"defaults.currency: “{_shown(currency)}” is not a three-letter ISO currency code like DKK."
-        )
+    _currency(defaults.get("currency"), "defaults.currency", problems)
     by_country = defaults.get("vat_zone_by_country")
     if by_country is None:
         return
@@ -278,6 +303,11 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
             problems.append(f"{where}.{key}: missing (a VAT zone number).")
         else:
             _optional_number(by_country[key], f"{where}.{key}", problems)
+
+
+def _currency(currency: object, where: str, problems: list[str]) -> None:
+    if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+        problems.append(f"{where}: “{_shown(currency)}” is not a three-letter ISO currency code like DKK.")
 
 
 def _optional_number(value: object, where: str, problems: list[str]) -> None:
@@ -319,7 +349,32 @@ def _check_sync(sync: object, problems: list[str]) -> None:
         _one_of(sync["on_stripe_delete"], tuple(OnStripeDelete), "sync.on_stripe_delete", problems)
 
 
-def _check_against_lists(defaults: dict, lists: dict, problems: list[str]) -> None:
+def _check_accounts(accounts: object, problems: list[str]) -> None:
+    """Per Stripe account (by its name): overrides of some defaults and of the number's place."""
+    if not _is_object(accounts, "accounts", problems):
+        return
+    for name, override in accounts.items():
+        where = f"accounts.{_shown(name)}"
+        if not (isinstance(name, str) and name.strip() and len(name) <= ACCOUNT_NAME_MAX):
+            problems.append(f"{where}: an account name of 1 to {ACCOUNT_NAME_MAX} characters.")
+        if not _is_object(override, where, problems):
+            continue
+        _unknown_keys(override, {"defaults", "customer_number"}, f"{where}.", problems)
+        defaults = override.get("defaults", {})
+        if _is_object(defaults, f"{where}.defaults", problems):
+            _unknown_keys(defaults, set(ACCOUNT_DEFAULTS), f"{where}.defaults.", problems)
+            for key in ACCOUNT_DEFAULTS:
+                if key == "currency":
+                    _currency(defaults.get(key), f"{where}.defaults.currency", problems)
+                else:
+                    _optional_number(defaults.get(key), f"{where}.defaults.{key}", problems)
+        number = override.get("customer_number", {})
+        if _is_object(number, f"{where}.customer_number", problems):
+            _unknown_keys(number, {"store_in_stripe_field"}, f"{where}.customer_number.", problems)
+            _number_store(number.get("store_in_stripe_field"), f"{where}.customer_number", problems)
+
+
+def _check_against_lists(defaults: dict, lists: dict, problems: list[str], where: str = "defaults") -> None:
     wanted = [(key, defaults.get(key)) for key in LIST_OF_DEFAULT]
     by_country = defaults.get("vat_zone_by_country")
     if isinstance(by_country, dict):
@@ -331,6 +386,6 @@ def _check_against_lists(defaults: dict, lists: dict, problems: list[str]) -> No
         known = {item["value"] for item in lists.get(list_name, [])}
         if value not in known:
             problems.append(
-                f"defaults.{key}: {value} is not in your e-conomic {list_name.replace('_', ' ')} "
+                f"{where}.{key}: {value} is not in your e-conomic {list_name.replace('_', ' ')} "
                 f"({', '.join(str(v) for v in sorted(known, key=str)) or 'none found'})."
             )

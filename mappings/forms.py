@@ -12,7 +12,7 @@ from .catalog import (
     metadata_key_problem,
     stripe_field_label,
 )
-from .document import NotADocument, document_from_json
+from .document import ACCOUNT_DEFAULTS, NotADocument, document_from_json
 from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
@@ -239,6 +239,40 @@ class DefaultsForm(forms.Form):
             **{name: cleaned.get(name) for name in self.LISTS},
             "vat_zone_by_country": by_country,
         }
+        return cleaned
+
+
+class AccountOverridesForm(forms.Form):
+    """What one of several Stripe accounts sets for itself (the document's `accounts.<name>`):
+    its new customers' currency, VAT zone, payment terms and layout, and where their number goes."""
+
+    LISTS = {name: DefaultsForm.LISTS[name] for name in ACCOUNT_DEFAULTS}
+
+    def __init__(self, *args, lists: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (list_name, label) in self.LISTS.items():
+            self.fields[name] = forms.TypedChoiceField(
+                label=label,
+                choices=[("", "— As above —"), *((i["value"], i["label"]) for i in lists[list_name])],
+                coerce=int if name != "currency" else str,
+                empty_value=None,
+                required=False,
+            )
+        self.fields["number_key"] = _key_field("Store the e-conomic number in metadata key")
+        self.fields["number_key"].help_text = "Empty: where your Customer number tab says."
+
+    @staticmethod
+    def initial_from(override: dict) -> dict:
+        store = (override.get("customer_number") or {}).get("store_in_stripe_field") or ""
+        return {**(override.get("defaults") or {}), "number_key": store.removeprefix(METADATA_PREFIX)}
+
+    def clean(self):
+        cleaned = super().clean()
+        defaults = {name: cleaned[name] for name in self.LISTS if cleaned.get(name) is not None}
+        override = {"defaults": defaults} if defaults else {}
+        if cleaned.get("number_key"):
+            override["customer_number"] = {"store_in_stripe_field": METADATA_PREFIX + cleaned["number_key"]}
+        cleaned["override"] = override
         return cleaned
 
 

@@ -26,6 +26,9 @@ class MatchIndex:
     def __init__(self, fields: Iterable[str]):
         self.fields = frozenset(fields)
         self.watermark = ""
+        # When e-conomic was last read into it (time.time()): what our own syncs created since,
+        # the match value claims tell (customers/services/claims.py).
+        self.read_at = 0.0
         self._by_field: dict[str, dict[str, list[dict]]] = {f: defaultdict(list) for f in self.fields}
         # By customer number; a dry run's would-be customer (no number yet) by its Stripe customer.
         self._entries: dict[object, dict] = {}
@@ -43,6 +46,9 @@ class MatchIndex:
     def size(self) -> int:
         """e-conomic customers held (not a dry run's would-be ones)."""
         return sum(1 for key in self._entries if not isinstance(key, tuple))
+
+    def holds(self, customer_number: int) -> bool:
+        return customer_number in self._entries
 
     def add(self, customer: dict, *, planned_for: str | None = None) -> None:
         """Index an e-conomic customer; with `planned_for` (a Stripe customer id), one a dry run
@@ -93,7 +99,12 @@ class MatchIndex:
     def snapshot(self) -> dict:
         """What the index holds, as plain data a cache can keep between an import's chunks."""
         customers = list(self._entries.values())
-        return {"fields": sorted(self.fields), "watermark": self.watermark, "customers": customers}
+        return {
+            "fields": sorted(self.fields),
+            "watermark": self.watermark,
+            "read_at": self.read_at,
+            "customers": customers,
+        }
 
     @classmethod
     def of_snapshot(cls, snapshot: dict) -> "MatchIndex":
@@ -103,4 +114,5 @@ class MatchIndex:
         for slim in snapshot["customers"]:
             index._put(slim)
         index.watermark = snapshot["watermark"]
+        index.read_at = snapshot.get("read_at", 0.0)
         return index

@@ -1,4 +1,6 @@
-from syncapp.models import Tenant
+from django.db.models import Subquery
+
+from syncapp.models import EconomicConnection, Tenant
 
 from .document import default_document, parse
 from .engine import SyncSettings
@@ -11,9 +13,33 @@ def settings_document_for(*, tenant: Tenant) -> dict:
     return row.document if row is not None else default_document()
 
 
-def sync_settings_for(*, tenant: Tenant) -> SyncSettings:
-    return parse(settings_document_for(tenant=tenant))
+def sync_settings_for(*, tenant: Tenant, account: str | None = None) -> SyncSettings:
+    """The tenant's settings, with the overrides of its Stripe account named `account`, if any."""
+    return parse(settings_document_for(tenant=tenant), account=account)
 
 
 def settings_changes_for(*, tenant: Tenant):
     return SettingsChange.objects.for_tenant(tenant).select_related("user")
+
+
+def agreement_match_fields(*, tenant: Tenant, settings: SyncSettings) -> frozenset[str]:
+    """The e-conomic fields any tenant on this agreement matches on (its own always included).
+
+    A create is locked by its values in these fields too, so a tenant matching on another field
+    of the same agreement cannot create the customer a second time meanwhile. Read across tenants
+    on purpose: only the field names, of tenants connected to the same agreement.
+    """
+    fields = {rule.economic_field for rule in settings.match_rules}
+    own_agreement = EconomicConnection.objects.for_tenant(tenant).values("agreement_number")[:1]
+    sharing = EconomicConnection.all_tenants.filter(
+        agreement_number__isnull=False, agreement_number=Subquery(own_agreement)
+    ).exclude(tenant=tenant)
+    sharing_ids = set(sharing.values_list("tenant_id", flat=True))
+    if not sharing_ids:
+        return frozenset(fields)
+    documents = list(SyncSettingsDocument.all_tenants.filter(tenant_id__in=sharing_ids).only("document"))
+    for row in documents:
+        fields |= {rule.economic_field for rule in parse(row.document).match_rules}
+    if len(documents) < len(sharing_ids):  # a tenant that never saved matches on the defaults
+        fields |= {rule.economic_field for rule in parse(default_document()).match_rules}
+    return frozenset(fields)

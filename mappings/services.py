@@ -10,7 +10,8 @@ from django.db import transaction
 from syncapp.clients.economic import EconomicError
 from syncapp.clients.stripe import StripeError, StripeNotFound
 from syncapp.connections.clients import NotConnected, economic_client_for, stripe_client_for
-from syncapp.models import Tenant
+from syncapp.connections.selectors import stripe_accounts_for
+from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
 from .document import default_document, parse, validate_document
 from .engine import CustomerPlan, MatchResult, SyncSettings, find_match, plan_customer
@@ -135,14 +136,13 @@ class Preview:
 
 
 def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
-    """What a sync of this Stripe customer would do now, found out without writing anything."""
-    settings = sync_settings_for(tenant=tenant)
-    try:
-        customer = stripe_client_for(tenant).retrieve_customer(stripe_customer_id)
-    except StripeNotFound as exc:
-        raise PreviewFailed(f"Stripe has no customer “{stripe_customer_id}”.") from exc
-    except (NotConnected, StripeError) as exc:
-        raise PreviewFailed(f"Stripe could not be asked: {exc}") from exc
+    """What a sync of this Stripe customer would do now, found out without writing anything.
+
+    The customer is looked up in each of the tenant's Stripe accounts (Stripe's ids are unique
+    across accounts), and the settings are that account's.
+    """
+    account, customer = _stripe_customer_in_any_account(tenant, stripe_customer_id)
+    settings = sync_settings_for(tenant=tenant, account=account.name)
     if customer.get("deleted"):
         return Preview(customer, None, None, settings.defaults_complete)
     plan = plan_customer(settings=settings, stripe_customer=customer)
@@ -154,11 +154,44 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
     return Preview(customer, plan, match, settings.defaults_complete)
 
 
+def _stripe_customer_in_any_account(tenant: Tenant, stripe_customer_id: str) -> tuple[StripeConnection, dict]:
+    accounts = _connected_stripe_accounts(tenant)
+    if not accounts:
+        raise PreviewFailed("Stripe could not be asked: Stripe is not connected (see the Connections page).")
+    problem = None
+    for account in accounts:
+        try:
+            return account, stripe_client_for(account).retrieve_customer(stripe_customer_id)
+        except StripeNotFound:
+            continue
+        except StripeError as exc:
+            problem = exc
+    if problem is not None:
+        raise PreviewFailed(f"Stripe could not be asked: {problem}")
+    raise PreviewFailed(f"Stripe has no customer “{stripe_customer_id}”.")
+
+
+def _connected_stripe_accounts(tenant: Tenant) -> list[StripeConnection]:
+    return [a for a in stripe_accounts_for(tenant=tenant) if a.status != ConnectionStatus.NOT_CONNECTED]
+
+
 def recent_stripe_customers(*, tenant: Tenant, limit: int = 8) -> list[dict]:
-    """The newest Stripe customers, to pick one for the preview; empty when Stripe can't answer."""
-    try:
-        gateway = stripe_client_for(tenant)
-        newest = list(islice(gateway.iter_customers(), limit))
-    except (NotConnected, StripeError):
-        return []
-    return [{"id": c["id"], "name": c.get("name") or "", "email": c.get("email") or ""} for c in newest]
+    """The newest Stripe customers of each account, to pick one for the preview; none of an
+    account that can't answer."""
+    accounts = _connected_stripe_accounts(tenant)
+    recent = []
+    for account in accounts:
+        try:
+            newest = list(islice(stripe_client_for(account).iter_customers(), limit))
+        except StripeError:
+            continue
+        recent += [
+            {
+                "id": c["id"],
+                "name": c.get("name") or "",
+                "email": c.get("email") or "",
+                "account": account.name if len(accounts) > 1 else "",
+            }
+            for c in newest
+        ]
+    return recent

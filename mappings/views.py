@@ -6,15 +6,19 @@ import json
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
+from syncapp.connections.selectors import stripe_accounts_for
+from syncapp.models import StripeConnection
 from syncapp.tenancy import tenant_view
 
 from . import services
 from .diff import document_diff
 from .forms import (
     MAX_IMPORT_BYTES,
+    AccountOverridesForm,
     DefaultsForm,
     FieldMappingsForm,
     ImportForm,
@@ -159,7 +163,61 @@ def defaults(request):
                 return redirect("mappings:defaults", slug=request.tenant.slug)
     else:
         form = DefaultsForm(initial=DefaultsForm.initial_from(saved), lists=lists, saved=saved)
-    return _render(request, "defaults.html", "defaults", {"form": form, "problems": problems})
+    overrides = _account_override_forms(request.tenant, document, lists)
+    return _render(
+        request, "defaults.html", "defaults", {"form": form, "problems": problems, "overrides": overrides}
+    )
+
+
+def _account_override_forms(tenant, document: dict, lists: dict, posted=None) -> list[tuple]:
+    """(account, form) for each Stripe account after the first, when the tenant has several."""
+    accounts = stripe_accounts_for(tenant=tenant)[1:]
+    saved = document.get("accounts") or {}
+    return [
+        (
+            account,
+            posted[1]
+            if posted and posted[0] == account.pk
+            else AccountOverridesForm(
+                initial=AccountOverridesForm.initial_from(saved.get(account.name) or {}),
+                lists=lists,
+                prefix=f"account-{account.pk}",
+            ),
+        )
+        for account in accounts
+    ]
+
+
+@tenant_view(edit=True)
+@require_POST
+def defaults_account(request, account_id: int):
+    """Save one Stripe account's overrides of the new-customer defaults (or clear them)."""
+    account = get_object_or_404(StripeConnection.objects.for_tenant(request.tenant), pk=account_id)
+    try:
+        lists = services.economic_lists_for(tenant=request.tenant)
+    except services.EconomicListsUnavailable as exc:
+        messages.error(request, f"Nothing was saved: {exc}")
+        return redirect("mappings:defaults", slug=request.tenant.slug)
+    form = AccountOverridesForm(request.POST, lists=lists, prefix=f"account-{account.pk}")
+    problems: list[str] = []
+    if form.is_valid():
+        document = settings_document_for(tenant=request.tenant)
+        accounts = {**(document.get("accounts") or {})}
+        if form.cleaned_data["override"]:
+            accounts[account.name] = form.cleaned_data["override"]
+        else:
+            accounts.pop(account.name, None)
+        problems = _save_section(request, SettingsSource.DEFAULTS, "accounts", accounts)
+        if not problems:
+            return redirect("mappings:defaults", slug=request.tenant.slug)
+    document = settings_document_for(tenant=request.tenant)
+    saved = document["defaults"]
+    context = {
+        "form": DefaultsForm(initial=DefaultsForm.initial_from(saved), lists=lists, saved=saved),
+        "problems": problems,
+        "overrides": _account_override_forms(request.tenant, document, lists, posted=(account.pk, form)),
+    }
+    return _render(request, "defaults.html", "defaults", context)
 
 
 def _saved_defaults(saved: dict) -> list[tuple[str, object]]:

@@ -15,7 +15,7 @@ from sandbox.management.commands.sandbox_seed import sandbox_seed
 from syncapp.clients.stripe import is_live_key
 from syncapp.connections.common import Service
 from syncapp.connections.economic import EconomicCredentials, economic_store
-from syncapp.connections.selectors import connections_summary, stripe_webhook_url
+from syncapp.connections.selectors import connections_summary, stripe_account_first, stripe_webhook_url
 from syncapp.connections.stripe import StripeCredentials, stripe_store
 from syncapp.models import ConnectionStatus, Tenant
 from syncapp.services import tenant_create
@@ -52,9 +52,10 @@ def demo_connect(*, tenant: Tenant) -> str:
 
 
 def sandbox_account_connect(*, tenant: Tenant, customers: int) -> dict:
-    """Seed a fresh e-conomic agreement and Stripe test account (Stripe delivering to the tenant's
-    webhook URL) and connect the tenant to both; what was seeded."""
-    seeded = sandbox_seed(customers=customers, webhook_url=stripe_webhook_url(tenant))
+    """Seed a fresh e-conomic agreement and Stripe test account (Stripe delivering to the webhook
+    URL of the tenant's first Stripe account) and connect the tenant to both; what was seeded."""
+    webhook_url = stripe_webhook_url(stripe_account_first(tenant=tenant))
+    seeded = sandbox_seed(customers=customers, webhook_url=webhook_url)
     economic, stripe = seeded["economic"], seeded["stripe"]
     demo_connections_store(
         tenant=tenant,
@@ -90,7 +91,7 @@ def demo_connections_store(
             ),
         )
         stripe_store(
-            tenant=tenant,
+            account=stripe_account_first(tenant=tenant),
             credentials=StripeCredentials(
                 api_key=stripe_api_key,
                 livemode=is_live_key(stripe_api_key),

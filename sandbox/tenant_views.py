@@ -16,7 +16,7 @@ from sandbox.demo import sandbox_account_connect
 from sandbox.stripe_api import control
 from sandbox.stripe_api import services as stripe_services
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
-from syncapp.connections.selectors import stripe_webhook_url
+from syncapp.connections.selectors import stripe_account_first, stripe_webhook_url
 from syncapp.tenancy import tenant_view
 
 SANDBOX_CUSTOMERS = 20
@@ -28,10 +28,10 @@ class CustomerForm(forms.Form):
 
 
 def _sandbox_key(tenant) -> str | None:
-    """The sandbox Stripe account whose webhook endpoint points at this tenant: its secret key."""
-    endpoint = (
-        WebhookEndpoint.objects.filter(url=stripe_webhook_url(tenant)).order_by("-created", "-pk").first()
-    )
+    """The sandbox Stripe account whose webhook endpoint points at the tenant's first Stripe
+    account: its secret key."""
+    url = stripe_webhook_url(stripe_account_first(tenant=tenant))
+    endpoint = WebhookEndpoint.objects.filter(url=url).order_by("-created", "-pk").first()
     if endpoint is None:
         return None
     key = ApiKey.objects.filter(account=endpoint.account, key__startswith="sk_test_").first()

@@ -40,10 +40,12 @@ class StripeConnectionInline(SecretsInline):
     model = StripeConnection
     # Secrets are never shown: only whether they are set and their last four characters.
     fields = [
+        "name",
         "status",
         "last_error",
         "verified_at",
         "livemode",
+        "webhook_endpoint_id",
         "account_id",
         "webhook_endpoint_stripe_id",
         "api_key_masked",
@@ -86,17 +88,17 @@ def connection_state(status: str | None, error: str | None) -> str:
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "created"]
     search_fields = ["slug", "name"]
-    fields = ["slug", "name", "created", "webhook_endpoint_id", "connections_health"]
-    readonly_fields = ["webhook_endpoint_id", "created", "connections_health"]
+    fields = ["slug", "name", "created", "connections_health"]
+    readonly_fields = ["created", "connections_health"]
     inlines = [MembershipInline, StripeConnectionInline, EconomicConnectionInline]
 
     @admin.display(description="Connections")
     def connections_health(self, obj):
         """Each connection's state, last check and last error: no secret, for every staff member."""
-        rows = [
-            _health_row(label, model.objects.for_tenant(obj).only(*HEALTH_FIELDS).first())
-            for label, model in (("Stripe", StripeConnection), ("e-conomic", EconomicConnection))
-        ]
+        stripe_accounts = StripeConnection.objects.for_tenant(obj).only("name", *HEALTH_FIELDS).order_by("id")
+        rows = [_health_row(f"Stripe “{account.name}”", account) for account in stripe_accounts]
+        economic = EconomicConnection.objects.for_tenant(obj).only(*HEALTH_FIELDS).first()
+        rows.append(_health_row("e-conomic", economic))
         return format_html(
             '<table data-testid="connections-health"><thead><tr><th>Service</th><th>State</th>'
             "<th>Last successful check</th></tr></thead><tbody>{}</tbody></table>",

@@ -12,15 +12,11 @@ def new_webhook_endpoint_id() -> str:
 
 
 class Tenant(models.Model):
-    """A merchant: one Stripe account and one e-conomic agreement kept in step."""
+    """A merchant: one or more Stripe accounts and one e-conomic agreement kept in step."""
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
-    # Random, unguessable id in the Stripe webhook URL; it says which tenant an event is for.
-    webhook_endpoint_id = models.CharField(
-        max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
-    )
     # An owner closed the account (syncapp/offboarding.py): its data is deleted at `delete_after`
     # unless an owner cancels first.
     closing_requested_at = models.DateTimeField(null=True, blank=True)
@@ -33,10 +29,6 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
-
-    @property
-    def webhook_path(self) -> str:
-        return f"/webhooks/stripe/{self.webhook_endpoint_id}/"
 
 
 class Role(models.TextChoices):
@@ -107,9 +99,19 @@ class Connection(TenantOwnedModel):
         abstract = True
 
 
-class StripeConnection(Connection):
-    """A tenant's Stripe account. The key and the webhook signing secrets are write-only."""
+# The name a tenant's first Stripe account gets (its only one, for most merchants).
+FIRST_STRIPE_ACCOUNT_NAME = "Main"
 
+
+class StripeConnection(Connection):
+    """One of a tenant's Stripe accounts ("DK shop", "SE shop"), all booking into its one e-conomic
+    agreement. The key and the webhook signing secrets are write-only."""
+
+    name = models.CharField(max_length=60)
+    # Random, unguessable id in this account's webhook URL; it says which account an event is for.
+    webhook_endpoint_id = models.CharField(
+        max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
+    )
     api_key = EncryptedTextField(blank=True)
     webhook_secret = EncryptedTextField(blank=True)
     # Kept while Stripe rolls the secret, so events signed with either still verify.
@@ -122,10 +124,17 @@ class StripeConnection(Connection):
     webhook_endpoint_stripe_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_stripe_connection_per_tenant")]
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="one_stripe_account_name_per_tenant")
+        ]
 
     def __str__(self) -> str:
-        return f"Stripe connection of tenant {self.tenant_id}"
+        return f"Stripe account “{self.name}” of tenant {self.tenant_id}"
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/stripe/{self.webhook_endpoint_id}/"
 
 
 class EconomicConnection(Connection):

@@ -10,19 +10,22 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from .models import Membership, Role, Tenant
+from .models import FIRST_STRIPE_ACCOUNT_NAME, Membership, Role, StripeConnection, Tenant
 
 User = get_user_model()
 
 
 def tenant_create(*, slug: str, name: str, owner=None) -> Tenant:
-    """Create a tenant (and the owner's membership) or raise ValidationError; all or nothing."""
+    """Create a tenant (its first Stripe account, the owner's membership) or raise ValidationError;
+    all or nothing."""
     with transaction.atomic():
         if Tenant.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": f"The slug “{slug}” is already taken."})
         tenant = Tenant(slug=slug, name=name)
         tenant.full_clean()
         tenant.save()
+        # Its first Stripe account, not connected yet: its webhook URL is known from the start.
+        StripeConnection.objects.for_tenant(tenant).create(name=FIRST_STRIPE_ACCOUNT_NAME)
         if owner is not None:
             Membership.objects.for_tenant(tenant).create(user=owner, role=Role.OWNER)
     return tenant

@@ -244,6 +244,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # The retry schedule of stored events (customers/services/schedule.py), kept in PostgreSQL.
 # An event that keeps failing in ways that can pass gives up this long after its first failure.
 SYNC_RETRY_WINDOW_HOURS = env.float("SYNC_RETRY_WINDOW_HOURS", default=72.0)
+# A create of an e-conomic customer whose answer has not come holds back other Stripe customers with
+# one of its match values this long (customers/services/claims.py); by then a search shows it.
+CREATE_CLAIM_WAIT_SECONDS = env.float("CREATE_CLAIM_WAIT_SECONDS", default=300.0)
 # Backoff with full jitter between these (Retry-After is honoured, capped at the maximum).
 SYNC_RETRY_MIN_SECONDS = env.float("SYNC_RETRY_MIN_SECONDS", default=2.0)
 SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=3600.0)

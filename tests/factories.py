@@ -3,7 +3,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from mappings.document import default_document
-from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
+from syncapp.models import (
+    FIRST_STRIPE_ACCOUNT_NAME,
+    ConnectionStatus,
+    EconomicConnection,
+    Membership,
+    Role,
+    StripeConnection,
+    Tenant,
+)
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -22,9 +30,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tenant
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"merchant-{n}")
     name = factory.Sequence(lambda n: f"Merchant {n} ApS")
+
+    @factory.post_generation
+    def first_stripe_account(tenant, create, extracted, **kwargs):
+        """As `tenant_create` does: the first Stripe account, not connected yet."""
+        if create:
+            StripeConnection.all_tenants.get_or_create(tenant=tenant, name=FIRST_STRIPE_ACCOUNT_NAME)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -68,8 +83,23 @@ class EconomicConnectionFactory(_ConnectionFactory):
 
 
 class StripeConnectionFactory(_ConnectionFactory):
+    """The tenant's first Stripe account, connected (`name=` another: a further account)."""
+
     class Meta:
         model = StripeConnection
+
+    name = FIRST_STRIPE_ACCOUNT_NAME
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The tenant has its first account from the start: connecting it fills that row in.
+        account = model_class.all_tenants.filter(tenant=kwargs["tenant"], name=kwargs["name"]).first()
+        if account is None:
+            return super()._create(model_class, *args, **kwargs)
+        for name, value in kwargs.items():
+            setattr(account, name, value)
+        account.save()
+        return account
 
     api_key = factory.Sequence(lambda n: f"sk_test_{n:04d}" + "k" * 20)
     webhook_secret = factory.Sequence(lambda n: f"whsec_{n:04d}" + "s" * 28)

@@ -13,7 +13,7 @@ import pytest
 from sandbox.stripe_api import control, delivery, services
 from sandbox.stripe_api.models import Account, Delivery, Event, Fault, SinkRequest, stripe_id
 from sandbox.stripe_api.seed import seed_account
-from syncapp.models import ConnectionStatus, StripeConnection, Tenant
+from syncapp.models import FIRST_STRIPE_ACCOUNT_NAME, ConnectionStatus, StripeConnection, Tenant
 from tests.conftest import wait_for
 
 
@@ -108,6 +108,11 @@ def wait_for_sink(name: str, count: int, *, timeout: float = 20.0) -> list[dict]
     return sink_bodies(name)
 
 
+def first_account(tenant: Tenant) -> StripeConnection:
+    """The tenant's first Stripe account (every tenant has one, connected or not)."""
+    return StripeConnection.all_tenants.filter(tenant=tenant).order_by("id").first()
+
+
 @pytest.fixture
 def stripe_account(db):
     """An emulator account with an `sk_test_` key and no customers."""
@@ -118,10 +123,17 @@ def stripe_account(db):
 
 
 def connect_stripe(
-    tenant: Tenant, api_key: str, *, webhook_secret: str | None = None, endpoint_id: str = ""
+    tenant: Tenant,
+    api_key: str,
+    *,
+    webhook_secret: str | None = None,
+    endpoint_id: str = "",
+    name: str = FIRST_STRIPE_ACCOUNT_NAME,
 ) -> StripeConnection:
+    """Connect one of the tenant's Stripe accounts (the first, unless `name` says another)."""
     connection, _ = StripeConnection.all_tenants.update_or_create(
         tenant=tenant,
+        name=name,
         defaults={
             "api_key": api_key,
             "webhook_secret": webhook_secret or stripe_id("whsec_", 32),
@@ -147,7 +159,7 @@ def stripe_connected_tenant(tenant, stripe_account):
 def stripe_webhooks_to_tenant(tenant, stripe_account, live_server, sandbox_urls):
     """Like `stripe_connected_tenant`, and the emulator delivers its events to the tenant's webhook
     URL on the live server, signed with the endpoint's real secret."""
-    endpoint = stripe_account.add_webhook_endpoint(f"{live_server.url}{tenant.webhook_path}")
+    endpoint = stripe_account.add_webhook_endpoint(f"{live_server.url}{first_account(tenant).webhook_path}")
     connect_stripe(
         tenant, stripe_account.api_key, webhook_secret=endpoint["secret"], endpoint_id=endpoint["id"]
     )

@@ -98,12 +98,21 @@ def _create_database(name: str) -> None:
 
 
 def _emails(count: int) -> list[str]:
-    return [f"kunde{n}@chaos.dk" for n in range(count)]
+    """One e-mail per customer, except every tenth, who shares the one before it (a guest who
+    checked out twice): one shopper, two Stripe customers, one e-conomic customer."""
+    return [f"kunde{n - 1 if n % 10 == 9 else n}@chaos.dk" for n in range(count)]
+
+
+def _in_second_account(n: int) -> bool:
+    # Every fourth customer is in the merchant's second Stripe account: some of the shoppers who
+    # checked out twice did so once in each account.
+    return n % 4 == 3
 
 
 def setup_merchant(plan: Plan) -> dict:
-    """One merchant: a third of its Stripe customers already in e-conomic (every fourth of those
-    with its e-mail in other letter case), connected first so its events come after."""
+    """One merchant with two Stripe accounts booking into one agreement: a third of its Stripe
+    customers already in e-conomic (every fourth of those with its e-mail in other letter case),
+    connected first so its events come after."""
     from mappings.document import default_document
     from mappings.services import settings_save
     from sandbox.economic_api.models import Grant
@@ -112,35 +121,40 @@ def setup_merchant(plan: Plan) -> dict:
     from sandbox.stripe_api.models import Event
     from sandbox.stripe_api.seed import seed_account
     from syncapp.connections.economic import EconomicCredentials, economic_store
+    from syncapp.connections.selectors import stripe_account_first
     from syncapp.connections.stripe import StripeCredentials, stripe_store
+    from syncapp.models import StripeConnection
     from syncapp.services import tenant_create
 
     emails = _emails(plan.customers)
-    existing = [email.upper() if n % 4 == 0 else email for n, email in enumerate(emails[::3])]
+    existing = [email.upper() if n % 4 == 0 else email for n, email in enumerate(sorted(set(emails))[::3])]
     grant = seed_agreement(company_name="Chaos ApS", emails=existing)
     agreement = Grant.objects.get(token=grant).agreement
-    api_key, secret = seed_account(), "whsec_chaos_secret"
     tenant = tenant_create(slug=f"chaos-{int(time.time())}", name="Chaos ApS")
     economic_store(tenant=tenant, credentials=EconomicCredentials(grant, None, "Chaos ApS"))
-    stripe_store(tenant=tenant, credentials=StripeCredentials(api_key, False, secret, ""))
+    keys = {}
+    for account in (stripe_account_first(tenant=tenant), StripeConnection(tenant=tenant, name="SE shop")):
+        api_key, secret = seed_account(), f"whsec_chaos_{account.name.replace(' ', '_')}"
+        account = stripe_store(account=account, credentials=StripeCredentials(api_key, False, secret, ""))
+        keys[api_key] = (account.webhook_path, secret)
     document = default_document()
     document["defaults"].update(
         payment_terms_number=1, customer_group_number=1, vat_zone_number=1, currency="DKK", layout_number=19
     )
     settings_save(tenant=tenant, user=None, document=document, source="chaos")
-    caller = control.caller_for_key(api_key)
+    first_key, second_key = keys
     for n, email in enumerate(emails):
+        caller = control.caller_for_key(second_key if _in_second_account(n) else first_key)
         services.customer_create(caller, {"email": email, "name": f"Kunde {n} ApS"})
-    account = control.account_for_key(api_key)
-    events = list(
-        Event.objects.filter(account=account, type="customer.created").values_list("payload", flat=True)
-    )
+    deliveries = []  # (webhook path, signing secret, event) per Stripe event
+    for api_key, (path, secret) in keys.items():
+        created = Event.objects.filter(account=control.account_for_key(api_key), type="customer.created")
+        deliveries += [(path, secret, payload) for payload in created.values_list("payload", flat=True)]
     return {
         "tenant": tenant,
         "agreement": agreement,
-        "account": account,
-        "secret": secret,
-        "events": events,
+        "deliveries": deliveries,
+        "events": [event for _, _, event in deliveries],
         "expected": len({e.casefold() for e in emails} | {e.casefold() for e in existing}),
     }
 
@@ -151,18 +165,20 @@ def _signed(body: bytes, secret: str) -> str:
     return f"t={stamp},v1={digest}"
 
 
-def deliver(url: str, events: list[dict], secret: str, undelivered: int, rng: random.Random) -> dict:
-    """Each event three times, shuffled, except `undelivered` never; a refusal is retried as
-    Stripe would (here: after a second, up to 20 times)."""
+def deliver(web_url: str, deliveries: list[tuple], undelivered: int, rng: random.Random) -> dict:
+    """Each event three times, shuffled, to its account's webhook URL, except `undelivered` never;
+    a refusal is retried as Stripe would (here: after a second, up to 20 times)."""
     import requests
 
-    skipped = set(rng.sample(range(len(events)), undelivered))
-    batch = [event for n, event in enumerate(events) if n not in skipped] * 3
+    skipped = set(rng.sample(range(len(deliveries)), undelivered))
+    batch = [delivery for n, delivery in enumerate(deliveries) if n not in skipped] * 3
     rng.shuffle(batch)
     local = threading.local()
     failures = {"refused": 0}
 
-    def post(event: dict) -> None:
+    def post(delivery: tuple) -> None:
+        path, secret, event = delivery
+        url = f"{web_url}{path}"
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
         body = json.dumps(event).encode()
@@ -274,10 +290,9 @@ def run(plan: Plan) -> dict:
 def _drive(plan, stack, redis, rates, rng, merchant, logs) -> dict:
     rates.unavailable, rates.throttled, rates.dropped_after_commit = 0.10, 0.05, 0.02
     chaos = Chaos(plan, stack, redis, rates, rng)
-    url = f"{stack.web_url}{merchant['tenant'].webhook_path}"
     started = time.monotonic()
     delivery = ThreadPoolExecutor(max_workers=1).submit(
-        deliver, url, merchant["events"], merchant["secret"], plan.undelivered, random.Random(5)
+        deliver, stack.web_url, merchant["deliveries"], plan.undelivered, random.Random(5)
     )
     counts = measure(merchant)
     while time.monotonic() - started < plan.timeout:

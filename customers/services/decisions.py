@@ -5,6 +5,8 @@ e-conomic as little as it can, keeps the link in step, and returns the `Outcome`
 records. None of them locks, records or writes to Stripe: `sync.py` does that around them.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,13 +25,22 @@ from mappings.engine import (
     update_payload,
 )
 from mappings.match_index import MatchIndex
+from mappings.selectors import agreement_match_fields
 from mappings.vocabulary import MatchOutcome, OnAmbiguous, OnStripeDelete, UpdateExisting
 from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected
 from syncapp.clients.stripe import StripeClient
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from ..errors import merchant_message
 from ..models import CustomerLink, SyncRecord
+from .claims import (
+    claims_confirm,
+    claims_drop,
+    claims_start,
+    index_learn_creates,
+    match_values_held,
+    plan_value_keys,
+)
 
 Action = SyncRecord.Action
 
@@ -66,6 +77,7 @@ class SyncContext:
     """What one sync works with; `sync.py` opens it (and closes its clients)."""
 
     tenant: Tenant
+    stripe_account: StripeConnection
     stripe_customer_id: str
     settings: SyncSettings
     stripe: StripeClient
@@ -75,6 +87,13 @@ class SyncContext:
     # pass the Stripe customer they have just listed instead of fetching it again.
     match_index: MatchIndex | None = None
     listed_customer: dict | None = None
+    # The match value locks held while matching and creating (`claims.py`): a create claims them.
+    value_keys: list[int] = field(default_factory=list)
+
+    @property
+    def agreement(self) -> str:
+        """What tenants on one e-conomic agreement share: its rate limit's key."""
+        return self.economic.rate_key
 
 
 def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
@@ -156,8 +175,38 @@ def _update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> 
     return _put_update(ctx, link, plan, number, f"Updated e-conomic customer {number} from Stripe.")
 
 
+@contextmanager
+def _values_held(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Iterator[None]:
+    """The match value locks around a search and a create (`claims.py`); none for a dry run,
+    which writes nothing."""
+    if ctx.dry_run:
+        yield
+        return
+    fields = agreement_match_fields(tenant=ctx.tenant, settings=ctx.settings)
+    ctx.value_keys = plan_value_keys(agreement=ctx.agreement, plan=plan, fields=fields)
+    try:
+        with match_values_held(agreement=ctx.agreement, keys=ctx.value_keys, link=link):
+            if ctx.match_index is not None:
+                index_learn_creates(
+                    index=ctx.match_index,
+                    economic=ctx.economic,
+                    agreement=ctx.agreement,
+                    keys=ctx.value_keys,
+                    link=link,
+                )
+            yield
+    finally:
+        ctx.value_keys = []
+
+
 def match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
-    """Not linked yet: the match rules decide between linking, refusing to guess and creating."""
+    """Not linked yet: the match rules decide between linking, refusing to guess and creating,
+    with the values' locks held (no other sync can create the customer meanwhile)."""
+    with _values_held(ctx, link, plan):
+        return _match_or_create(ctx, link, plan)
+
+
+def _match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
     match = find_match(plan, _search(ctx))
     if match.outcome == MatchOutcome.BLOCKED:
         return Outcome(Action.FAILED, plan.blocking_error)
@@ -182,6 +231,7 @@ def link_found(
         ctx, number=number, created_by_us=recovered, fingerprint=plan.fingerprint if recovered else ""
     )
     if recovered:
+        claims_confirm(link=link, number=number)
         return Outcome(
             Action.CREATED,
             f"Created e-conomic customer {number} (its first reply was lost; found again by "
@@ -219,23 +269,30 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
             "No e-conomic customer matched: would create this customer (dry run).",
             payload=payload,
         )
-    # Committed before the POST: if the reply is lost, the retry knows what it finds is ours.
-    _save_link(ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now())
+    # Committed before the POST: if the reply is lost, the retry knows what it finds is ours, and
+    # the claims keep other Stripe customers with these values from creating it again meanwhile.
+    _save_link(
+        ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now(), claim=True
+    )
     try:
         created = ctx.economic.create_customer(payload)
     except EconomicRejected as exc:
         return _create_rejected(ctx, plan, exc)
     number = int(created["customerNumber"])
-    _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
+    link = _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
+    claims_confirm(link=link, number=number)
     if ctx.match_index is not None:
         ctx.match_index.add({**payload, "customerNumber": number})
     return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
 
 
-def review_resolved(ctx: SyncContext, plan: CustomerPlan, choice: Resolution) -> Outcome:
+def review_resolved(
+    ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan, choice: Resolution
+) -> Outcome:
     """The merchant chose in the review queue: link the candidate they picked, or create anew."""
     if choice.choice == "created":
-        outcome = create(ctx, plan)
+        with _values_held(ctx, link, plan):
+            outcome = create(ctx, plan)
         outcome.message = f"{choice.by} chose to create a new customer in the review queue. {outcome.message}"
         return outcome
     number = choice.number
@@ -313,9 +370,10 @@ def _named(candidate: dict) -> str:
 
 def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
     # Nothing is in flight any more: a later search finding this customer must not count as ours.
-    CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).update(
-        create_started=None
-    )
+    link = CustomerLink.objects.for_tenant(ctx.tenant).get(stripe_customer_id=ctx.stripe_customer_id)
+    link.create_started = None
+    link.save(update_fields=["create_started", "updated"])
+    claims_drop(link=link)
     message = merchant_message(exc)
     if "customerNumber" in exc.field_errors and plan.customer_number is not None:
         message = (
@@ -356,14 +414,18 @@ def _save_link(
     created_by_us: bool,
     fingerprint: str,
     create_started: datetime | None = None,
+    claim: bool = False,
 ) -> CustomerLink:
     link, _ = CustomerLink.objects.for_tenant(ctx.tenant).update_or_create(
         stripe_customer_id=ctx.stripe_customer_id,
         defaults={
+            "stripe_account": ctx.stripe_account,
             "economic_customer_number": number,
             "created_by_us": created_by_us,
             "fingerprint": fingerprint,
             "create_started": create_started,
         },
     )
+    if claim:
+        claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
     return link

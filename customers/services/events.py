@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from ..errors import TransientSyncError, Trouble
 from ..locks import customer_lock
@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 Status = StripeEvent.Status
 
 
-def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
-    """Store a verified Stripe event once; enqueue it after commit. Returns (event, stored_now).
+def event_store(*, tenant: Tenant, stripe_account: StripeConnection, event: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified Stripe event of one of the tenant's Stripe accounts once; enqueue it after
+    commit. Returns (event, stored_now).
 
     The only work on the webhook's path: one insert. A redelivered event id is a no-op. The event
     is stored leased to the message about to be sent, so the sweeper does not send it twice; if
@@ -45,6 +46,7 @@ def event_store(*, tenant: Tenant, event: dict) -> tuple[StripeEvent, bool]:
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.for_tenant(tenant).create(
+                stripe_account=stripe_account,
                 stripe_event_id=event["id"],
                 type=event.get("type", ""),
                 stripe_created=datetime.fromtimestamp(int(event.get("created", 0)), tz=UTC),
@@ -82,7 +84,7 @@ def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
     if not event_claim(event_id=event_id, token=token):
         return None
     # The task carries only the id; the event's tenant scopes everything after this lookup.
-    event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
+    event = StripeEvent.all_tenants.select_related("tenant", "stripe_account").get(pk=event_id)
     try:
         # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
         with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
@@ -107,6 +109,7 @@ def _process_claimed(event: StripeEvent, token: str) -> SyncRecord | None:
         record = customer_sync(
             tenant=event.tenant,
             stripe_customer_id=event.stripe_customer_id,
+            stripe_account=event.stripe_account,
             event=event,
             pause_on_refusal=True,
         )
@@ -151,6 +154,7 @@ def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
     return sync_record_failed(
         tenant=event.tenant,
         stripe_customer_id=event.stripe_customer_id,
+        stripe_account=event.stripe_account,
         reason=reason,
         attempts=event.attempts,
         event=event,

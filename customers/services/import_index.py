@@ -11,7 +11,6 @@ sees its mark and reads the changes first.
 """
 
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,12 +24,6 @@ PAGE = 1000
 KEPT_SECONDS = 24 * 3600
 
 
-@dataclass
-class RunIndex:
-    index: MatchIndex
-    read_at: float  # when e-conomic was last read into it (time.time())
-
-
 def _key(run: ImportRun) -> str:
     return f"import-index:{run.pk}"
 
@@ -39,26 +32,26 @@ def _open_key(run: ImportRun) -> str:
     return f"import-index-open:{run.pk}"
 
 
-def import_index(run: ImportRun, economic: EconomicClient, *, fields: set[str]) -> RunIndex:
+def import_index(run: ImportRun, economic: EconomicClient, *, fields: set[str]) -> MatchIndex:
     kept = cache.get(_key(run))
     if kept is None or set(kept["fields"]) != fields:
         return _read_whole(run, economic, fields)
-    held = RunIndex(MatchIndex.of_snapshot(kept), kept["read_at"])
+    index = MatchIndex.of_snapshot(kept)
     unfinished = not cache.add(_open_key(run), 1, KEPT_SECONDS)
-    stale = time.time() - held.read_at >= settings.IMPORT_INDEX_REFRESH_SECONDS
-    if (unfinished or stale) and not held.index.watermark:
+    stale = time.time() - index.read_at >= settings.IMPORT_INDEX_REFRESH_SECONDS
+    if (unfinished or stale) and not index.watermark:
         return _read_whole(run, economic, fields)  # e-conomic was empty: nothing to read changes from
     if unfinished or stale:
-        changed = f"lastUpdated$gte:{escape_filter_value(held.index.watermark)}"
-        held.read_at = time.time()
+        changed = f"lastUpdated$gte:{escape_filter_value(index.watermark)}"
+        index.read_at = time.time()
         for customer in economic.iter_customers(filter=changed, page_size=PAGE):
-            held.index.add(customer)
-    return held
+            index.add(customer)
+    return index
 
 
-def import_index_keep(run: ImportRun, held: RunIndex) -> None:
+def import_index_keep(run: ImportRun, index: MatchIndex) -> None:
     """After a chunk: the customers it created are in the index for the next one."""
-    cache.set(_key(run), {**held.index.snapshot(), "read_at": held.read_at}, KEPT_SECONDS)
+    cache.set(_key(run), index.snapshot(), KEPT_SECONDS)
     cache.delete(_open_key(run))
 
 
@@ -66,7 +59,9 @@ def import_index_drop(run: ImportRun) -> None:
     cache.delete_many([_key(run), _open_key(run)])
 
 
-def _read_whole(run: ImportRun, economic: EconomicClient, fields: set[str]) -> RunIndex:
+def _read_whole(run: ImportRun, economic: EconomicClient, fields: set[str]) -> MatchIndex:
     cache.set(_open_key(run), 1, KEPT_SECONDS)
     read_at = time.time()
-    return RunIndex(MatchIndex.of(economic.iter_customers(page_size=PAGE), fields=fields), read_at)
+    index = MatchIndex.of(economic.iter_customers(page_size=PAGE), fields=fields)
+    index.read_at = read_at
+    return index

@@ -20,7 +20,7 @@ from django.db import connection
 
 from mappings.engine import SyncSettings, plan_customer
 from mappings.match_index import match_keys
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from ..errors import TransientSyncError, Trouble
 from ..models import SyncRecord
@@ -34,8 +34,9 @@ PACED_WAIT_LIMIT_SECONDS = 30
 class LaneClients:
     """One `SyncClients` per lane (thread), opened at its first customer, all closed together."""
 
-    def __init__(self, tenant: Tenant):
+    def __init__(self, tenant: Tenant, stripe_account: StripeConnection):
         self._tenant = tenant
+        self._stripe_account = stripe_account
         self._mine = threading.local()
         self._opened: list[SyncClients] = []
         self._guard = threading.Lock()
@@ -50,7 +51,7 @@ class LaneClients:
     def current(self) -> SyncClients:
         clients = getattr(self._mine, "clients", None)
         if clients is None:
-            clients = self._mine.clients = sync_clients_for(self._tenant)
+            clients = self._mine.clients = sync_clients_for(self._tenant, self._stripe_account)
             with self._guard:
                 self._opened.append(clients)
         return clients
@@ -87,7 +88,9 @@ def _paced(sync_one: SyncOne, customer: dict) -> SyncRecord:
             return sync_one(customer)
         except TransientSyncError as exc:
             pause = exc.retry_after or 1.0
-            if exc.trouble != Trouble.THROTTLED or waited + pause > PACED_WAIT_LIMIT_SECONDS:
+            # Paced by the rate limit, or waiting for another sync's create with the same value.
+            waits = exc.trouble in (Trouble.THROTTLED, Trouble.WAITING)
+            if not waits or waited + pause > PACED_WAIT_LIMIT_SECONDS:
                 raise
             time.sleep(pause)
             waited += pause

@@ -31,7 +31,8 @@ from django.utils import timezone
 from mappings.selectors import sync_settings_for
 from syncapp.clients.stripe import StripeClient
 from syncapp.connections.clients import economic_client_for, stripe_client_for
-from syncapp.models import Tenant
+from syncapp.connections.selectors import stripe_accounts_for
+from syncapp.models import StripeConnection, Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
 from ..models import ImportRun, SyncRecord
@@ -54,17 +55,30 @@ class ImportAlreadyRunning(Exception):
     pass
 
 
+class ImportAccountUnknown(Exception):
+    """The tenant has several Stripe accounts and the import did not say which."""
+
+
 def _alive(run: ImportRun) -> bool:
     return run.status in ACTIVE and run.leased_until is not None and run.leased_until > timezone.now()
 
 
-def import_start(*, tenant: Tenant, started_by: str, dry_run: bool = False, queue: bool = True) -> ImportRun:
-    """Queue an import (or a dry run); refused only while another one is really alive (its lease
-    is held). Without `queue` nothing is sent: the caller runs it with `import_run` and the lease
+def import_start(
+    *,
+    tenant: Tenant,
+    started_by: str,
+    dry_run: bool = False,
+    queue: bool = True,
+    stripe_account: StripeConnection | None = None,
+) -> ImportRun:
+    """Queue an import (or a dry run) of one Stripe account's customers (the tenant's only one
+    when none is given); refused while another import of the tenant is really alive (its lease is
+    held). Without `queue` nothing is sent: the caller runs it with `import_run` and the lease
     the run holds (`run.leased_by`).
 
     A run whose worker died long ago (lease run out, never taken over) is closed and replaced.
     """
+    stripe_account = stripe_account or _only_account(tenant)
     with transaction.atomic():
         # The tenant's row serialises two clicks arriving at once.
         Tenant.objects.select_for_update().get(pk=tenant.pk)
@@ -74,6 +88,7 @@ def import_start(*, tenant: Tenant, started_by: str, dry_run: bool = False, queu
             _close(run, Status.FAILED, "Stopped without finishing; a new import replaced it.")
         token = new_lease_token()
         run = ImportRun.objects.for_tenant(tenant).create(
+            stripe_account=stripe_account,
             started_by=started_by,
             dry_run=dry_run,
             leased_by=token,
@@ -83,6 +98,17 @@ def import_start(*, tenant: Tenant, started_by: str, dry_run: bool = False, queu
         if queue:
             enqueue_import(run.pk, token)
     return run
+
+
+def _only_account(tenant: Tenant) -> StripeConnection:
+    accounts = stripe_accounts_for(tenant=tenant)
+    if len(accounts) != 1:
+        raise ImportAccountUnknown(
+            "Choose which Stripe account to import: "
+            + ", ".join(f"“{account.name}”" for account in accounts)
+            + "."
+        )
+    return accounts[0]
 
 
 def import_cancel(*, tenant: Tenant, run_id: int, reason: str = "") -> ImportRun:
@@ -149,7 +175,7 @@ def import_chunk(*, run_id: int, token: str, on_record: OnRecord | None = None) 
     """Up to CHUNK_PAGES pages of Stripe customers; True when more remain and the lease is ours."""
     if not _claim(run_id, token):
         return False
-    run = ImportRun.all_tenants.select_related("tenant").get(pk=run_id)
+    run = ImportRun.all_tenants.select_related("tenant", "stripe_account").get(pk=run_id)
     if run.cancel_requested:
         _close(run, Status.CANCELLED, _cancelled_message(run, ""))
         return False
@@ -172,24 +198,25 @@ def _claim(run_id: int, token: str) -> bool:
 
 
 def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
-    tenant = run.tenant
+    tenant, account = run.tenant, run.stripe_account
     _update(run, message="Loading your e-conomic customers…")
-    sync_settings = sync_settings_for(tenant=tenant)
+    sync_settings = sync_settings_for(tenant=tenant, account=account.name)
     fields = {rule.economic_field for rule in sync_settings.match_rules}
     with closing(economic_client_for(tenant)) as economic:
-        held = import_index(run, economic, fields=fields)
+        index = import_index(run, economic, fields=fields)
     if run.dry_run:
-        economic_duplicates_keep(run=run, index=held.index)
-    _update(run, economic_customers_preloaded=held.index.size, message="Syncing your Stripe customers…")
+        economic_duplicates_keep(run=run, index=index)
+    _update(run, economic_customers_preloaded=index.size, message="Syncing your Stripe customers…")
 
-    lane_clients = LaneClients(tenant)
+    lane_clients = LaneClients(tenant, account)
 
     def sync_one(customer: dict) -> SyncRecord:
         return customer_sync(
             tenant=tenant,
             stripe_customer_id=customer["id"],
+            stripe_account=account,
             dry_run=run.dry_run,
-            match_index=held.index,
+            match_index=index,
             listed_customer=customer,
             clients=lane_clients.current(),
         )
@@ -197,10 +224,10 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
     def sync_page(customers: list[dict]) -> list[SyncRecord]:
         return sync_in_lanes(customers, sync_settings, sync_one)
 
-    with lane_clients, closing(stripe_client_for(tenant)) as stripe:
+    with lane_clients, closing(stripe_client_for(account)) as stripe:
         more = _pages(run, token, stripe, sync_page, on_record)
     if more:
-        import_index_keep(run, held)  # with this chunk's creates, for the next chunk
+        import_index_keep(run, index)  # with this chunk's creates, for the next chunk
     return more
 
 
@@ -272,9 +299,7 @@ def _wait(run: ImportRun, token: str, reason: str) -> None:
 
 def _cancelled_message(run: ImportRun, reason: str) -> str:
     why = f" by support: {reason}" if reason else ""
-    return (
-        f"Cancelled{why} after {run.customers_seen} Stripe customers; those are synced, the rest were not."
-    )
+    return f"Cancelled{why} after {run.customers_seen} Stripe customers; those are synced, the rest were not."
 
 
 def _close(run: ImportRun, status: str, message: str) -> None:

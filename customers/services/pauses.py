@@ -19,7 +19,7 @@ from syncapp.clients.economic import EconomicError
 from syncapp.clients.stripe import StripeError
 from syncapp.connections.clients import NotConnected, economic_client_for, stripe_client_for
 from syncapp.connections.common import Service
-from syncapp.connections.selectors import connection_for
+from syncapp.connections.selectors import connection_for, stripe_accounts_for
 from syncapp.models import ConnectionStatus, Tenant
 
 from ..errors import TransientSyncError, Trouble
@@ -124,17 +124,23 @@ def pauses_probe() -> int:
 
 def _answers(pause: ConnectionPause) -> bool:
     tenant, service = pause.tenant, Service(pause.service)
+    # Stripe is paused for the whole tenant (a sync may need any of its accounts): all must answer.
+    connections = (
+        [connection_for(tenant=tenant, service=service)]
+        if service == Service.ECONOMIC
+        else [a for a in stripe_accounts_for(tenant=tenant) if a.status != ConnectionStatus.NOT_CONNECTED]
+    )
     if pause.reason == Reason.REFUSED:
         # Only the merchant can fix a refused credential: reconnecting (a verified store) does.
-        connection = connection_for(tenant=tenant, service=service)
-        return connection is not None and connection.status == ConnectionStatus.CONNECTED
+        return bool(connections) and all(c and c.status == ConnectionStatus.CONNECTED for c in connections)
     if pause.reason == Reason.THROTTLED and pause.active:
         return False  # the service asked for this long; asking sooner is what it refused
     try:
         if service == Service.ECONOMIC:
             economic_client_for(tenant).self_info()
         else:
-            stripe_client_for(tenant).verify()
+            for account in connections:
+                stripe_client_for(account).verify()
     except (EconomicError, StripeError, NotConnected) as exc:
         pause.until = timezone.now() + timedelta(seconds=settings.SYNC_PROBE_SECONDS)
         pause.save(update_fields=["until", "updated"])

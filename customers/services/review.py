@@ -40,7 +40,7 @@ def review_sides(*, tenant: Tenant, item: ReviewItem) -> ReviewSides:
     """
     sides = ReviewSides()
     try:
-        with closing(stripe_client_for(tenant)) as stripe:
+        with closing(stripe_client_for(item.stripe_account)) as stripe:
             sides.stripe_customer = stripe.retrieve_customer(item.stripe_customer_id)
     except (StripeError, NotConnected) as exc:
         sides.problems.append(f"Stripe could not be read: {exc}")
@@ -73,6 +73,7 @@ def review_resolve(
     _check(item, choice, number)
     if choice == Choice.SKIPPED:
         record = SyncRecord.objects.for_tenant(tenant).create(
+            stripe_account=item.stripe_account,
             stripe_customer_id=item.stripe_customer_id,
             stripe_email=item.stripe_email,
             action=SyncRecord.Action.SKIPPED,
@@ -85,6 +86,7 @@ def review_resolve(
         record = customer_sync(
             tenant=tenant,
             stripe_customer_id=item.stripe_customer_id,
+            stripe_account=item.stripe_account,
             resolution=Resolution(choice=choice, by=by, number=number),
         )
         if record.action in (SyncRecord.Action.FAILED, SyncRecord.Action.NEEDS_REVIEW):

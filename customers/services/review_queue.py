@@ -27,7 +27,12 @@ def review_item_note(*, tenant: Tenant, record: SyncRecord, candidates: list[int
             return items.first()
         try:
             with transaction.atomic():
-                return items.create(stripe_customer_id=record.stripe_customer_id, record=record, **fields)
+                return items.create(
+                    stripe_customer_id=record.stripe_customer_id,
+                    stripe_account_id=record.stripe_account_id,
+                    record=record,
+                    **fields,
+                )
         except IntegrityError:  # opened by a concurrent sync of the same customer a moment ago
             return items.first()
     if record.economic_customer_number is not None and record.action != Action.FAILED:

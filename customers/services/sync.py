@@ -20,9 +20,18 @@ from syncapp.clients.economic import EconomicAuthFailed, EconomicClient
 from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
 from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.common import Service, connection_mark_failing
-from syncapp.models import Tenant
+from syncapp.connections.selectors import stripe_accounts_for
+from syncapp.models import StripeConnection, Tenant
 
-from ..errors import PERMANENT, REFUSED, TRANSIENT, as_transient, merchant_message
+from ..errors import (
+    PERMANENT,
+    REFUSED,
+    TRANSIENT,
+    StripeAccountUnknown,
+    TransientSyncError,
+    as_transient,
+    merchant_message,
+)
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
@@ -47,7 +56,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SyncClients:
-    """A tenant's two API clients, for a caller that syncs many customers (an import's lane)."""
+    """One Stripe account's client and the tenant's e-conomic client, for a caller that syncs many
+    customers (an import's lane)."""
 
     stripe: StripeClient
     economic: EconomicClient
@@ -57,8 +67,8 @@ class SyncClients:
         self.economic.close()
 
 
-def sync_clients_for(tenant: Tenant) -> SyncClients:
-    stripe = stripe_client_for(tenant)
+def sync_clients_for(tenant: Tenant, stripe_account: StripeConnection) -> SyncClients:
+    stripe = stripe_client_for(stripe_account)
     try:
         return SyncClients(stripe=stripe, economic=economic_client_for(tenant))
     except Exception:
@@ -70,6 +80,7 @@ def customer_sync(
     *,
     tenant: Tenant,
     stripe_customer_id: str,
+    stripe_account: StripeConnection | None = None,
     event: StripeEvent | None = None,
     dry_run: bool = False,
     match_index: MatchIndex | None = None,
@@ -79,6 +90,9 @@ def customer_sync(
     clients: SyncClients | None = None,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
+
+    `stripe_account` is the tenant's Stripe account the customer lives in; without it, the one its
+    link names, or the tenant's only account.
 
     A dry run writes nothing anywhere, not even to the sync log: its record is returned unsaved.
 
@@ -93,13 +107,20 @@ def customer_sync(
     """
     with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
         started = time.monotonic()
+        link = _link(tenant, stripe_customer_id)
         try:
-            with _opened(tenant, stripe_customer_id, dry_run, match_index, listed_customer, clients) as ctx:
-                outcome = _sync(ctx, event, resolution)
+            stripe_account = stripe_account or _account_of(tenant, link)
+            opened = _opened(
+                tenant, stripe_account, stripe_customer_id, dry_run, match_index, listed_customer, clients
+            )
+            with opened as ctx:
+                outcome = _sync(ctx, link, event, resolution)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
+        except TransientSyncError:
+            raise  # waiting for another sync's create: the caller retries shortly
         except PERMANENT as exc:
-            outcome = _failed(tenant, exc)
+            outcome = _failed(tenant, exc, stripe_account)
             if pause_on_refusal and isinstance(exc, REFUSED):
                 raise as_transient(exc) from exc
         except DatabaseError:
@@ -111,7 +132,13 @@ def customer_sync(
         if erase:
             outcome.message += " " + erasure_note(number=outcome.number)
         record = _record(
-            tenant, stripe_customer_id, outcome, event=event, dry_run=dry_run, duration_ms=duration_ms
+            tenant,
+            stripe_customer_id,
+            outcome,
+            stripe_account=stripe_account,
+            event=event,
+            dry_run=dry_run,
+            duration_ms=duration_ms,
         )
         if erase:
             reason = RemovalReason.STRIPE_DELETED
@@ -123,21 +150,43 @@ def customer_sync(
         return record
 
 
+def _link(tenant: Tenant, stripe_customer_id: str) -> CustomerLink | None:
+    links = CustomerLink.objects.for_tenant(tenant).select_related("stripe_account")
+    return links.filter(stripe_customer_id=stripe_customer_id).first()
+
+
+def _account_of(tenant: Tenant, link: CustomerLink | None) -> StripeConnection:
+    """The account a customer lives in, when the caller did not say: its link's, or the only one."""
+    if link is not None:
+        return link.stripe_account
+    accounts = stripe_accounts_for(tenant=tenant)
+    if len(accounts) != 1:
+        names = ", ".join(f"“{account.name}”" for account in accounts) or "none"
+        raise StripeAccountUnknown(
+            f"This merchant has several Stripe accounts ({names}) and this customer is not linked yet: "
+            "say which account it is in."
+        )
+    return accounts[0]
+
+
 @contextmanager
 def _opened(
     tenant: Tenant,
+    stripe_account: StripeConnection,
     stripe_customer_id: str,
     dry_run: bool,
     match_index: MatchIndex | None,
     listed_customer: dict | None,
     clients: SyncClients | None,
 ) -> Iterator[SyncContext]:
-    settings = sync_settings_for(tenant=tenant)
+    settings = sync_settings_for(tenant=tenant, account=stripe_account.name)
     # Our own clients are closed after the sync: a kept-alive connection would otherwise linger
     # until garbage collection. A caller's stay open for its next customer.
-    with closing(sync_clients_for(tenant)) if clients is None else nullcontext(clients) as opened:
+    opening = closing(sync_clients_for(tenant, stripe_account)) if clients is None else nullcontext(clients)
+    with opening as opened:
         yield SyncContext(
             tenant=tenant,
+            stripe_account=stripe_account,
             stripe_customer_id=stripe_customer_id,
             settings=settings,
             stripe=opened.stripe,
@@ -148,10 +197,9 @@ def _opened(
         )
 
 
-def _sync(ctx: SyncContext, event: StripeEvent | None, resolution: Resolution | None = None) -> Outcome:
-    link = (
-        CustomerLink.objects.for_tenant(ctx.tenant).filter(stripe_customer_id=ctx.stripe_customer_id).first()
-    )
+def _sync(
+    ctx: SyncContext, link: CustomerLink | None, event: StripeEvent | None, resolution: Resolution | None
+) -> Outcome:
     try:
         customer = ctx.listed_customer or ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
     except StripeNotFound:
@@ -166,7 +214,7 @@ def _sync(ctx: SyncContext, event: StripeEvent | None, resolution: Resolution | 
     if link is not None and link.economic_customer_number is not None:
         outcome = update_linked(ctx, link, plan)
     elif resolution is not None:
-        outcome = review_resolved(ctx, plan, resolution)
+        outcome = review_resolved(ctx, link, plan, resolution)
     else:
         outcome = match_or_create(ctx, link, plan)
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
@@ -190,7 +238,7 @@ def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome, event
     outcome.warnings.extend(written.warnings)
 
 
-def _failed(tenant: Tenant, exc: Exception) -> Outcome:
+def _failed(tenant: Tenant, exc: Exception, stripe_account: StripeConnection | None) -> Outcome:
     outcome = Outcome(
         Action.FAILED,
         merchant_message(exc),
@@ -198,8 +246,12 @@ def _failed(tenant: Tenant, exc: Exception) -> Outcome:
         stripe_request_id=getattr(exc, "request_id", None) or "",
     )
     if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
-        service = Service.ECONOMIC if isinstance(exc, EconomicAuthFailed) else Service.STRIPE
-        connection_mark_failing(tenant=tenant, service=service, message=outcome.message)
+        if isinstance(exc, EconomicAuthFailed):
+            connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, message=outcome.message)
+        else:
+            connection_mark_failing(
+                tenant=tenant, service=Service.STRIPE, message=outcome.message, connection=stripe_account
+            )
     return outcome
 
 
@@ -218,12 +270,14 @@ def _record(
     stripe_customer_id: str,
     outcome: Outcome,
     *,
+    stripe_account: StripeConnection | None,
     event: StripeEvent | None = None,
     dry_run: bool = False,
     duration_ms: int = 0,
 ) -> SyncRecord:
     record = SyncRecord(
         tenant=tenant,
+        stripe_account=stripe_account,
         event=event,
         stripe_customer_id=stripe_customer_id,
         stripe_email=outcome.email[:255],
@@ -248,17 +302,19 @@ def sync_record_failed(
     tenant: Tenant,
     stripe_customer_id: str,
     reason: str,
+    stripe_account: StripeConnection | None = None,
     attempts: int | None = None,
     event: StripeEvent | None = None,
 ) -> SyncRecord:
     """A sync that kept failing in ways that can pass, given up after its last retry."""
     tries = f"{attempts} attempt{'' if attempts == 1 else 's'}" if attempts else "several attempts"
     message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
-    record = _record(tenant, stripe_customer_id, Outcome(Action.FAILED, message), event=event)
+    outcome = Outcome(Action.FAILED, message)
+    record = _record(tenant, stripe_customer_id, outcome, stripe_account=stripe_account, event=event)
     sync_recorded(record, timed=False)
     return record
 
 
-def sync_retry(*, tenant: Tenant, stripe_customer_id: str) -> None:
+def sync_retry(*, tenant: Tenant, stripe_customer_id: str, stripe_account_id: int | None = None) -> None:
     """A merchant's Retry in the sync log, or support's in the admin: sync the customer again, soon."""
-    enqueue_customer_sync(tenant.pk, stripe_customer_id)
+    enqueue_customer_sync(tenant.pk, stripe_customer_id, stripe_account_id)

@@ -14,11 +14,11 @@ class ConnectionsConfig(AppConfig):
         from syncapp.offboarding import register_closing_step
 
         from .economic import economic_disconnect
-        from .stripe import stripe_disconnect
+        from .stripe import stripe_disconnect_all
         from .views import connections_panel
 
         # First on the dashboard: nothing syncs until both services are connected.
         register_panel(connections_panel, order=10)
         # Closing an account: Stripe stops sending events, and we forget the e-conomic grant.
-        register_closing_step("stripe", lambda tenant: stripe_disconnect(tenant=tenant))
+        register_closing_step("stripe", lambda tenant: stripe_disconnect_all(tenant=tenant))
         register_closing_step("economic", lambda tenant: economic_disconnect(tenant=tenant))

@@ -6,10 +6,10 @@ from syncapp.clients.economic import EconomicClient
 from syncapp.clients.ratelimit import RateLimiter, limiter_for
 from syncapp.clients.stripe import StripeClient
 from syncapp.metrics import api_call_observed
-from syncapp.models import Tenant
+from syncapp.models import StripeConnection, Tenant
 
 from .common import Service
-from .selectors import connection_for
+from .selectors import agreement_key, connection_for
 
 
 class NotConnected(Exception):
@@ -20,7 +20,8 @@ def economic_client_for(tenant: Tenant) -> EconomicClient:
     connection = connection_for(tenant=tenant, service=Service.ECONOMIC)
     if connection is None or not connection.grant_token:
         raise NotConnected("e-conomic is not connected: connect it on the Connections page.")
-    return economic_client(connection.grant_token, rate_key=f"tenant-{tenant.pk}")
+    # Tenants on one agreement share its rate limit (and, through the sync, its match value locks).
+    return economic_client(connection.grant_token, rate_key=agreement_key(connection, tenant))
 
 
 def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
@@ -46,11 +47,12 @@ def economic_rate_limiter() -> RateLimiter:
     )
 
 
-def stripe_client_for(tenant: Tenant) -> StripeClient:
-    connection = connection_for(tenant=tenant, service=Service.STRIPE)
-    if connection is None or not connection.api_key:
-        raise NotConnected("Stripe is not connected: add your API key on the Connections page.")
-    return stripe_client(connection.api_key)
+def stripe_client_for(account: StripeConnection | None) -> StripeClient:
+    """A client for one of the tenant's Stripe accounts."""
+    if account is None or not account.api_key:
+        name = f" account “{account.name}”" if account is not None else ""
+        raise NotConnected(f"Stripe{name} is not connected: add its API key on the Connections page.")
+    return stripe_client(account.api_key)
 
 
 def stripe_client(api_key: str) -> StripeClient:

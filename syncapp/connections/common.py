@@ -25,6 +25,7 @@ class Credential(StrEnum):
     ECONOMIC_GRANT_TOKEN = "economic_grant_token"
     STRIPE_API_KEY = "stripe_api_key"
     STRIPE_WEBHOOK_SECRET = "stripe_webhook_secret"
+    STRIPE_ACCOUNT_NAME = "stripe_account_name"
 
 
 class CredentialRefused(Exception):
@@ -36,9 +37,15 @@ class CredentialRefused(Exception):
         self.message = message
 
 
-def connection_mark_failing(*, tenant: Tenant, service: Service, message: str) -> None:
-    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason."""
-    connection = CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).first()
+def connection_mark_failing(
+    *, tenant: Tenant, service: Service, message: str, connection: Connection | None = None
+) -> None:
+    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason.
+
+    `connection` names which Stripe account's key it was (else the tenant's first account).
+    """
+    if connection is None:
+        connection = CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).order_by("id").first()
     if connection is not None and (connection.status, connection.last_error) != (
         ConnectionStatus.FAILING,
         message,

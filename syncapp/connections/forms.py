@@ -18,8 +18,32 @@ class StripeConnectForm(forms.Form):
         "Leave empty and we register the endpoint for you.",
     )
 
+    # Which of the tenant's Stripe accounts the key is for (its first one when absent).
+    account = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("api_key") and not cleaned.get("webhook_secret"):
             raise forms.ValidationError("Paste your Stripe API key.")
         return cleaned
+
+
+class StripeAccountAddForm(forms.Form):
+    """Another Stripe account booking into the same e-conomic ("SE shop" beside "DK shop")."""
+
+    name = forms.CharField(
+        label="Account name",
+        max_length=60,
+        help_text="How you tell this account apart in the sync log, e.g. “SE shop”.",
+    )
+    api_key = forms.CharField(
+        label="API key of the new account",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="A restricted key (rk_…) or a secret key (sk_…) of that Stripe account.",
+    )
+    webhook_secret = forms.CharField(
+        label="Its webhook signing secret (optional)",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="Only if you created its webhook endpoint yourself. Leave empty and we register it.",
+    )

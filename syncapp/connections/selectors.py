@@ -6,7 +6,14 @@ from typing import Literal, overload
 from django.conf import settings
 from django.utils import timezone
 
-from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
+from syncapp.models import (
+    FIRST_STRIPE_ACCOUNT_NAME,
+    Connection,
+    ConnectionStatus,
+    EconomicConnection,
+    StripeConnection,
+    Tenant,
+)
 
 from .common import CONNECTION_MODELS, Service
 
@@ -16,7 +23,37 @@ def connection_for(*, tenant: Tenant, service: Literal[Service.ECONOMIC]) -> Eco
 @overload
 def connection_for(*, tenant: Tenant, service: Literal[Service.STRIPE]) -> StripeConnection | None: ...
 def connection_for(*, tenant: Tenant, service: Service) -> Connection | None:
-    return CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).first()
+    """The tenant's e-conomic connection, or its first Stripe account (`stripe_accounts_for`: all)."""
+    return CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).order_by("id").first()
+
+
+def stripe_accounts_for(*, tenant: Tenant) -> list[StripeConnection]:
+    """Every Stripe account of the tenant, the first one first."""
+    return list(StripeConnection.objects.for_tenant(tenant).order_by("id"))
+
+
+def stripe_account_named(*, tenant: Tenant, name: str | None) -> StripeConnection | None:
+    """The account with that name, or the first account when no name is given."""
+    if not name:
+        return connection_for(tenant=tenant, service=Service.STRIPE)
+    return StripeConnection.objects.for_tenant(tenant).filter(name=name).first()
+
+
+def stripe_account_first(*, tenant: Tenant) -> StripeConnection:
+    """The tenant's first Stripe account, made (not connected) if it has none yet: its webhook URL
+    is known before it connects."""
+    account = connection_for(tenant=tenant, service=Service.STRIPE)
+    if account is None:
+        account, _ = StripeConnection.objects.for_tenant(tenant).get_or_create(name=FIRST_STRIPE_ACCOUNT_NAME)
+    return account
+
+
+def agreement_key(connection: EconomicConnection | None, tenant: Tenant) -> str:
+    """What tenants on one e-conomic agreement share (its rate limit, its match value locks): the
+    agreement number e-conomic reports in `/self`; a tenant's own key until it is known."""
+    if connection is not None and connection.agreement_number is not None:
+        return f"agreement-{connection.agreement_number}"
+    return f"tenant-{tenant.pk}"
 
 
 @dataclass(frozen=True)
@@ -45,10 +82,7 @@ class WebhookVerification:
         return None
 
 
-def webhook_verification_for(*, tenant: Tenant) -> WebhookVerification:
-    connection = connection_for(tenant=tenant, service=Service.STRIPE)
-    if connection is None:
-        return WebhookVerification(secrets=[], livemode=None, account_id="")
+def webhook_verification_for(*, connection: StripeConnection) -> WebhookVerification:
     until = connection.previous_webhook_secret_until
     previous = connection.previous_webhook_secret if until is None or until > timezone.now() else ""
     return WebhookVerification(
@@ -58,14 +92,27 @@ def webhook_verification_for(*, tenant: Tenant) -> WebhookVerification:
     )
 
 
-def stripe_webhook_url(tenant: Tenant) -> str:
-    return settings.SITE_URL + tenant.webhook_path
+def stripe_webhook_url(account: StripeConnection) -> str:
+    return settings.SITE_URL + account.webhook_path
+
+
+def stripe_account_summary(account: StripeConnection) -> dict:
+    return {
+        "name": account.name,
+        "status": account.status,
+        "livemode": account.livemode,
+        "webhook_endpoint_id": account.webhook_endpoint_stripe_id,
+        "webhook_url": stripe_webhook_url(account),
+    }
 
 
 def connections_summary(*, tenant: Tenant) -> dict:
-    """What is connected, without any secret: for the command's JSON and the dashboard."""
+    """What is connected, without any secret: for the command's JSON and the dashboard.
+
+    `stripe` is the first account (a tenant's only one, for most); `stripe_accounts` lists all.
+    """
     economic = connection_for(tenant=tenant, service=Service.ECONOMIC)
-    stripe = connection_for(tenant=tenant, service=Service.STRIPE)
+    accounts = [stripe_account_summary(account) for account in stripe_accounts_for(tenant=tenant)]
     return {
         "slug": tenant.slug,
         Service.ECONOMIC.value: {
@@ -73,10 +120,6 @@ def connections_summary(*, tenant: Tenant) -> dict:
             "agreement_number": economic.agreement_number if economic else None,
             "company_name": economic.company_name if economic else "",
         },
-        Service.STRIPE.value: {
-            "status": stripe.status if stripe else ConnectionStatus.NOT_CONNECTED.value,
-            "livemode": stripe.livemode if stripe else None,
-            "webhook_endpoint_id": stripe.webhook_endpoint_stripe_id if stripe else "",
-            "webhook_url": stripe_webhook_url(tenant),
-        },
+        Service.STRIPE.value: accounts[0] if accounts else {"status": ConnectionStatus.NOT_CONNECTED.value},
+        "stripe_accounts": accounts,
     }

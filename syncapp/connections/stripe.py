@@ -21,8 +21,8 @@ from syncapp.clients.stripe import (
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
 from .clients import stripe_client
-from .common import Credential, CredentialRefused, Service, mark_failing
-from .selectors import connection_for, stripe_webhook_url
+from .common import Credential, CredentialRefused, mark_failing
+from .selectors import stripe_account_first, stripe_account_named, stripe_accounts_for, stripe_webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +79,33 @@ def _our_endpoint(gateway: StripeClient, *, url: str, known: StripeConnection | 
     return None
 
 
+MAX_ACCOUNT_NAME = StripeConnection._meta.get_field("name").max_length
+
+
+def stripe_account_for_connect(*, tenant: Tenant, name: str | None) -> StripeConnection:
+    """The account a connect is for: the one with that name, a new one under a new name (saved
+    when its key is), or the first account when no name is given."""
+    name = (name or "").strip()
+    if not name:
+        return stripe_account_first(tenant=tenant)
+    if len(name) > MAX_ACCOUNT_NAME:
+        raise CredentialRefused(
+            Credential.STRIPE_ACCOUNT_NAME,
+            f"Give the account a name of at most {MAX_ACCOUNT_NAME} characters.",
+        )
+    return stripe_account_named(tenant=tenant, name=name) or StripeConnection(tenant=tenant, name=name)
+
+
 def stripe_prepare(
-    *, tenant: Tenant, api_key: str | None = None, webhook_secret: str | None = None
+    *, account: StripeConnection, api_key: str | None = None, webhook_secret: str | None = None
 ) -> StripeCredentials:
-    """Check a key (and register our webhook endpoint unless a `whsec_` secret is given).
+    """Check a key for one of the tenant's accounts (and register our webhook endpoint for it
+    unless a `whsec_` secret is given).
 
     Stores nothing. Raises CredentialRefused with a merchant's message.
     """
     api_key, webhook_secret = (api_key or "").strip(), (webhook_secret or "").strip()
-    known = connection_for(tenant=tenant, service=Service.STRIPE)
+    known = account if account.pk else None
     if webhook_secret:
         _check_secret_shape(webhook_secret)
     if not api_key:
@@ -105,7 +123,7 @@ def stripe_prepare(
         gateway.verify()
         if webhook_secret:
             return StripeCredentials(api_key, gateway.livemode, webhook_secret, "")
-        url = stripe_webhook_url(tenant)
+        url = stripe_webhook_url(account)
         kept = _our_endpoint(gateway, url=url, known=known)
         if kept:
             return StripeCredentials(api_key, gateway.livemode, known.webhook_secret, kept)
@@ -126,12 +144,14 @@ def stripe_prepare(
         gateway.close()
 
 
-def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeConnection:
+def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -> StripeConnection:
     """Store credentials as they are: checked by `stripe_prepare`, or the sandbox's own seed."""
+    tenant = account.tenant
     with transaction.atomic():
-        connection = StripeConnection.objects.for_tenant(tenant).select_for_update().first()
-        if connection is None:
-            connection = StripeConnection(tenant=tenant)
+        if account.pk:
+            connection = StripeConnection.objects.for_tenant(tenant).select_for_update().get(pk=account.pk)
+        else:
+            connection = account
         replaced = (connection.api_key, connection.webhook_endpoint_stripe_id)
         if connection.webhook_secret and connection.webhook_secret != credentials.webhook_secret:
             # Events already signed with the old secret may still be in flight or retried.
@@ -150,8 +170,9 @@ def stripe_store(*, tenant: Tenant, credentials: StripeCredentials) -> StripeCon
         # A new endpoint replaces ours: the old one would deliver every event a second time.
         _delete_our_endpoint(tenant, api_key=old_key, endpoint_id=old_endpoint)
     logger.info(
-        "Tenant %s: Stripe key verified and stored (livemode=%s, webhook endpoint %s)",
+        "Tenant %s: Stripe account %s verified and stored (livemode=%s, webhook endpoint %s)",
         tenant.slug,
+        connection.pk,
         credentials.livemode,
         credentials.webhook_endpoint_id or "entered by the merchant",
     )
@@ -172,23 +193,38 @@ def _delete_our_endpoint(tenant: Tenant, *, api_key: str, endpoint_id: str) -> b
 
 
 def stripe_connect(
-    *, tenant: Tenant, api_key: str | None = None, webhook_secret: str | None = None
+    *,
+    tenant: Tenant,
+    name: str | None = None,
+    api_key: str | None = None,
+    webhook_secret: str | None = None,
 ) -> StripeConnection:
-    """Verify the key, register our webhook endpoint (unless a `whsec_` is given), then store."""
-    credentials = stripe_prepare(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret)
-    return stripe_store(tenant=tenant, credentials=credentials)
+    """Verify the key, register our webhook endpoint (unless a `whsec_` is given), then store.
+
+    `name` picks the account: a new name adds one; none means the tenant's first account.
+    """
+    account = stripe_account_for_connect(tenant=tenant, name=name)
+    credentials = stripe_prepare(account=account, api_key=api_key, webhook_secret=webhook_secret)
+    return stripe_store(account=account, credentials=credentials)
 
 
-def stripe_disconnect(*, tenant: Tenant) -> bool:
+def stripe_disconnect_all(*, tenant: Tenant) -> bool:
+    """Every account of the tenant disconnected (closing the account); False if an endpoint stayed."""
+    results = [stripe_disconnect(account=account) for account in stripe_accounts_for(tenant=tenant)]
+    return all(results)
+
+
+def stripe_disconnect(*, account: StripeConnection) -> bool:
     """Forget the key and secrets, and delete the webhook endpoint we registered (so Stripe stops
-    sending events nobody can verify). Returns False when the endpoint could not be deleted."""
-    connection = connection_for(tenant=tenant, service=Service.STRIPE)
+    sending events nobody can verify). Returns False when the endpoint could not be deleted.
+    The account keeps its name and its history; connecting it again resumes it."""
+    tenant = account.tenant
     endpoint_removed = True
-    if connection is not None and connection.api_key and connection.webhook_endpoint_stripe_id:
+    if account.api_key and account.webhook_endpoint_stripe_id:
         endpoint_removed = _delete_our_endpoint(
-            tenant, api_key=connection.api_key, endpoint_id=connection.webhook_endpoint_stripe_id
+            tenant, api_key=account.api_key, endpoint_id=account.webhook_endpoint_stripe_id
         )
-    StripeConnection.objects.for_tenant(tenant).update(
+    StripeConnection.objects.for_tenant(tenant).filter(pk=account.pk).update(
         api_key="",
         webhook_secret="",
         previous_webhook_secret="",
@@ -199,14 +235,13 @@ def stripe_disconnect(*, tenant: Tenant) -> bool:
         last_error="",
         verified_at=None,
     )
-    logger.info("Tenant %s disconnected Stripe", tenant.slug)
+    logger.info("Tenant %s disconnected Stripe account %s", tenant.slug, account.pk)
     return endpoint_removed
 
 
-def stripe_check(*, tenant: Tenant) -> StripeConnection | None:
+def stripe_check(*, connection: StripeConnection) -> StripeConnection:
     """Try the stored key again; a refusal marks the connection failing with the reason."""
-    connection = connection_for(tenant=tenant, service=Service.STRIPE)
-    if connection is None or not connection.api_key:
+    if not connection.api_key:
         return connection
     gateway = stripe_client(connection.api_key)
     try:

@@ -10,5 +10,5 @@ urlpatterns = [
     path("economic/connect/", views.economic_connect, name="economic_connect"),
     path("economic/callback/<str:state>/", views.economic_callback, name="economic_callback"),
     path("economic/disconnect/", views.economic_disconnect, name="economic_disconnect"),
-    path("stripe/disconnect/", views.stripe_disconnect, name="stripe_disconnect"),
+    path("stripe/<int:account_id>/disconnect/", views.stripe_disconnect, name="stripe_disconnect"),
 ]

@@ -1,22 +1,26 @@
 """The Connections page: connect, check and disconnect e-conomic and Stripe. Viewers only read."""
 
 import secrets
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from syncapp.crypto import masked
-from syncapp.models import ConnectionStatus, Tenant
+from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 from syncapp.tenancy import tenant_view
 
 from . import economic as economic_services
 from . import stripe as stripe_services
 from .common import Credential, CredentialRefused, Service
-from .forms import StripeConnectForm
-from .selectors import connection_for, stripe_webhook_url
+from .forms import StripeAccountAddForm, StripeConnectForm
+from .selectors import connection_for, stripe_account_first, stripe_accounts_for, stripe_webhook_url
 
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
@@ -30,23 +34,54 @@ STRIPE_PERMISSIONS = [
 
 
 HIDDEN_FROM_SUPPORT = "hidden while support views as the merchant"
+ACCOUNT_ID = forms.IntegerField(required=False, min_value=1, max_value=2**53)
 
 
-def _page_context(tenant: Tenant, *, hide_secrets: bool = False) -> dict:
+@dataclass
+class StripeAccountCard:
+    """One Stripe account as the page shows it: its facts (secrets masked) and its key form."""
+
+    account: StripeConnection
+    key_masked: str
+    secret_masked: str
+    webhook_url: str
+    form: StripeConnectForm
+
+
+def _page_context(tenant: Tenant, *, hide_secrets: bool = False, forms: dict | None = None) -> dict:
     economic = connection_for(tenant=tenant, service=Service.ECONOMIC)
-    stripe = connection_for(tenant=tenant, service=Service.STRIPE)
+    accounts = stripe_accounts_for(tenant=tenant) or [stripe_account_first(tenant=tenant)]
     # Staff viewing as the merchant (syncapp/view_as.py) see not even the last four characters.
     mask = (lambda secret: HIDDEN_FROM_SUPPORT if secret else "") if hide_secrets else masked
+    forms = forms or {}
+    cards = [
+        StripeAccountCard(
+            account=account,
+            key_masked=mask(account.api_key),
+            secret_masked=mask(account.webhook_secret),
+            webhook_url=stripe_webhook_url(account),
+            form=forms.get(account.pk) or StripeConnectForm(initial={"account": account.pk}),
+        )
+        for account in accounts
+    ]
+    first = accounts[0]
     return {
         "economic": economic,
         "economic_status": economic.status if economic else ConnectionStatus.NOT_CONNECTED,
         "economic_token_masked": mask(economic.grant_token) if economic else "",
-        "stripe": stripe,
-        "stripe_status": stripe.status if stripe else ConnectionStatus.NOT_CONNECTED,
-        "stripe_key_masked": mask(stripe.api_key) if stripe else "",
-        "stripe_secret_masked": mask(stripe.webhook_secret) if stripe else "",
-        "webhook_url": stripe_webhook_url(tenant),
+        "stripe_cards": cards,
+        "several_stripe_accounts": len(cards) > 1,
+        # The dashboard card's summary: connected when every account is, failing when one fails.
+        "stripe": first,
+        "stripe_status": _overall_status([account.status for account in accounts]),
+        "stripe_failing": [account for account in accounts if account.status == ConnectionStatus.FAILING],
     }
+
+
+def _overall_status(statuses: list[str]) -> str:
+    if ConnectionStatus.FAILING in statuses:
+        return ConnectionStatus.FAILING
+    return statuses[0]
 
 
 def connections_panel(tenant: Tenant) -> dict:
@@ -58,30 +93,73 @@ def connections_panel(tenant: Tenant) -> dict:
 @never_cache
 @tenant_view
 def connections(request):
-    form = StripeConnectForm()
+    """The page; a POST connects (or re-keys) one of the tenant's Stripe accounts."""
+    forms, add_form = {}, StripeAccountAddForm()
     if request.method == "POST":
-        form = StripeConnectForm(request.POST)
-        if form.is_valid():
-            try:
-                connection = stripe_services.stripe_connect(tenant=request.tenant, **form.cleaned_data)
-            except CredentialRefused as exc:
-                form.add_error(
-                    "webhook_secret" if exc.credential == Credential.STRIPE_WEBHOOK_SECRET else "api_key",
-                    exc.message,
-                )
-            else:
-                mode = "live" if connection.livemode else "test"
-                messages.success(request, f"Stripe is connected ({mode} mode).")
-                return redirect("connections", slug=request.tenant.slug)
+        if "name" in request.POST:
+            add_form = StripeAccountAddForm(request.POST)
+            done = _stripe_account_add(request, add_form)
+        else:
+            form = StripeConnectForm(request.POST)
+            account = _posted_account(request)
+            forms[account.pk] = form
+            done = _stripe_connect(request, form, name=account.name)
+        if done:
+            return redirect("connections", slug=request.tenant.slug)
     return render(
         request,
         "syncapp/connections.html",
         {
-            **_page_context(request.tenant, hide_secrets=getattr(request, "view_as", None) is not None),
-            "stripe_form": form,
+            **_page_context(
+                request.tenant, hide_secrets=getattr(request, "view_as", None) is not None, forms=forms
+            ),
+            "stripe_add_form": add_form,
             "permissions": STRIPE_PERMISSIONS,
         },
     )
+
+
+def _posted_account(request) -> StripeConnection:
+    """The account a key form names (its first account when none): another tenant's is a 404."""
+    try:
+        account_id = ACCOUNT_ID.clean(request.POST.get("account") or None)
+    except ValidationError as exc:
+        raise Http404("No such Stripe account.") from exc
+    if account_id is None:
+        return stripe_account_first(tenant=request.tenant)
+    return get_object_or_404(StripeConnection.objects.for_tenant(request.tenant), pk=account_id)
+
+
+def _stripe_account_add(request, form: StripeAccountAddForm) -> bool:
+    if not form.is_valid():
+        return False
+    name = form.cleaned_data["name"].strip()
+    if StripeConnection.objects.for_tenant(request.tenant).filter(name=name).exists():
+        form.add_error("name", f"You already have an account named “{name}”: replace its key in its own box.")
+        return False
+    return _stripe_connect(request, form, name=name)
+
+
+def _stripe_connect(request, form, *, name: str | None) -> bool:
+    """Connect the account the form is for; False (errors on the form) when refused."""
+    if not form.is_valid():
+        return False
+    try:
+        connection = stripe_services.stripe_connect(
+            tenant=request.tenant,
+            name=name,
+            api_key=form.cleaned_data["api_key"],
+            webhook_secret=form.cleaned_data["webhook_secret"],
+        )
+    except CredentialRefused as exc:
+        field = {Credential.STRIPE_WEBHOOK_SECRET: "webhook_secret", Credential.STRIPE_ACCOUNT_NAME: "name"}
+        form.add_error(field.get(exc.credential, "api_key"), exc.message)
+        return False
+    mode = "live" if connection.livemode else "test"
+    several = StripeConnection.objects.for_tenant(request.tenant).count() > 1
+    what = f"Stripe account “{connection.name}”" if several else "Stripe"
+    messages.success(request, f"{what} is connected ({mode} mode).")
+    return True
 
 
 @tenant_view(edit=True)
@@ -128,8 +206,9 @@ def economic_disconnect(request):
 
 @tenant_view(edit=True)
 @require_POST
-def stripe_disconnect(request):
-    if stripe_services.stripe_disconnect(tenant=request.tenant):
+def stripe_disconnect(request, account_id: int):
+    account = get_object_or_404(StripeConnection.objects.for_tenant(request.tenant), pk=account_id)
+    if stripe_services.stripe_disconnect(account=account):
         messages.success(
             request, "Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone."
         )
@@ -146,8 +225,8 @@ def stripe_disconnect(request):
 @require_POST
 def connections_check(request):
     economic = economic_services.economic_check(tenant=request.tenant)
-    stripe = stripe_services.stripe_check(tenant=request.tenant)
-    checked = [c for c in (economic, stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
+    stripe = [stripe_services.stripe_check(connection=a) for a in stripe_accounts_for(tenant=request.tenant)]
+    checked = [c for c in (economic, *stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
     if not checked:
         messages.info(request, "Nothing is connected yet.")
     elif all(c.status == ConnectionStatus.CONNECTED for c in checked):

@@ -10,6 +10,7 @@ from customers.services import event_store
 from syncapp.models import ViewAsSession
 from tests.conftest import admin_login
 from tests.factories import PASSWORD, StripeConnectionFactory, TenantFactory, UserFactory
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def _event(tenant, email="anna@firma.dk", customer="cus_anna"):
         "created": 1700000000,
         "data": {"object": {"id": customer, "email": email}},
     }
-    return event_store(tenant=tenant, event=payload)[0]
+    return event_store(tenant=tenant, stripe_account=first_account(tenant), event=payload)[0]
 
 
 def test_event_keeps_the_customer_email_it_carried():
@@ -131,7 +132,10 @@ def test_non_superuser_staff_never_sees_a_secret(staff_client):
 
 
 def test_cancelled_import_is_not_run_and_can_be_resumed(staff_client):
-    run = ImportRun.all_tenants.create(tenant=TenantFactory(), started_by="x", status="running")
+    tenant = TenantFactory()
+    run = ImportRun.all_tenants.create(
+        tenant=tenant, stripe_account=first_account(tenant), started_by="x", status="running"
+    )
     staff_client.post(
         "/admin/customers/importrun/",
         {
@@ -167,8 +171,12 @@ def test_unlink_asks_for_a_reason_and_logs_it(staff_client):
 
     from customers.models import CustomerLink
 
+    tenant = TenantFactory()
     link = CustomerLink.all_tenants.create(
-        tenant=TenantFactory(), stripe_customer_id="cus_x", economic_customer_number=7
+        tenant=tenant,
+        stripe_account=first_account(tenant),
+        stripe_customer_id="cus_x",
+        economic_customer_number=7,
     )
     form = {"action": "unlink", "_selected_action": [link.pk], "index": 0, "confirm": "yes", "reason": ""}
     staff_client.post("/admin/customers/customerlink/", form)
@@ -202,8 +210,13 @@ def test_support_cancels_an_import_with_a_reason_and_resumes_it_from_its_cursor(
 
     sent = []
     monkeypatch.setattr(imports, "enqueue_import", lambda run_id, token: sent.append(run_id))
+    tenant = TenantFactory()
     run = ImportRun.all_tenants.create(
-        tenant=TenantFactory(), started_by="x", customers_seen=300, cursor="cus_300"
+        tenant=tenant,
+        stripe_account=first_account(tenant),
+        started_by="x",
+        customers_seen=300,
+        cursor="cus_300",
     )
     cancelled = imports.import_cancel(tenant=run.tenant, run_id=run.pk, reason="stuck for an hour")
     # Nobody held it: cancelled at once, before any worker called anyone.
@@ -213,7 +226,9 @@ def test_support_cancels_an_import_with_a_reason_and_resumes_it_from_its_cursor(
     assert resumed.status == "queued" and sent == [run.pk]
     resumed.refresh_from_db()
     assert (resumed.cursor, resumed.customers_seen) == ("cus_300", 300)
-    finished = ImportRun.all_tenants.create(tenant=run.tenant, status="finished")
+    finished = ImportRun.all_tenants.create(
+        tenant=tenant, stripe_account=first_account(tenant), status="finished"
+    )
     assert imports.import_cancel(tenant=run.tenant, run_id=finished.pk, reason="x").status == "finished"
 
 
@@ -224,7 +239,7 @@ def test_test_connections_checks_both_and_logs_the_outcome(staff_client, monkeyp
 
     tenant = TenantFactory()
     checked = []
-    monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, tenant: checked.append("stripe"))
+    monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, connection: checked.append("stripe"))
     monkeypatch.setattr(admin_tenants, "economic_check", lambda *, tenant: checked.append("economic"))
     form = {"action": "test_connections", "_selected_action": [tenant.pk], "index": 0}
     staff_client.post("/admin/syncapp/tenant/", form)

@@ -10,6 +10,7 @@ from customers.models import StripeEvent, SyncRecord
 from syncapp.models import Membership
 from tests.conftest import ROOT
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -42,6 +43,7 @@ def test_owner_invites_a_viewer_and_makes_an_admin_a_viewer(tenant, page, live_s
 
 def test_sync_record_detail_failures_and_events(tenant, page, live_server, login_page):
     event = StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         stripe_event_id="evt_1NxDetail",
         type="customer.created",
         stripe_created=timezone.now(),

@@ -19,6 +19,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -54,7 +55,7 @@ def merchant_in_trouble(transactional_db):
         "created": 1700000000,
         "data": {"object": {"id": "cus_anna", "email": "anna@firma.dk"}},
     }
-    event = event_store(tenant=tenant, event=payload)[0]
+    event = event_store(tenant=tenant, stripe_account=first_account(tenant), event=payload)[0]
     StripeEvent.all_tenants.filter(pk=event.pk).update(status="failed", last_error="Ambiguous match: 11, 12")
     SyncRecord.all_tenants.create(
         tenant=tenant,

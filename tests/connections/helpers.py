@@ -10,7 +10,7 @@ from sandbox.economic_api.seed import DEFAULT_APP_SECRET
 from sandbox.stripe_api.models import WebhookEndpoint
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connection_for
-from syncapp.models import EconomicConnection, StripeConnection
+from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection
 from tests.conftest import ROOT
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -38,7 +38,16 @@ def economic_connection(tenant) -> EconomicConnection | None:
 
 
 def stripe_connection(tenant) -> StripeConnection | None:
-    return connection_for(tenant=tenant, service=Service.STRIPE)
+    """The tenant's first Stripe account once anything is stored in it (a key, a secret, a
+    status); None while it is as the tenant was created: not connected, nothing stored."""
+    account = connection_for(tenant=tenant, service=Service.STRIPE)
+    untouched = account is not None and (
+        not account.api_key
+        and not account.webhook_secret
+        and account.status == ConnectionStatus.NOT_CONNECTED
+        and account.verified_at is None
+    )
+    return None if untouched else account
 
 
 def webhook_endpoints(stripe_account) -> list[WebhookEndpoint]:

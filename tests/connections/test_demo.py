@@ -17,6 +17,7 @@ from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.models import Tenant
 from tests.connections.helpers import economic_connection, stripe_connection
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,14 +45,14 @@ def test_demo_setup_connects_the_demo_tenant_to_working_sandboxes_once(sandbox_u
     assert Agreement.objects.filter(read_only=False).count() == 1  # the re-run seeded nothing more
     stripe = stripe_connection(tenant)
     endpoint = WebhookEndpoint.objects.get(stripe_id=stripe.webhook_endpoint_stripe_id)
-    assert endpoint.url == f"{sandbox_urls['SITE_URL']}{tenant.webhook_path}"
+    assert endpoint.url == f"{sandbox_urls['SITE_URL']}{first_account(tenant).webhook_path}"
     assert stripe.webhook_secret == endpoint.secret
     # The stored values really open the sandboxes over HTTP.
     assert (
         economic_client_for(tenant).self_info()["agreementNumber"]
         == economic_connection(tenant).agreement_number
     )
-    gateway = stripe_client_for(tenant)
+    gateway = stripe_client_for(first_account(tenant))
     assert gateway.verify()["customers_visible"] is True
     gateway.close()
     # Its defaults are set from the seeded lists, so the demo can create customers at once.

@@ -10,6 +10,7 @@ from syncapp.connections.economic import economic_connect
 from syncapp.connections.stripe import stripe_connect
 from syncapp.models import ConnectionStatus
 from tests.connections.helpers import economic_connection, start_grant, stripe_connection
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,8 +21,10 @@ def test_viewer_sees_the_status_but_cannot_change_anything(
     page = viewer_client.get(reverse("connections", args=[tenant.slug])).content.decode()
     assert "Not connected" in page
     assert "Connect e-conomic" not in page and 'name="api_key"' not in page
-    for name in ("economic_connect", "economic_disconnect", "stripe_disconnect", "connections_check"):
+    for name in ("economic_connect", "economic_disconnect", "connections_check"):
         assert viewer_client.post(reverse(name, args=[tenant.slug])).status_code == 403
+    disconnect = reverse("stripe_disconnect", args=[tenant.slug, first_account(tenant).pk])
+    assert viewer_client.post(disconnect).status_code == 403
     response = viewer_client.post(
         reverse("connections", args=[tenant.slug]), {"api_key": stripe_account.api_key}
     )

@@ -6,19 +6,22 @@ from syncapp.connections.common import Service, connection_mark_failing
 from syncapp.connections.selectors import connection_for, webhook_verification_for
 from syncapp.models import ConnectionStatus
 from tests.factories import EconomicConnectionFactory, StripeConnectionFactory
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db
 
 
 def test_webhook_secrets_are_the_current_one_then_the_previous_one(tenant):
-    StripeConnectionFactory(tenant=tenant, webhook_secret="whsec_new", previous_webhook_secret="whsec_old")
-    assert webhook_verification_for(tenant=tenant).secrets == ["whsec_new", "whsec_old"]
+    account = StripeConnectionFactory(
+        tenant=tenant, webhook_secret="whsec_new", previous_webhook_secret="whsec_old"
+    )
+    assert webhook_verification_for(connection=account).secrets == ["whsec_new", "whsec_old"]
 
 
 def test_a_tenant_without_stripe_has_no_webhook_secrets(tenant):
-    assert webhook_verification_for(tenant=tenant).secrets == []
-    StripeConnectionFactory(tenant=tenant, webhook_secret="")
-    assert webhook_verification_for(tenant=tenant).secrets == []
+    assert webhook_verification_for(connection=first_account(tenant)).secrets == []
+    account = StripeConnectionFactory(tenant=tenant, webhook_secret="")
+    assert webhook_verification_for(connection=account).secrets == []
 
 
 def test_connection_for_answers_only_the_tenants_own_connection(tenant):

@@ -15,6 +15,7 @@ from syncapp.connections.common import CredentialRefused
 from syncapp.connections.stripe import stripe_connect
 from syncapp.models import ConnectionStatus
 from tests.connections.helpers import UNREACHABLE, stripe_connection, webhook_endpoints
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def test_stripe_connect_registers_our_webhook_endpoint_and_stores_its_secret(
     stripe_connect(tenant=tenant, api_key=stripe_account.api_key)
 
     [endpoint] = webhook_endpoints(stripe_account)
-    assert endpoint.url == f"{sandbox_urls['SITE_URL']}{tenant.webhook_path}"
+    assert endpoint.url == f"{sandbox_urls['SITE_URL']}{first_account(tenant).webhook_path}"
     assert sorted(endpoint.enabled_events) == ["customer.created", "customer.deleted", "customer.updated"]
     connection = stripe_connection(tenant)
     assert connection.status == ConnectionStatus.CONNECTED
@@ -147,8 +148,8 @@ def test_stripe_form_with_a_refused_key_shows_the_reason_inline(
 
 def test_stripe_disconnect_forgets_key_and_secrets(owner_client, tenant, stripe_account, sandbox_urls):
     stripe_connect(tenant=tenant, api_key=stripe_account.api_key)
-    owner_client.post(reverse("stripe_disconnect", args=[tenant.slug]))
-    connection = stripe_connection(tenant)
+    owner_client.post(reverse("stripe_disconnect", args=[tenant.slug, first_account(tenant).pk]))
+    connection = first_account(tenant)
     assert (connection.api_key, connection.webhook_secret, connection.status) == ("", "", "not_connected")
     # Our endpoint is deleted at Stripe too, so it stops sending events nobody can verify.
     gateway = stripe_client(stripe_account.api_key)

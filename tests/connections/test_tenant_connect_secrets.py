@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from syncapp.models import EconomicConnection, StripeConnection
-from tests.connections.helpers import run_tenant_connect
+from tests.connections.helpers import run_tenant_connect, stripe_connection
 
 
 def _connect(*args, stdin="") -> dict:
@@ -59,7 +59,7 @@ def test_a_dash_option_with_nothing_on_stdin_exits_2(tenant):
         _connect(tenant.slug, "--stripe-api-key", "-", stdin="")
     assert failed.value.returncode == 2
     assert "--stripe-api-key -: no line to read on stdin" in str(failed.value)
-    assert not StripeConnection.objects.for_tenant(tenant).exists()
+    assert stripe_connection(tenant) is None
 
 
 def test_an_operator_pipes_the_secret_in(tenant, economic_agreement, sandbox_urls, _celery_worker_env):

@@ -16,6 +16,7 @@ from customers.models import CustomerLink, StripeEvent, SyncRecord
 from syncapp.models import StripeConnection
 from tests.conftest import wait_for
 from tests.customers.webhook_helpers import as_body, customer_event, stripe_signature
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.worker
 Status = StripeEvent.Status
@@ -25,7 +26,7 @@ def post_webhook(live_server, tenant, event: dict) -> int:
     secret = StripeConnection.objects.for_tenant(tenant).get().webhook_secret
     body = as_body(event)
     response = requests.post(
-        f"{live_server.url}{tenant.webhook_path}",
+        f"{live_server.url}{first_account(tenant).webhook_path}",
         data=body,
         headers={"Stripe-Signature": stripe_signature(body, secret), "Content-Type": "application/json"},
         timeout=10,

@@ -5,10 +5,13 @@ from django.urls import reverse
 
 from customers.models import ImportRun
 from customers.services.imports import import_run, import_start
+from tests.fixtures_stripe import first_account
 
 
 def _run(merchant) -> ImportRun:
-    run = ImportRun.objects.for_tenant(merchant.tenant).create(started_by="test")
+    run = ImportRun.objects.for_tenant(merchant.tenant).create(
+        stripe_account=first_account(merchant.tenant), started_by="test"
+    )
     import_run(run_id=run.pk)
     run.refresh_from_db()
     return run
@@ -58,7 +61,9 @@ def test_importing_again_changes_nothing(merchant):
 
 
 def test_import_without_economic_connection_fails_clearly(tenant, stripe_connected_tenant):
-    run = ImportRun.objects.for_tenant(tenant).create()
+    run = ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
+    )
     import_run(run_id=run.pk)
     run.refresh_from_db()
     assert run.status == "failed"

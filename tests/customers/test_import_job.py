@@ -19,6 +19,7 @@ from customers.services.imports import (
 )
 from tests.conftest import wait_for
 from tests.customers.test_exactly_once import _worker_children
+from tests.fixtures_stripe import first_account
 
 Status = ImportRun.Status
 
@@ -69,6 +70,7 @@ def test_a_run_whose_worker_died_is_taken_over_by_the_sweeper(tenant, monkeypatc
     sent = []
     monkeypatch.setattr(tasks.run_import, "delay", lambda *args: sent.append(args))
     dead = ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         status=Status.RUNNING,
         cursor="cus_10",
         leased_by="dead-worker",
@@ -76,7 +78,10 @@ def test_a_run_whose_worker_died_is_taken_over_by_the_sweeper(tenant, monkeypatc
         heartbeat=timezone.now() - timedelta(minutes=5),
     )
     alive = ImportRun.objects.for_tenant(tenant).create(
-        status=Status.RUNNING, leased_by="busy", leased_until=timezone.now() + timedelta(minutes=1)
+        stripe_account=first_account(tenant),
+        status=Status.RUNNING,
+        leased_by="busy",
+        leased_until=timezone.now() + timedelta(minutes=1),
     )
     assert imports_sweep() == 1
     assert [args[0] for args in sent] == [dead.pk]
@@ -101,10 +106,15 @@ def test_a_new_import_is_refused_only_while_one_is_alive(tenant, django_capture_
 
 @pytest.mark.django_db
 def test_cancel_stops_a_queued_import_at_once_and_a_running_one_after_its_page(tenant):
-    idle = ImportRun.objects.for_tenant(tenant).create(status=Status.RUNNING)
+    idle = ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), status=Status.RUNNING
+    )
     assert import_cancel(tenant=tenant, run_id=idle.pk).status == Status.CANCELLED
     busy = ImportRun.objects.for_tenant(tenant).create(
-        status=Status.RUNNING, leased_by="w", leased_until=timezone.now() + timedelta(minutes=1)
+        stripe_account=first_account(tenant),
+        status=Status.RUNNING,
+        leased_by="w",
+        leased_until=timezone.now() + timedelta(minutes=1),
     )
     busy = import_cancel(tenant=tenant, run_id=busy.pk)
     assert busy.status == Status.RUNNING and busy.cancel_requested
@@ -112,7 +122,9 @@ def test_cancel_stops_a_queued_import_at_once_and_a_running_one_after_its_page(t
 
 @pytest.mark.django_db
 def test_the_import_tab_has_a_cancel_button_for_editors(owner_client, tenant):
-    run = ImportRun.objects.for_tenant(tenant).create(status=Status.RUNNING)
+    run = ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), status=Status.RUNNING
+    )
     page = owner_client.get(reverse("import", args=[tenant.slug])).content.decode()
     assert reverse("import_cancel", args=[tenant.slug, run.pk]) in page
     response = owner_client.post(reverse("import_cancel", args=[tenant.slug, run.pk]))

@@ -18,6 +18,7 @@ from mappings.engine import MatchQuery
 from mappings.match_index import MatchIndex
 from syncapp.connections.clients import economic_client_for
 from tests.factories import settings_document
+from tests.fixtures_stripe import first_account
 
 
 def _customers_reads(merchant, mark) -> list[str]:
@@ -26,7 +27,9 @@ def _customers_reads(merchant, mark) -> list[str]:
 
 
 def _new_run(merchant) -> ImportRun:
-    return ImportRun.objects.for_tenant(merchant.tenant).create(started_by="test")
+    return ImportRun.objects.for_tenant(merchant.tenant).create(
+        stripe_account=first_account(merchant.tenant), started_by="test"
+    )
 
 
 def test_the_index_is_read_once_per_run_not_once_per_chunk(merchant, settings, monkeypatch):
@@ -86,7 +89,7 @@ def test_a_chunk_that_never_finished_makes_the_next_read_the_changes(merchant):
 
     reads = _customers_reads(merchant, mark)
     assert len(reads) == 1 and "lastUpdated$gte:" in reads[0]
-    found = held.index.lookup(MatchQuery(1, "email", "email", "lost@firma.dk", ""))
+    found = held.lookup(MatchQuery(1, "email", "email", "lost@firma.dk", ""))
     assert [c["customerNumber"] for c in found] == [2]
 
 
@@ -188,8 +191,8 @@ def test_each_lane_opens_its_api_clients_once_and_the_chunk_closes_them(merchant
     opened, closed = [], []
     real_open = import_lanes.sync_clients_for
 
-    def counted_open(tenant):
-        clients = real_open(tenant)
+    def counted_open(tenant, stripe_account):
+        clients = real_open(tenant, stripe_account)
         real_close = clients.close
         clients.close = lambda: (closed.append(clients), real_close())
         opened.append(clients)

@@ -17,10 +17,12 @@ from customers.services import event_give_up, events_sweep, sync_record_failed
 from customers.services.schedule import retry_delay
 from tests.conftest import admin_login
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 
 def _stored_event(tenant, event_id="evt_1", customer_id="cus_1", **fields) -> StripeEvent:
     return StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         stripe_event_id=event_id,
         type="customer.updated",
         stripe_created=timezone.now(),

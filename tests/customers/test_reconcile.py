@@ -8,6 +8,7 @@ from customers.services.reconcile import tenant_reconcile
 from tests.conftest import wait_for
 from tests.customers.test_exactly_once import all_events_settled, post_webhook
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 Status = StripeEvent.Status
 
@@ -64,7 +65,7 @@ def test_reconciling_again_stores_nothing_twice(merchant, django_capture_on_comm
     event = _real_event(merchant, first["id"])
     from customers.services import event_store
 
-    event_store(tenant=merchant.tenant, event=event)
+    event_store(tenant=merchant.tenant, stripe_account=first_account(merchant.tenant), event=event)
     merchant.stripe.create_customer(email="b@firma.dk", name="B")
     assert tenant_reconcile(tenant=merchant.tenant) == 1
     assert tenant_reconcile(tenant=merchant.tenant) == 0

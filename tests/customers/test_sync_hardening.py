@@ -6,7 +6,7 @@ from customers.services import customer_sync
 from customers.services.events import event_process
 from sandbox.economic_api.models import Customer as EmulatedEconomicCustomer
 from tests.fixtures_merchant import configure
-from tests.fixtures_stripe import connect_stripe
+from tests.fixtures_stripe import connect_stripe, first_account
 
 Action = SyncRecord.Action
 
@@ -26,6 +26,7 @@ def stripe_metadata(merchant) -> dict:
 
 def stored_event(merchant, customer_id: str, event_id: str) -> StripeEvent:
     return StripeEvent.objects.for_tenant(merchant.tenant).create(
+        stripe_account=first_account(merchant.tenant),
         stripe_event_id=event_id,
         type="customer.updated",
         stripe_created="2026-11-25T12:00:00Z",

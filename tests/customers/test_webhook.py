@@ -12,6 +12,7 @@ from customers.models import StripeEvent
 from syncapp.models import StripeConnection
 from tests.customers.webhook_helpers import as_body, customer_event, stripe_signature
 from tests.factories import TenantFactory
+from tests.fixtures_stripe import connect_stripe, first_account
 
 SECRET = "whsec_test_signing_secret_0123456789"
 
@@ -19,14 +20,14 @@ SECRET = "whsec_test_signing_secret_0123456789"
 @pytest.fixture
 def webhook_tenant(db):
     tenant = TenantFactory()
-    StripeConnection.objects.for_tenant(tenant).create(api_key="sk_test_x1234567", webhook_secret=SECRET)
+    connect_stripe(tenant, "sk_test_x1234567", webhook_secret=SECRET)
     return tenant
 
 
 def _post(client, tenant, body: bytes, signature: str | None):
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
     return client.post(
-        reverse("stripe_webhook", args=[tenant.webhook_endpoint_id]),
+        reverse("stripe_webhook", args=[first_account(tenant).webhook_endpoint_id]),
         body,
         content_type="application/json",
         **headers,
@@ -84,9 +85,7 @@ def test_body_changed_after_signing_is_400(client, webhook_tenant):
 
 def test_another_tenants_secret_is_rejected(client, webhook_tenant):
     other = TenantFactory()
-    StripeConnection.objects.for_tenant(other).create(
-        api_key="sk_test_o1234567", webhook_secret="whsec_other_tenant"
-    )
+    connect_stripe(other, "sk_test_o1234567", webhook_secret="whsec_other_tenant")
     body = as_body(customer_event("cus_A1", event_id="evt_1"))
     response = _post(client, webhook_tenant, body, stripe_signature(body, "whsec_other_tenant"))
     assert response.status_code == 400

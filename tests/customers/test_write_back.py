@@ -8,6 +8,7 @@ from customers.models import StripeEvent
 from customers.queue import enqueue_event
 from customers.services.write_back import is_own_echo, number_write_back
 from syncapp.models import Tenant
+from tests.fixtures_stripe import first_account
 
 
 class RecordingStripe:
@@ -70,6 +71,7 @@ def test_without_a_broker_the_task_named_by_the_queue_runs_in_process(
     tenant, django_capture_on_commit_callbacks
 ):
     echo = StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         stripe_event_id="evt_echo",
         type="customer.updated",
         stripe_created=timezone.now(),

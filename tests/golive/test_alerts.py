@@ -11,6 +11,7 @@ from django.utils import timezone
 from customers.models import AlertDigest, ReviewItem, SyncRecord
 from customers.services.alerts import alert_send, alerts_send_due
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,10 @@ def _failure(tenant, customer="cus_F1", message="e-conomic refused the customer:
 
 def _review(tenant, customer="cus_R1"):
     return ReviewItem.objects.for_tenant(tenant).create(
-        stripe_customer_id=customer, candidates=[11, 12], reason="e-conomic customers 11, 12 share it"
+        stripe_account=first_account(tenant),
+        stripe_customer_id=customer,
+        candidates=[11, 12],
+        reason="e-conomic customers 11, 12 share it",
     )
 
 

@@ -8,6 +8,7 @@ from customers.golive import golive_steps
 from customers.models import ImportRun, StripeEvent, SyncRecord
 from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection
 from tests.fixtures_merchant import configure
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +33,26 @@ def test_each_step_is_done_as_the_merchant_gets_there(merchant):
     assert _states(tenant)["economic"] == _states(tenant)["stripe"] == _states(tenant)["defaults"] == "done"
     assert _states(tenant)["dry_run"] == "next"
     # A dry run still going, or an import, is not having looked first.
-    ImportRun.objects.for_tenant(tenant).create(dry_run=True, status=ImportRun.Status.RUNNING)
+    ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), dry_run=True, status=ImportRun.Status.RUNNING
+    )
     assert _states(tenant)["dry_run"] == "next"
-    dry_run = ImportRun.objects.for_tenant(tenant).create(dry_run=True, status=ImportRun.Status.FINISHED)
+    dry_run = ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), dry_run=True, status=ImportRun.Status.FINISHED
+    )
     steps = {step.key: step for step in golive_steps(tenant)}
     assert steps["dry_run"].state == "done" and steps["import"].state == "next"
     assert steps["dry_run"].url == reverse("import_report", args=[tenant.slug, dry_run.pk])
-    ImportRun.objects.for_tenant(tenant).create(status=ImportRun.Status.FINISHED)
+    ImportRun.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), status=ImportRun.Status.FINISHED
+    )
     assert _states(tenant)["import"] == "done" and _states(tenant)["live"] == "next"
     event = StripeEvent.objects.for_tenant(tenant).create(
-        stripe_event_id="evt_1", type="customer.created", stripe_created=timezone.now(), payload={}
+        stripe_account=first_account(tenant),
+        stripe_event_id="evt_1",
+        type="customer.created",
+        stripe_created=timezone.now(),
+        payload={},
     )
     SyncRecord.objects.for_tenant(tenant).create(
         stripe_customer_id="cus_1", action="created", message="x", event=event
@@ -70,7 +81,7 @@ def test_a_sandbox_account_connects_both_services(owner_client, tenant, economic
 
 def test_a_viewer_cannot_make_a_sandbox_account(viewer_client, tenant):
     assert viewer_client.post(reverse("sandbox_account", args=[tenant.slug])).status_code == 403
-    assert not StripeConnection.objects.for_tenant(tenant).exists()
+    assert not StripeConnection.objects.for_tenant(tenant).exclude(status="not_connected").exists()
 
 
 def test_the_console_without_a_sandbox_account_changes_nothing(owner_client, tenant):

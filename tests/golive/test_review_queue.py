@@ -10,6 +10,7 @@ from sandbox.economic_api.models import Customer as EconomicCustomer
 from syncapp.connections.clients import stripe_client_for
 from tests.factories import MembershipFactory
 from tests.fixtures_merchant import configure
+from tests.fixtures_stripe import first_account
 
 Action = SyncRecord.Action
 
@@ -88,7 +89,7 @@ def test_linking_a_candidate_records_who_chose_and_completes_the_sync(client, me
     assert item.resolved_at is not None
     assert item.record.action == Action.MATCHED and owner.email in item.record.message
     # The number is written back to Stripe, as after any link.
-    stripe_now = stripe_client_for(merchant.tenant).retrieve_customer(twins["id"])
+    stripe_now = stripe_client_for(first_account(merchant.tenant)).retrieve_customer(twins["id"])
     assert stripe_now["metadata"]["economic_customer_number"] == "12"
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import StripeEvent, SyncRecord
+from tests.fixtures_stripe import first_account
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,7 @@ def _record(tenant, customer, action="failed", message="x", **fields):
 
 def test_the_detail_page_shows_what_was_sent_the_log_id_the_event_and_the_timing(owner_client, tenant):
     event = StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         stripe_event_id="evt_123",
         type="customer.created",
         stripe_created=timezone.now(),
@@ -82,6 +84,7 @@ def test_bulk_retry_retries_the_failures_of_one_kind_only(owner_client, tenant):
 
 def test_the_events_view_replays_an_event(owner_client, tenant):
     event = StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
         stripe_event_id="evt_R",
         type="customer.updated",
         stripe_created=timezone.now(),

@@ -90,7 +90,7 @@ def test_every_problem_is_named_at_once():
     problems = validate_document(doc)
     assert problems == [
         "surprise: unknown key "
-        "(allowed: customer_number, defaults, field_mappings, matching, sync, version).",
+        "(allowed: accounts, customer_number, defaults, field_mappings, matching, sync, version).",
         "matching.on_empty_value: “skip” is not one of fail, next_rule.",
         "matching.rules[1].stripe_field: “nickname” is not a Stripe customer field.",
         "matching.rules[1].economic_field: “mobilePhone” cannot be a match field: e-conomic cannot "

@@ -6,6 +6,7 @@ from django.urls import reverse
 from customers.models import CustomerLink, StripeEvent, SyncRecord
 from customers.services import event_process, event_store
 from tests.factories import MembershipFactory
+from tests.fixtures_stripe import first_account
 
 from .helpers import record, tables_containing
 from .test_retention import stripe_event
@@ -18,14 +19,22 @@ def test_a_customer_deleted_in_stripe_leaves_no_copy_of_its_email_in_any_table(m
     customer = merchant.stripe.create_customer(
         email=EMAIL, name=NAME, phone="+45 11 22 33 44", address={"line1": "Slettevej 9", "country": "DK"}
     )
-    created, _ = event_store(tenant=merchant.tenant, event=merchant.stripe.events("customer.created")[-1])
+    created, _ = event_store(
+        tenant=merchant.tenant,
+        stripe_account=first_account(merchant.tenant),
+        event=merchant.stripe.events("customer.created")[-1],
+    )
     first = event_process(event_id=created.pk, token=created.leased_by)  # as its message would
     assert first.stripe_email == EMAIL and first.payload["email"] == EMAIL  # the copies exist
     number = first.economic_customer_number
     assert tables_containing(EMAIL)
 
     merchant.stripe.delete_customer(customer["id"])
-    deleted, _ = event_store(tenant=merchant.tenant, event=merchant.stripe.events("customer.deleted")[-1])
+    deleted, _ = event_store(
+        tenant=merchant.tenant,
+        stripe_account=first_account(merchant.tenant),
+        event=merchant.stripe.events("customer.deleted")[-1],
+    )
     last = event_process(event_id=deleted.pk, token=deleted.leased_by)
 
     assert tables_containing(EMAIL) == {}
@@ -47,10 +56,12 @@ def test_a_customer_deleted_in_stripe_leaves_no_copy_of_its_email_in_any_table(m
 
 @pytest.mark.django_db
 def test_a_merchant_erases_a_customer_from_its_sync_log_entry(owner_client, tenant):
-    event_store(tenant=tenant, event=stripe_event("evt_1", email=EMAIL))
+    event_store(tenant=tenant, stripe_account=first_account(tenant), event=stripe_event("evt_1", email=EMAIL))
     entry = record(tenant, stripe_email=EMAIL, message=f"Found by email “{EMAIL}”.", payload={"email": EMAIL})
     record(tenant, stripe_customer_id="cus_other", stripe_email="keep@firma.dk")
-    CustomerLink.objects.for_tenant(tenant).create(stripe_customer_id="cus_A", economic_customer_number=1042)
+    CustomerLink.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), stripe_customer_id="cus_A", economic_customer_number=1042
+    )
     url = reverse("customer_erase", args=[tenant.slug, entry.pk])
 
     page = owner_client.get(reverse("sync_log", args=[tenant.slug])).content.decode()

@@ -11,6 +11,7 @@ from customers.errors import TransientSyncError
 from customers.models import StripeEvent
 from customers.services import customer_sync, event_store
 from syncapp.jsonlog import JsonFormatter
+from tests.fixtures_stripe import first_account
 
 from .test_retention import stripe_event
 
@@ -61,9 +62,10 @@ def test_a_sync_is_counted_with_its_calls_and_duration(client, merchant, setting
     (line,) = [r for r in caplog.records if r.name == "customers.sync"]
     assert (line.tenant, line.customer, line.action) == (merchant.tenant.slug, customer["id"], "created")
     assert "counted@firma.dk" not in JsonFormatter().format(line)
-    assert "counted@firma.dk" not in client.get(
-        reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
-    ).content.decode()
+    assert (
+        "counted@firma.dk"
+        not in client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    )
 
 
 def test_failed_calls_are_counted_by_status(client, merchant, settings):
@@ -81,7 +83,9 @@ def test_failed_calls_are_counted_by_status(client, merchant, settings):
 @pytest.mark.django_db
 def test_gauges_show_pending_events_and_the_oldest_ones_age(client, settings, tenant):
     settings.METRICS_TOKEN = TOKEN
-    event, _ = event_store(tenant=tenant, event=stripe_event("evt_waiting"))
+    event, _ = event_store(
+        tenant=tenant, stripe_account=first_account(tenant), event=stripe_event("evt_waiting")
+    )
     StripeEvent.all_tenants.filter(pk=event.pk).update(received=event.received.replace(year=2025))
     samples = scrape(client)
     assert value(samples, "syncapp_stripe_events", status="pending") == 1

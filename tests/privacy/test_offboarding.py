@@ -19,7 +19,7 @@ from sandbox.stripe_api.models import WebhookEndpoint
 from syncapp.models import EconomicConnection, StripeConnection, Tenant
 from syncapp.offboarding import tenant_owned_models, tenants_delete_due
 from tests.factories import MembershipFactory, TenantFactory, settings_document
-from tests.fixtures_stripe import connect_stripe
+from tests.fixtures_stripe import connect_stripe, first_account
 
 from .helpers import record
 from .test_retention import stripe_event
@@ -35,16 +35,20 @@ def rows_of(tenant_pk: int) -> dict[str, int]:
 
 def some_history(tenant) -> None:
     settings_save(tenant=tenant, user=None, document=settings_document(), source="test")
-    event_store(tenant=tenant, event=stripe_event("evt_1"))
+    event_store(tenant=tenant, stripe_account=first_account(tenant), event=stripe_event("evt_1"))
     record(tenant)
-    CustomerLink.objects.for_tenant(tenant).create(stripe_customer_id="cus_A", economic_customer_number=1042)
+    CustomerLink.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant), stripe_customer_id="cus_A", economic_customer_number=1042
+    )
 
 
 def test_closing_removes_the_endpoint_and_grant_then_every_row_after_the_grace_period(
     client, merchant, mailoutbox
 ):
     tenant = merchant.tenant
-    endpoint = merchant.stripe.add_webhook_endpoint(f"https://example.test{tenant.webhook_path}")
+    endpoint = merchant.stripe.add_webhook_endpoint(
+        f"https://example.test{first_account(tenant).webhook_path}"
+    )
     connect_stripe(
         tenant, merchant.stripe.api_key, webhook_secret=endpoint["secret"], endpoint_id=endpoint["id"]
     )
@@ -124,9 +128,7 @@ def test_tenant_delete_dry_run_counts_per_table_and_changes_nothing(tenant, caps
 def test_the_export_holds_what_the_pages_show(owner_client, tenant):
     some_history(tenant)
     sync_log = owner_client.get(reverse("sync_log", args=[tenant.slug])).content.decode()
-    StripeConnection.all_tenants.create(
-        tenant=tenant, api_key="sk_test_secretkey123456", webhook_secret="whsec_x1234567"
-    )
+    connect_stripe(tenant, "sk_test_secretkey123456", webhook_secret="whsec_x1234567")
 
     response = owner_client.post(reverse("account_export", args=[tenant.slug]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

@@ -20,6 +20,7 @@ from customers.services import event_store
 from customers.tasks import purge_personal_data
 from tests.customers.webhook_helpers import as_body, stripe_signature
 from tests.factories import MembershipFactory, StripeConnectionFactory, TenantFactory
+from tests.fixtures_stripe import first_account
 
 from .helpers import aged, record
 
@@ -40,7 +41,9 @@ def stripe_event(event_id: str, customer_id: str = "cus_A", *, email: str = "ann
 
 
 def stored(tenant, event_id, *, days_old: int, status=StripeEvent.Status.PROCESSED, **kwargs) -> StripeEvent:
-    event, _ = event_store(tenant=tenant, event=stripe_event(event_id, **kwargs))
+    event, _ = event_store(
+        tenant=tenant, stripe_account=first_account(tenant), event=stripe_event(event_id, **kwargs)
+    )
     StripeEvent.all_tenants.filter(pk=event.pk).update(status=status)
     return aged(event, NOW - timedelta(days=days_old))
 
@@ -74,7 +77,7 @@ def test_a_redelivered_purged_event_is_still_a_no_op(tenant, client):
     body = as_body(stripe_event("evt_1"))
 
     response = client.post(
-        reverse("stripe_webhook", args=[tenant.webhook_endpoint_id]),
+        reverse("stripe_webhook", args=[first_account(tenant).webhook_endpoint_id]),
         body,
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=stripe_signature(body, connection_row.webhook_secret),

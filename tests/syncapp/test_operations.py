@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from syncapp.models import Membership, Tenant
+from tests.fixtures_stripe import first_account
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,8 +162,9 @@ def test_tenant_create_prints_slug_and_webhook_path(capsys, django_user_model):
     call_command("tenant_create", "acme", "--name", "Acme ApS", "--owner-email", "own@example.com")
     output = json.loads(capsys.readouterr().out.strip())
     tenant = Tenant.objects.get(slug="acme")
-    assert output == {"slug": "acme", "webhook_path": f"/webhooks/stripe/{tenant.webhook_endpoint_id}/"}
-    assert len(tenant.webhook_endpoint_id) >= 32
+    endpoint_id = first_account(tenant).webhook_endpoint_id
+    assert output == {"slug": "acme", "webhook_path": f"/webhooks/stripe/{endpoint_id}/"}
+    assert len(endpoint_id) >= 32
     assert Membership.objects.for_tenant(tenant).get().role == "owner"
 
 

@@ -210,7 +210,7 @@ def test_rotate_encryption_key_lets_the_old_key_be_dropped(tenant, settings, cap
     assert json.loads(capsys.readouterr().out)["already_current"] == 3
 
     settings.FIELD_ENCRYPTION_KEY = key_b  # key A retired
-    stripe = StripeConnection.objects.for_tenant(tenant).get()
+    stripe = StripeConnection.objects.for_tenant(tenant).get(pk=stripe.pk)
     assert (stripe.api_key, stripe.webhook_secret, stripe.previous_webhook_secret) == (
         SECRET,
         "whsec_abcdefSECRET1234",

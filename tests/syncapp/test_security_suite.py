@@ -22,6 +22,7 @@ from syncapp.connections.stripe import stripe_connect
 from syncapp.models import Invitation, Role, Tenant, new_webhook_endpoint_id
 from tests.customers.webhook_helpers import as_body, customer_event, stripe_signature
 from tests.factories import MembershipFactory, TenantFactory
+from tests.fixtures_stripe import first_account
 from tests.url_walker import fill, tenant_url_templates, url_parameters
 
 ROUTES = tenant_url_templates()
@@ -36,7 +37,11 @@ def _other_tenants_record(other: Tenant) -> int:
 
 
 def _review_item(other: Tenant) -> int:
-    return ReviewItem.objects.for_tenant(other).create(stripe_customer_id="cus_theirs", candidates=[1, 2]).pk
+    return (
+        ReviewItem.objects.for_tenant(other)
+        .create(stripe_account=first_account(other), stripe_customer_id="cus_theirs", candidates=[1, 2])
+        .pk
+    )
 
 
 def _member(other: Tenant) -> int:
@@ -52,6 +57,7 @@ def _invitation(other: Tenant) -> int:
 
 def _event(other: Tenant) -> int:
     event = StripeEvent.objects.for_tenant(other).create(
+        stripe_account=first_account(other),
         stripe_event_id=f"evt_{new_webhook_endpoint_id()}",
         type="customer.updated",
         stripe_created=timezone.now(),
@@ -63,7 +69,11 @@ def _event(other: Tenant) -> int:
 
 def _import_run(other: Tenant) -> int:
     # A dry run: its report page is then really rendered (an import's page redirects to the log).
-    return ImportRun.objects.for_tenant(other).create(started_by="x@example.com", dry_run=True).pk
+    return (
+        ImportRun.objects.for_tenant(other)
+        .create(stripe_account=first_account(other), started_by="x@example.com", dry_run=True)
+        .pk
+    )
 
 
 # Each object id a tenant URL takes, made in a given tenant (another one, or the member's own to
@@ -75,6 +85,7 @@ OTHER_TENANTS_OBJECTS = {
     "invitation_id": _invitation,
     "event_id": _event,
     "run_id": _import_run,
+    "account_id": lambda other: first_account(other).pk,
 }
 
 
@@ -169,7 +180,7 @@ def test_a_full_connect_flow_leaves_no_plaintext_secret_in_the_database_or_the_l
     stripe = stripe_connect(tenant=tenant, api_key=stripe_account.api_key)
     body = as_body(customer_event("cus_A1", event_id="evt_secret_check"))
     webhook = client.post(
-        reverse("stripe_webhook", args=[tenant.webhook_endpoint_id]),
+        reverse("stripe_webhook", args=[first_account(tenant).webhook_endpoint_id]),
         body,
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=stripe_signature(body, stripe.webhook_secret),

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from syncapp.models import StripeConnection
 from syncapp.services import tenant_create
 
 
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             problems = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in exc.message_dict.items())
             raise CommandError(problems, returncode=2) from exc
-        self.stdout.write(json.dumps({"slug": tenant.slug, "webhook_path": tenant.webhook_path}))
+        first_account = StripeConnection.objects.for_tenant(tenant).order_by("id").first()
+        self.stdout.write(json.dumps({"slug": tenant.slug, "webhook_path": first_account.webhook_path}))
 
 
 def _find_owner(owner_email: str):

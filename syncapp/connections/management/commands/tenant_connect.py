@@ -14,6 +14,7 @@ _OPTION_OF = {
     "economic_grant_token": "--economic-grant-token",
     "stripe_api_key": "--stripe-api-key",
     "stripe_webhook_secret": "--stripe-webhook-secret",
+    "stripe_account_name": "--stripe-account-name",
 }
 # Where each secret comes from when its option is not given; and the order in which options given
 # as "-" read their lines from stdin.
@@ -48,6 +49,11 @@ class Command(BaseCommand):
             "- reads it from stdin; default $STRIPE_WEBHOOK_SECRET",
         )
         parser.add_argument(
+            "--stripe-account-name",
+            help="which of the merchant's Stripe accounts the key is for, by the name it is shown "
+            'under ("DK shop"); a new name adds an account; default: the first account',
+        )
+        parser.add_argument(
             "--economic-grant-token",
             help="the agreement grant token from e-conomic; - reads it from stdin; "
             "default $ECONOMIC_GRANT_TOKEN",
@@ -69,6 +75,7 @@ class Command(BaseCommand):
                     economic_grant_token=economic_grant_token,
                     stripe_api_key=stripe_api_key,
                     stripe_webhook_secret=stripe_webhook_secret,
+                    stripe_account_name=options.get("stripe_account_name"),
                 )
             except CredentialRefused as exc:
                 raise CommandError(
