@@ -2,7 +2,8 @@
 
 Each decision reads the customer's plan (the pure core in `mappings`) and its link, calls
 e-conomic as little as it can, keeps the link in step, and returns the `Outcome` the sync
-records. None of them locks, records or writes to Stripe: `sync.py` does that around them.
+records. Searching and creating hold the match values' locks (`claims.py`); the customer's own
+lock, the record and the write to Stripe are `sync.py`'s, around them.
 """
 
 from collections.abc import Iterator
@@ -231,7 +232,6 @@ def link_found(
         ctx, number=number, created_by_us=recovered, fingerprint=plan.fingerprint if recovered else ""
     )
     if recovered:
-        claims_confirm(link=link, number=number)
         return Outcome(
             Action.CREATED,
             f"Created e-conomic customer {number} (its first reply was lost; found again by "
@@ -279,8 +279,7 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
     except EconomicRejected as exc:
         return _create_rejected(ctx, plan, exc)
     number = int(created["customerNumber"])
-    link = _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
-    claims_confirm(link=link, number=number)
+    _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
     if ctx.match_index is not None:
         ctx.match_index.add({**payload, "customerNumber": number})
     return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
@@ -428,4 +427,7 @@ def _save_link(
     )
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
+    elif number is not None:
+        # In the link's transaction: the number and its confirmation are seen together.
+        claims_confirm(link=link, number=number)
     return link
