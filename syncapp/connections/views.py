@@ -60,7 +60,8 @@ def _page_context(tenant: Tenant, *, hide_secrets: bool = False, forms: dict | N
             key_masked=mask(account.api_key),
             secret_masked=mask(account.webhook_secret),
             webhook_url=stripe_webhook_url(account),
-            form=forms.get(account.pk) or StripeConnectForm(initial={"account": account.pk}),
+            form=forms.get(account.pk)
+            or StripeConnectForm(initial={"account": account.pk}, auto_id=_ids_of(account.pk)),
         )
         for account in accounts
     ]
@@ -94,14 +95,14 @@ def connections_panel(tenant: Tenant) -> dict:
 @tenant_view
 def connections(request):
     """The page; a POST connects (or re-keys) one of the tenant's Stripe accounts."""
-    forms, add_form = {}, StripeAccountAddForm()
+    forms, add_form = {}, StripeAccountAddForm(auto_id=_ids_of("add"))
     if request.method == "POST":
         if "name" in request.POST:
-            add_form = StripeAccountAddForm(request.POST)
+            add_form = StripeAccountAddForm(request.POST, auto_id=_ids_of("add"))
             done = _stripe_account_add(request, add_form)
         else:
-            form = StripeConnectForm(request.POST)
             account = _posted_account(request)
+            form = StripeConnectForm(request.POST, auto_id=_ids_of(account.pk))
             forms[account.pk] = form
             done = _stripe_connect(request, form, name=account.name)
         if done:
@@ -117,6 +118,11 @@ def connections(request):
             "permissions": STRIPE_PERMISSIONS,
         },
     )
+
+
+def _ids_of(form_key: object) -> str:
+    # Several key forms on one page: each its own element ids, so each label names its own input.
+    return f"id_stripe_{form_key}_%s"
 
 
 def _posted_account(request) -> StripeConnection:

@@ -144,7 +144,12 @@ def test_the_purge_is_idempotent_and_works_in_batches_without_a_query_per_row(te
 
 def test_the_beat_task_runs_the_purge(tenant):
     stored(tenant, "evt_old", days_old=45)
-    assert purge_personal_data() == {"event_payloads": 1, "sync_records": 0, "report_rows": 0}
+    assert purge_personal_data() == {
+        "event_payloads": 1,
+        "sync_records": 0,
+        "report_rows": 0,
+        "create_claims": 0,
+    }
 
 
 def test_the_sync_log_says_what_was_removed_and_after_how_long(owner_client, tenant):
