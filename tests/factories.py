@@ -3,7 +3,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from mappings.document import default_document
-from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
+from syncapp.models import (
+    ConnectionStatus,
+    EconomicConnection,
+    Membership,
+    Role,
+    StripeConnection,
+    Tenant,
+    VerifiedEmail,
+)
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -17,6 +25,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}@example.com")
     email = factory.SelfAttribute("username")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def email_verified(user, create, extracted, **kwargs):
+        """Verified, as an account that opened its link is; `email_verified=False` for a new sign-up."""
+        if create and extracted is not False and user.email:
+            VerifiedEmail.objects.update_or_create(user=user, defaults={"email": user.email.lower()})
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
