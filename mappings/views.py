@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from syncapp.numbers import whole_number
 from syncapp.tenancy import tenant_view
 
 from . import services
@@ -99,9 +100,9 @@ def _rearranged(rows: list[dict], op: str) -> list[dict]:
     action, _, index = op.partition("-")
     if action == "add":
         return [*rows, {"stripe_field": "email", "metadata_key": "", "economic_field": "email"}]
-    if not index.isdigit() or int(index) >= len(rows):
+    i = whole_number(index)
+    if i is None or i >= len(rows):
         return rows
-    i = int(index)
     if action == "remove" and len(rows) > 1:
         del rows[i]
     elif action == "up" and i > 0:
@@ -216,7 +217,8 @@ def preview(request):
 @tenant_view
 def transfer(request):
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if request.method == "POST" and (not declared.isdigit() or int(declared) > MAX_IMPORT_REQUEST_BYTES):
+    size = whole_number(declared)
+    if request.method == "POST" and (size is None or size > MAX_IMPORT_REQUEST_BYTES):
         too_large = ["The file is larger than 1 MB; a settings export is a few kilobytes."]
         context = {"form": ImportForm(), "problems": too_large}
         return _render(request, "transfer.html", "transfer", context, status=413)
