@@ -225,7 +225,7 @@ def test_junk_in_every_tenant_form_is_answered_never_a_500(route, tenant):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["signup", "login"])
+@pytest.mark.parametrize("name", ["signup", "login", "password_reset"])
 def test_junk_in_the_sign_up_and_login_forms_is_answered_never_a_500(name, settings):
     settings.AXES_ENABLED = False  # junk logins would lock the address out, which is another test
     _post_junk_everywhere(Client(), reverse(name))
