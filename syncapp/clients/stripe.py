@@ -297,8 +297,8 @@ def construct_event(payload: bytes, sig_header: str, secrets: list[str], toleran
 def _signed_at(sig_header: str) -> int:
     """The header's first `t=` timestamp, as the SDK reads it; 0 when there is none (the SDK then
     refuses the header). More than 12 digits is far in the future (int() would refuse 4,300)."""
-    stamps = [item.split("=", 2)[1:2] for item in sig_header.split(",") if item.split("=", 1)[0] == "t"]
-    value = stamps[0][0] if stamps and stamps[0] else ""
+    stamps = [item.split("=")[1] for item in sig_header.split(",") if item.startswith("t=")]
+    value = stamps[0] if stamps else ""
     if not (value.isascii() and value.isdigit()):
         return 0
     return int(value) if len(value) <= 12 else 10**12
