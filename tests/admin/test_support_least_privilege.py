@@ -286,7 +286,7 @@ def test_each_support_action_takes_its_own_permission(permission, granted, clien
     from customers.services import imports
 
     monkeypatch.setattr(imports, "enqueue_import", lambda run_id, token: None)
-    monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, tenant: None)
+    monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, connection: None)
     monkeypatch.setattr(admin_tenants, "economic_check", lambda *, tenant: None)
     tenant = TenantFactory()
     model, action, pk, done = ACTIONS[permission](tenant)
