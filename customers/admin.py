@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from syncapp.admin_records import RecordAdmin, pretty_json
+from syncapp.numbers import whole_number
+from syncapp.staff import may
 
 from . import admin_tenants  # noqa: F401  (re-registers Tenant with the support console)
 from .admin_support import confirmed_reason, log_support_action
@@ -33,19 +35,17 @@ class SearchByEconomicNumber:
 
     def get_search_results(self, request, queryset, search_term):
         results, duplicates = super().get_search_results(request, queryset, search_term)
-        term = search_term.strip()
-        if term.isdigit() and int(term) < 2**63:
-            results |= queryset.filter(economic_customer_number=int(term))
+        number = whole_number(search_term)
+        if number is not None:
+            results |= queryset.filter(economic_customer_number=number)
         return results, duplicates
 
 
 class SupportRecordAdmin(RecordAdmin):
-    """Read-only for everyone, superusers included; actions need only the view permission."""
+    """Read-only for everyone, superusers included; each action needs its own permission
+    (`permissions=["replay"]` asks `has_replay_permission`: the model's `replay_...` permission)."""
 
     list_select_related = ["tenant"]
-
-    def has_support_permission(self, request):
-        return self.has_view_permission(request)
 
 
 @admin.register(StripeEvent)
@@ -66,6 +66,9 @@ class StripeEventAdmin(SupportRecordAdmin):
     readonly_fields = fields
     actions = ["replay_events"]
 
+    def has_replay_permission(self, request):
+        return may(request.user, StripeEvent, "replay")
+
     @admin.display(description="Payload")
     def payload_pretty(self, obj):
         return pretty_json(obj.payload)
@@ -74,7 +77,7 @@ class StripeEventAdmin(SupportRecordAdmin):
     def records(self, obj):
         return format_html('<a href="{}">Records of this event</a>', _changelist(SyncRecord, event=obj.pk))
 
-    @admin.action(description="Replay events (process them again)", permissions=["support"])
+    @admin.action(description="Replay events (process them again)", permissions=["replay"])
     def replay_events(self, request, queryset):
         reason = confirmed_reason(
             self, request, queryset, title="Replay events", consequence="event(s) will be processed again."
@@ -123,6 +126,9 @@ class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     readonly_fields = fields
     actions = ["retry_syncs"]
 
+    def has_retry_permission(self, request):
+        return may(request.user, SyncRecord, "retry")
+
     @admin.display(description="e-conomic customer", ordering="economic_customer_number")
     def economic_number(self, obj):
         if obj.economic_customer_number is None:
@@ -160,7 +166,7 @@ class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     def payload_pretty(self, obj):
         return pretty_json(obj.payload) if obj.payload is not None else "—"
 
-    @admin.action(description="Retry sync of these customers", permissions=["support"])
+    @admin.action(description="Retry sync of these customers", permissions=["retry"])
     def retry_syncs(self, request, queryset):
         records = list(queryset.select_related("tenant"))
         pairs = {(record.tenant, record.stripe_customer_id): record.stripe_account_id for record in records}
@@ -179,6 +185,9 @@ class CustomerLinkAdmin(SearchByEconomicNumber, SupportRecordAdmin):
     readonly_fields = fields
     actions = ["unlink"]
 
+    def has_unlink_permission(self, request):
+        return may(request.user, CustomerLink, "unlink")
+
     @admin.display(description="Sync records")
     def records(self, obj):
         return format_html(
@@ -186,7 +195,7 @@ class CustomerLinkAdmin(SearchByEconomicNumber, SupportRecordAdmin):
             _changelist(SyncRecord, tenant=obj.tenant_id, stripe_customer_id=obj.stripe_customer_id),
         )
 
-    @admin.action(description="Unlink (the next sync matches or creates again)", permissions=["support"])
+    @admin.action(description="Unlink (the next sync matches or creates again)", permissions=["unlink"])
     def unlink(self, request, queryset):
         reason = confirmed_reason(
             self,
@@ -213,7 +222,13 @@ class ImportRunAdmin(SupportRecordAdmin):
     readonly_fields = fields
     actions = ["cancel_imports", "resume_imports"]
 
-    @admin.action(description="Cancel (stops at its next progress step)", permissions=["support"])
+    def has_cancel_permission(self, request):
+        return may(request.user, ImportRun, "cancel")
+
+    def has_resume_permission(self, request):
+        return may(request.user, ImportRun, "resume")
+
+    @admin.action(description="Cancel (stops at its next progress step)", permissions=["cancel"])
     def cancel_imports(self, request, queryset):
         reason = confirmed_reason(
             self, request, queryset, title="Cancel imports", consequence="import(s) will be cancelled."
@@ -226,7 +241,7 @@ class ImportRunAdmin(SupportRecordAdmin):
         self.message_user(request, f"{len(cancelled)} import(s) cancelled.", messages.SUCCESS)
         return None
 
-    @admin.action(description="Resume (queue a cancelled or failed import again)", permissions=["support"])
+    @admin.action(description="Resume (queue a cancelled or failed import again)", permissions=["resume"])
     def resume_imports(self, request, queryset):
         resumed = []
         for run in queryset.select_related("tenant"):

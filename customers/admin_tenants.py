@@ -22,6 +22,8 @@ from syncapp.connections.economic import economic_check
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.connections.stripe import stripe_check
 from syncapp.models import ConnectionStatus, EconomicConnection, Membership, Role, StripeConnection, Tenant
+from syncapp.numbers import INTEGER_MAX, whole_number
+from syncapp.staff import may
 
 from .admin_support import confirmed_reason, log_support_action
 from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
@@ -116,8 +118,9 @@ def tenants_matching(term: str) -> Q:
         SyncRecord.all_tenants.filter(Q(stripe_customer_id=term) | Q(stripe_email__iexact=term)),
         CustomerLink.all_tenants.filter(stripe_customer_id=term),
     ]
-    if term.isdigit() and int(term) < 2**31:
-        by_term.append(EconomicConnection.all_tenants.filter(agreement_number=int(term)))
+    agreement_number = whole_number(term, maximum=INTEGER_MAX)
+    if agreement_number is not None:
+        by_term.append(EconomicConnection.all_tenants.filter(agreement_number=agreement_number))
     match = Q()
     for queryset in by_term:
         match |= Q(pk__in=queryset.values("tenant_id"))
@@ -156,8 +159,11 @@ class SupportTenantAdmin(TenantAdmin):
             results |= queryset.filter(tenants_matching(search_term))
         return results, duplicates
 
-    def has_support_permission(self, request):
-        return self.has_view_permission(request)
+    def has_test_connections_permission(self, request):
+        return may(request.user, Tenant, "test_connections")
+
+    def has_replay_permission(self, request):
+        return may(request.user, StripeEvent, "replay")
 
     @admin.display(description="Stripe", ordering="stripe_status")
     def stripe(self, obj):
@@ -215,7 +221,7 @@ class SupportTenantAdmin(TenantAdmin):
             pretty_json(document.document),
         )
 
-    @admin.action(description="Test connections (Stripe and e-conomic)", permissions=["support"])
+    @admin.action(description="Test connections (Stripe and e-conomic)", permissions=["test_connections"])
     def test_connections(self, request, queryset):
         for tenant in queryset:
             checked = [
@@ -230,7 +236,7 @@ class SupportTenantAdmin(TenantAdmin):
             log_support_action(request, [tenant], f"Connections tested by support: {states}")
             self.message_user(request, f"{tenant.name}: {states}", messages.INFO)
 
-    @admin.action(description="Replay failed events", permissions=["support"])
+    @admin.action(description="Replay failed events", permissions=["replay"])
     def replay_failed_events(self, request, queryset):
         failed = StripeEvent.all_tenants.filter(tenant__in=queryset, status=StripeEvent.Status.FAILED)
         reason = confirmed_reason(

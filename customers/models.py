@@ -61,6 +61,8 @@ class StripeEvent(TenantOwnedModel):
             models.Index(fields=["status", "next_attempt_at"], name="customers_event_due"),
         ]
         ordering = ["-received"]
+        # Support's actions, each its own permission (the "Support" group holds them).
+        permissions = [("replay_stripeevent", "Can replay Stripe events (support)")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
@@ -91,6 +93,7 @@ class CustomerLink(TenantOwnedModel):
                 fields=["tenant", "stripe_customer_id"], name="one_link_per_stripe_customer"
             )
         ]
+        permissions = [("unlink_customerlink", "Can unlink customers (support)")]
 
     def __str__(self) -> str:
         return f"{self.stripe_customer_id} ↔ {self.economic_customer_number or '—'}"
@@ -141,6 +144,7 @@ class SyncRecord(TenantOwnedModel):
                 name="record_personal_data_kept",
             )
         ]
+        permissions = [("retry_syncrecord", "Can retry customer syncs (support)")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.stripe_customer_id}"
@@ -186,6 +190,10 @@ class ImportRun(TenantOwnedModel):
 
     class Meta:
         ordering = ["-created"]
+        permissions = [
+            ("cancel_importrun", "Can cancel imports (support)"),
+            ("resume_importrun", "Can resume imports (support)"),
+        ]
 
     def __str__(self) -> str:
         return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} ({self.status})"

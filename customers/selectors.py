@@ -7,6 +7,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from syncapp.models import StripeConnection, Tenant
+from syncapp.numbers import whole_number
 
 from .models import ConnectionPause, Reconciliation, ReviewItem, StripeEvent, SyncRecord
 
@@ -23,9 +24,9 @@ def sync_records_for(
     search = search.replace("\x00", "")
     if search:
         matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
-        # isdigit() is also true for "²" and other digits int() refuses.
-        if search.isascii() and search.isdigit():
-            matches |= Q(economic_customer_number=int(search))
+        number = whole_number(search)
+        if number is not None:
+            matches |= Q(economic_customer_number=number)
         records = records.filter(matches)
     return records
 

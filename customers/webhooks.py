@@ -12,7 +12,9 @@ from syncapp.clients.stripe import StripeInvalidSignature, construct_event
 from syncapp.connections.selectors import webhook_verification_for
 from syncapp.metrics import event_received
 from syncapp.models import StripeConnection
+from syncapp.numbers import whole_number
 
+from .event_shape import event_refusal
 from .services import event_store
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,8 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         StripeConnection.all_tenants.select_related("tenant"), webhook_endpoint_id=endpoint_id
     )
     tenant = account.tenant
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+    declared = whole_number(request.META.get("CONTENT_LENGTH") or "0")
+    if declared is None or declared > MAX_BODY_BYTES:
         return _error(413, "Body larger than 1 MB.")
     body = request.body
     if len(body) > MAX_BODY_BYTES:
@@ -53,8 +55,11 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         return _error(400, "Invalid Stripe-Signature.")
     except (ValueError, json.JSONDecodeError):
         return _error(400, "Malformed JSON.")
-    if not isinstance(event, dict) or not event.get("id"):
+    if not isinstance(event, dict):
         return _error(400, "Not a Stripe event.")
+    refusal = event_refusal(event)
+    if refusal:
+        return _error(400, f"Not a Stripe event: {refusal}")
     misfit = verification.misfit(event)
     if misfit:
         logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], tenant.slug, misfit)

@@ -86,10 +86,23 @@ class NotADocument(ValueError):
     """The text is not JSON a settings document could be read from; the message says why."""
 
 
+# No number in a settings document needs more digits; Python refuses to read past 4,300.
+MAX_NUMBER_DIGITS = 30
+
+
+def _whole_number(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise NotADocument(
+            f"not a settings export: it holds a number of {len(digits.lstrip('-')):,} digits "
+            f"(no setting takes more than {MAX_NUMBER_DIGITS})"
+        )
+    return int(digits)
+
+
 def document_from_json(text: str) -> object:
     """The JSON value of an exported settings file, or NotADocument (never a crash on junk)."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise NotADocument(f"not valid JSON ({exc})") from exc
     except RecursionError as exc:

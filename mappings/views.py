@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import StripeConnection
+from syncapp.numbers import whole_number
 from syncapp.tenancy import tenant_view
 
 from . import services
@@ -103,9 +104,9 @@ def _rearranged(rows: list[dict], op: str) -> list[dict]:
     action, _, index = op.partition("-")
     if action == "add":
         return [*rows, {"stripe_field": "email", "metadata_key": "", "economic_field": "email"}]
-    if not index.isdigit() or int(index) >= len(rows):
+    i = whole_number(index)
+    if i is None or i >= len(rows):
         return rows
-    i = int(index)
     if action == "remove" and len(rows) > 1:
         del rows[i]
     elif action == "up" and i > 0:
@@ -274,7 +275,8 @@ def preview(request):
 @tenant_view
 def transfer(request):
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if request.method == "POST" and (not declared.isdigit() or int(declared) > MAX_IMPORT_REQUEST_BYTES):
+    size = whole_number(declared)
+    if request.method == "POST" and (size is None or size > MAX_IMPORT_REQUEST_BYTES):
         too_large = ["The file is larger than 1 MB; a settings export is a few kilobytes."]
         context = {"form": ImportForm(), "problems": too_large}
         return _render(request, "transfer.html", "transfer", context, status=413)

@@ -11,6 +11,7 @@ from django.db import transaction
 from mappings.document import default_document
 from mappings.models import SettingsSource
 from mappings.services import settings_save
+from sandbox.economic_api.grants import agreement_hold
 from sandbox.management.commands.sandbox_seed import sandbox_seed
 from syncapp.clients.stripe import is_live_key
 from syncapp.connections.common import Service
@@ -57,6 +58,8 @@ def sandbox_account_connect(*, tenant: Tenant, customers: int) -> dict:
     webhook_url = stripe_webhook_url(stripe_account_first(tenant=tenant))
     seeded = sandbox_seed(customers=customers, webhook_url=webhook_url)
     economic, stripe = seeded["economic"], seeded["stripe"]
+    # The grant page offers this agreement to this tenant only.
+    agreement_hold(agreement_number=economic["agreement_number"], signup=tenant.slug)
     demo_connections_store(
         tenant=tenant,
         economic_grant_token=economic["grant_token"],

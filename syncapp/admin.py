@@ -1,18 +1,58 @@
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from . import admin_staff  # noqa: F401  (staff accounts, groups and authenticators)
 from .admin_records import RecordAdmin
 from .crypto import masked
-from .models import ConnectionStatus, EconomicConnection, Membership, StripeConnection, Tenant, ViewAsSession
+from .models import (
+    ConnectionStatus,
+    EconomicConnection,
+    Membership,
+    Role,
+    StripeConnection,
+    Tenant,
+    ViewAsSession,
+)
+from .staff import MAKE_OWNER
+
+OWNER_REFUSED = (
+    "Making someone an owner, changing an owner's membership or joining a merchant yourself takes "
+    "the “make owner” permission: ask a superuser."
+)
+
+
+class MembershipForm(forms.ModelForm):
+    """An owner can do anything to the merchant, and a member of it is no longer read-only like a
+    view-as session: both take an explicit permission (the "Support" group does not have it)."""
+
+    staff_user = None  # the signed-in staff member, set per request by the inline
+    may_make_owners = False
+
+    def clean(self):
+        cleaned = super().clean()
+        touches_owner = Role.OWNER in (cleaned.get("role"), self.initial.get("role"))
+        member = cleaned.get("user")
+        joins_self = self.staff_user is not None and member is not None and member.pk == self.staff_user.pk
+        if self.has_changed() and (touches_owner or joins_self) and not self.may_make_owners:
+            raise forms.ValidationError(OWNER_REFUSED)
+        return cleaned
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "user_email", "role", "created"]
     readonly_fields = ["user_email", "created"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        may = {"staff_user": request.user, "may_make_owners": request.user.has_perm(MAKE_OWNER)}
+        formset.form = type("MembershipForm", (formset.form,), may)
+        return formset
 
     @admin.display(description="E-mail")
     def user_email(self, obj):

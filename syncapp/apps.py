@@ -6,6 +6,13 @@ class SyncappConfig(AppConfig):
     name = "syncapp"
     verbose_name = "Merchants"
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .staff import sync_support_group_after_migrate
+
+        post_migrate.connect(sync_support_group_after_migrate, dispatch_uid="syncapp-support-group")
+
 
 class SupportAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the second-factor site (syncapp/admin_site.py) as `admin.site`."""

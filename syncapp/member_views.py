@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from . import members
 from .models import Invitation, Membership, Role
 from .tenancy import tenant_view
+from .verification import email_verified
 
 
 class InviteForm(forms.Form):
@@ -44,6 +45,7 @@ def members_page(request, invite_form=None):
         "invite_form": invite_form or InviteForm(),
         "roles": Role.choices,
         "is_owner": request.membership.role == Role.OWNER,
+        "email_verified": email_verified(user=request.user),
     }
     return render(request, "syncapp/members.html", context)
 

@@ -1,20 +1,27 @@
 """A tenant's members: owners invite admins and viewers by e-mail (a single-use link that
-expires), change roles and remove members; a tenant never loses its last owner."""
+expires), change roles and remove members; a tenant never loses its last owner.
+
+Invitations are limited per tenant per hour (INVITATIONS_PER_HOUR), and an owner invites only once
+their own e-mail is verified (syncapp/verification.py): the e-mails go out in their name.
+"""
 
 import hashlib
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from .mail import mail_send
 from .models import Invitation, Membership, Role, Tenant
+from .verification import email_mark_verified, email_verified
 
 User = get_user_model()
 INVITATION_LIFETIME = timedelta(days=7)
@@ -41,11 +48,18 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by) -> t
     email = email.strip().lower()
     if role not in INVITABLE_ROLES:
         raise MembersRefused("Invite admins or viewers; an admin can be made owner once they joined.")
+    if not email_verified(user=invited_by):
+        raise MembersRefused(
+            f"Verify your e-mail address first: open the link we sent to {invited_by.email} "
+            "(or send it again below). Then you can invite members."
+        )
     if Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists():
         raise MembersRefused(f"{email} is already a member of {tenant.name}.")
     token = secrets.token_urlsafe(32)
     now = timezone.now()
+    # All or nothing: an e-mail that cannot be sent leaves no invitation behind (and no revoked one).
     with transaction.atomic():
+        _count_this_hour(tenant, now)
         _pending(tenant).filter(email__iexact=email).update(revoked_at=now)
         invitation = Invitation.objects.for_tenant(tenant).create(
             email=email,
@@ -54,18 +68,37 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by) -> t
             invited_by=invited_by,
             expires=now + INVITATION_LIFETIME,
         )
-    link = invitation_url(token)
-    inviter = getattr(invited_by, "email", "") or "An owner"
-    send_mail(
-        subject=f"Join {tenant.name} on Stripe ↔ e-conomic sync",
-        message=(
-            f"{inviter} invites you to {tenant.name} as {invitation.get_role_display().lower()}.\n\n"
-            f"Accept within {INVITATION_LIFETIME.days} days (the link works once):\n{link}\n"
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+        link = invitation_url(token)
+        _invitation_send(invitation, link, inviter=invited_by.email)
     return invitation, link
+
+
+def _count_this_hour(tenant: Tenant, now) -> None:
+    # The tenant's row is locked, so invitations sent at once are counted one after another.
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).exists()
+    sent = Invitation.objects.for_tenant(tenant).filter(created__gt=now - timedelta(hours=1)).count()
+    if sent >= settings.INVITATIONS_PER_HOUR:
+        raise MembersRefused(
+            f"{tenant.name} sent {sent} invitations in the past hour, the most we send: try again later."
+        )
+
+
+def _invitation_send(invitation: Invitation, link: str, *, inviter: str) -> None:
+    tenant = invitation.tenant
+    try:
+        mail_send(
+            subject=f"Join {tenant.name} on Stripe ↔ e-conomic sync",
+            message=(
+                f"{inviter} invites you to {tenant.name} as {invitation.get_role_display().lower()}.\n\n"
+                f"Accept within {INVITATION_LIFETIME.days} days (the link works once):\n{link}\n"
+            ),
+            recipients=[invitation.email],
+        )
+    except (BadHeaderError, smtplib.SMTPException, OSError) as exc:
+        raise MembersRefused(
+            f"The invitation e-mail to {invitation.email} could not be sent, so nothing was saved: "
+            "try again in a few minutes."
+        ) from exc
 
 
 def _pending(tenant: Tenant):
@@ -107,6 +140,8 @@ def invitation_accept(*, token: str, user) -> Membership:
         )
         invitation.accepted_at, invitation.accepted_by = timezone.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        # The link reached this address: it is verified.
+        email_mark_verified(user=user)
     return membership
 
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from .clients.stripe import CUSTOMER_EVENT_TYPES
 from .models import EconomicConnection, StripeConnection, Tenant
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,10 @@ def api_call_observed(service: str, method: str, status: int | None) -> None:
 
 
 def event_received(*, event_type: str, duplicate: bool) -> None:
-    labels = {"type": event_type, "duplicate": "true" if duplicate else "false"}
+    # Only the types we sync name a series: any other text a signed event carries would make a
+    # series of its own and appear in /metrics as it came.
+    known = event_type if event_type in CUSTOMER_EVENT_TYPES else "other"
+    labels = {"type": known, "duplicate": "true" if duplicate else "false"}
     _add({_field("syncapp_stripe_events_received_total", labels): 1})
 
 
@@ -191,7 +195,8 @@ def _queue_depth() -> Metric:
 register_gauges(core_gauges)
 
 
-def _authorised(request: HttpRequest) -> bool:
+def metrics_token_given(request: HttpRequest) -> bool:
+    """The request carries `Authorization: Bearer <METRICS_TOKEN>` (never true without a token)."""
     token = settings.METRICS_TOKEN
     given = request.headers.get("Authorization", "")
     return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
@@ -200,7 +205,7 @@ def _authorised(request: HttpRequest) -> bool:
 @never_cache
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    if not _authorised(request):
+    if not metrics_token_given(request):
         # Without METRICS_TOKEN configured nothing is served: refusing is the safe default.
         return HttpResponse("A bearer token is required.\n", status=401, content_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)

@@ -26,6 +26,11 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Support's actions on a merchant, each its own permission (the "Support" group holds them).
+        permissions = [
+            ("view_as_tenant", "Can view a merchant's pages as the merchant (support)"),
+            ("test_connections_tenant", "Can test a merchant's connections (support)"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
@@ -46,6 +51,9 @@ class Membership(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user"], name="one_membership_per_user_and_tenant")
         ]
+        # Not in the "Support" group: an owner can do anything, so making one is a superuser's
+        # decision or an explicit grant.
+        permissions = [("make_owner_membership", "Can make someone a merchant's owner in the console")]
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.tenant_id}"
@@ -170,3 +178,15 @@ class ViewAsSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_email} viewed {self.tenant_id} from {self.started:%Y-%m-%d %H:%M}"
+
+
+class VerifiedEmail(models.Model):
+    """An e-mail address its user showed they receive mail at: the link we sent at sign-up, an
+    invitation they accepted, or a password reset. Owners invite members only once verified."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(max_length=254)
+    verified_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} verified {self.verified_at:%Y-%m-%d %H:%M}"

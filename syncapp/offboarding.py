@@ -18,11 +18,11 @@ from graphlib import TopologicalSorter
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from .mail import mail_send
 from .models import Membership, Role, Tenant
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def _tell_owners(tenant: Tenant, *, closed_by: str) -> None:
     )
     account_url = settings.SITE_URL + reverse("account", kwargs={"slug": tenant.slug})
     when = timezone.localtime(tenant.delete_after).strftime("%d %B %Y %H:%M %Z")
-    send_mail(
+    mail_send(
         subject=f"{tenant.name}: your account is closed and will be deleted on {when}",
         message=(
             f"{closed_by or 'An owner'} closed the account of {tenant.name}.\n\n"
@@ -155,6 +155,5 @@ def _tell_owners(tenant: Tenant, *, closed_by: str) -> None:
             "sync log and the events Stripe sent us. Until then an owner can cancel this, or "
             f"download an export, at {account_url}\n"
         ),
-        from_email=None,
-        recipient_list=[email for email in owners if email],
+        recipients=[email for email in owners if email],
     )

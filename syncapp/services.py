@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from .models import FIRST_STRIPE_ACCOUNT_NAME, Membership, Role, StripeConnection, Tenant
+from .throttle import within_hourly_limit
 
 User = get_user_model()
 
@@ -88,10 +88,11 @@ def _new_account_email(email: str) -> str:
 def signup_attempt_allowed(*, client_address: str) -> bool:
     """Count one sign-up attempt from this address; False once it made more than
     SIGNUP_RATE_PER_HOUR within the hour that began with its first (in the shared cache)."""
-    key = f"signup-attempts:{client_address}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # the hour ended between add and incr
-        cache.set(key, attempts := 1, timeout=3600)
-    return attempts <= settings.SIGNUP_RATE_PER_HOUR
+    return within_hourly_limit(key=f"signup-attempts:{client_address}", limit=settings.SIGNUP_RATE_PER_HOUR)
+
+
+def password_reset_allowed(*, email: str) -> bool:
+    """Count one password-reset e-mail to this address; False past PASSWORD_RESETS_PER_HOUR, so the
+    form cannot be used to flood someone's inbox."""
+    key = f"password-resets:{email.strip().lower()}"
+    return within_hourly_limit(key=key, limit=settings.PASSWORD_RESETS_PER_HOUR)

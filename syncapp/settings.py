@@ -2,15 +2,17 @@
 
 Defaults exist only where they are safe for `make run` on a laptop: with DEBUG off, the app refuses
 to start without SECRET_KEY, valid FIELD_ENCRYPTION_KEY(s), ALLOWED_HOSTS, DATABASE_URL, a broker
-(CELERY_BROKER_URL) and the e-conomic app tokens, and with SANDBOX_ENABLED on; the error names the
-variable.
+(CELERY_BROKER_URL) and the e-conomic app tokens, with a "change-me" placeholder from .env.example
+left in any of them, and with SANDBOX_ENABLED on; the error names the variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,8 +25,18 @@ _DEV_SECRET_KEY = "dev-only-insecure-secret-key-for-make-run-never-use-in-produc
 _DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LW1ha2UtcnVuLW5vdC1zZWNyZXQ="
 
 
+# .env.example's values start with this: copied unchanged, they are public.
+_PLACEHOLDER = "change-me"
+
+
 def _required(name: str, dev_default: str) -> str:
     value = env.str(name, default="")
+    public = value.startswith(_PLACEHOLDER) or value in (_DEV_SECRET_KEY, _DEV_FIELD_ENCRYPTION_KEY)
+    if value and not DEBUG and public:
+        raise ImproperlyConfigured(
+            f"{name} still holds the example value from .env.example (or the development default): "
+            "anyone can read it. Set a value of your own."
+        )
     if value:
         return value
     if DEBUG:
@@ -83,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "syncapp",
@@ -97,7 +110,10 @@ SANDBOX_LATENCY_MS = env.float("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ECONOMIC_RATE_PER_SECOND = env.int("SANDBOX_ECONOMIC_RATE_PER_SECOND", default=0)
 
 MIDDLEWARE = [
+    # First: forwarding headers from anyone but our proxies are dropped before anything reads them.
+    "syncapp.proxies.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,13 +192,32 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "syncapp.forms.login_username"
-AXES_CLIENT_IP_CALLABLE = "syncapp.views.client_address"
-# Proxies in front that append the client's address to X-Forwarded-For (the load balancer that
-# terminates TLS): the address counted for login throttling and sign-up limits is the one the
-# outermost of them saw. 0: clients connect directly, REMOTE_ADDR is theirs.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "syncapp.proxies.client_address"
+# The proxies in front (the load balancer that terminates TLS), as addresses or networks: only
+# their X-Forwarded-For and X-Forwarded-Proto are read (syncapp/proxies.py); from any other peer
+# those headers are dropped. Empty: clients connect directly, REMOTE_ADDR is theirs.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _entry in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: “{_entry}” is not an IP address or network (like 10.0.0.0/8)."
+        ) from None
+if env.str("TRUSTED_PROXY_COUNT", default=""):
+    # A count trusts whoever connects: a client reaching the app directly picks its own address.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list your proxies' addresses or networks "
+        "(e.g. TRUSTED_PROXIES=10.0.0.0/8) and remove TRUSTED_PROXY_COUNT."
+    )
 # Sign-up attempts (form posts) per client address per hour, counted in the shared cache.
 SIGNUP_RATE_PER_HOUR = env.int("SIGNUP_RATE_PER_HOUR", default=10)
+# Invitations a merchant sends per hour (counted in the database), and password-reset e-mails per
+# address per hour (in the shared cache): neither form can flood an inbox.
+INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=20)
+PASSWORD_RESETS_PER_HOUR = env.int("PASSWORD_RESETS_PER_HOUR", default=3)
+# A reset link works this long (seconds) and once: it is bound to the password it replaces.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Staff accounts that may sign in to the admin without a second factor: DEBUG (`make run`) only.
 OTP_EXEMPT_USERNAMES = env.list("OTP_EXEMPT_USERNAMES", default=[]) if DEBUG else []
 # The issuer shown in a staff member's authenticator app.
@@ -285,8 +320,28 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").r
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
+# Content-Security-Policy (django-csp): our own static files only; no inline script or style, no
+# plugin, no framing. Forms post to us, and "Connect e-conomic" is a form whose answer redirects
+# to e-conomic's grant page (browsers check form-action on that redirect too).
+_GRANT_ORIGIN = "/".join(ECONOMIC_GRANT_URL.split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, _GRANT_ORIGIN],
+    }
+}
+
 # Production hardening: only when DEBUG is off, so `make run` works over plain http.
 if not DEBUG:
+    # Read only from TRUSTED_PROXIES: syncapp.proxies.ProxyHeadersMiddleware drops it from others.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The load balancer probes /healthz over plain http.

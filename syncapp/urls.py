@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import account, member_views, view_as, views
+from . import access_views, account, member_views, view_as, views
 from .forms import EmailAuthenticationForm
 from .metrics import metrics_view
 
@@ -36,6 +36,18 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", access_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        access_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
+    path("verify-email/send/", access_views.email_verification_resend, name="email_verification_resend"),
+    path("verify-email/<str:token>/", access_views.email_verify, name="email_verify"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/view-as/stop/", view_as.stop_view, name="view_as_stop"),

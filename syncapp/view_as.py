@@ -4,11 +4,13 @@ A small equivalent of django-hijack kept to what support needs: the staff member
 as themselves (no one else's session is borrowed), the session remembers which tenant is being
 viewed, `tenant_view` lets them in as a read-only member of that tenant only, every page shows a
 banner, a middleware refuses every write while viewing, and each session is an audit line
-(`ViewAsSession`: who, which merchant, started, ended).
+(`ViewAsSession`: who, which merchant, started, ended). It takes the `syncapp.view_as_tenant`
+permission (the "Support" group has it), asked again on every request.
 """
 
 from django.contrib import admin
 from django.contrib.auth.signals import user_logged_out
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .models import Tenant, ViewAsSession
+from .staff import VIEW_AS
 
 SESSION_KEY = "view_as_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -37,7 +40,8 @@ def viewing(request: HttpRequest) -> ViewAsSession | None:
         request._view_as = None
         session_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         user = getattr(request, "user", None)
-        if session_id and user is not None and user.is_authenticated and user.is_staff:
+        # The permission is asked on every request: taking it away ends the viewing at once.
+        if session_id and user is not None and user.is_staff and user.has_perm(VIEW_AS):
             request._view_as = (
                 ViewAsSession.objects.select_related("tenant")
                 .filter(pk=session_id, staff=user, ended__isnull=True)
@@ -68,6 +72,8 @@ def banner(request) -> dict:
 
 @require_POST
 def start(request, tenant_id: int):
+    if not request.user.has_perm(VIEW_AS):
+        raise PermissionDenied("Viewing a merchant's pages takes the “view as merchant” permission.")
     tenant = get_object_or_404(Tenant, pk=tenant_id)
     current = viewing(request)
     if current is not None:

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,20 +11,11 @@ from django.views.decorators.http import require_GET
 from . import health, services
 from .dashboard import dashboard_context
 from .forms import SignupForm
+from .metrics import metrics_token_given
+from .proxies import client_address
 from .selectors import memberships_of
 from .tenancy import tenant_view
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
-    outermost one appended to X-Forwarded-For (counted from the right: the client can prepend
-    anything it likes). Login throttling (django-axes) and the sign-up limit count by it."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(hops) >= proxies and hops[-proxies]:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+from .verification import email_verification_send
 
 
 @sensitive_post_parameters("password")
@@ -47,7 +37,12 @@ def signup(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome! {tenant.name} is ready: connect Stripe and e-conomic next.")
+            email_verification_send(user=user)
+            messages.success(
+                request,
+                f"Welcome! {tenant.name} is ready: connect Stripe and e-conomic next. We sent a link to "
+                f"{user.email}: open it to verify your e-mail before you invite members.",
+            )
             return redirect("dashboard", slug=tenant.slug)
     return render(request, "registration/signup.html", {"form": form})
 
@@ -79,6 +74,10 @@ def healthz(request):
 @never_cache
 @require_GET
 def readyz(request):
-    """Status of what is behind this node: 200 whenever it can serve, degraded or not."""
+    """Status of what is behind this node: 200 whenever it can serve, degraded or not. The details
+    (backlog, errors, the broker) only to the monitor holding METRICS_TOKEN; others get the status."""
     report = health.readiness()
-    return JsonResponse(report, status=200 if report["database"] == "ok" else 503)
+    status = 200 if report["database"] == "ok" else 503
+    if not metrics_token_given(request):
+        return JsonResponse({"status": report["status"]}, status=status)
+    return JsonResponse(report, status=status)

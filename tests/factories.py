@@ -11,6 +11,7 @@ from syncapp.models import (
     Role,
     StripeConnection,
     Tenant,
+    VerifiedEmail,
 )
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -25,6 +26,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}@example.com")
     email = factory.SelfAttribute("username")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def email_verified(user, create, extracted, **kwargs):
+        """Verified, as an account that opened its link is; `email_verified=False` for a new sign-up."""
+        if create and extracted is not False and user.email:
+            VerifiedEmail.objects.update_or_create(user=user, defaults={"email": user.email.lower()})
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

@@ -4,12 +4,12 @@ failures and the customers waiting for review that are new since the last one, w
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from syncapp.mail import mail_send
 from syncapp.models import Membership, Role, Tenant
 
 from ..models import AlertDigest, ReviewItem, SyncRecord
@@ -83,9 +83,8 @@ def _mail(tenant: Tenant, recipients: list[str], failures, reviews, counts: tupl
         parts.append(f"{counts[0]} failed sync{'s' if counts[0] != 1 else ''}")
     if counts[1]:
         parts.append(f"{counts[1]} customer{'s' if counts[1] != 1 else ''} to review")
-    send_mail(
+    mail_send(
         subject=f"{tenant.name}: {' and '.join(parts)}",
         message=render_to_string("customers/alert_email.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+        recipients=recipients,
     )

@@ -7,13 +7,13 @@ The rows hold personal data: the customer's erasure deletes theirs, retention pu
 (`customers/privacy`).
 """
 
-import csv
 from collections.abc import Iterable
 from typing import TextIO
 
 from django.db.models import Count
 
 from mappings.match_index import MatchIndex
+from syncapp.csv_text import TextCsvWriter
 from syncapp.models import Tenant
 
 from ..models import ImportReportRow, ImportRun, SyncRecord
@@ -34,8 +34,6 @@ WOULD = {
 NEEDS_ATTENTION = {Action.FAILED, Action.NEEDS_REVIEW, Would.WOULD_FAIL, Would.NEEDS_REVIEW}
 # The columns scripts read (DESIGN.md: a header row, an `action` column).
 CSV_COLUMNS = ("Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message")
-# A cell starting with one of these is a formula to a spreadsheet; names come from anyone who buys.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def reported_action(*, run: ImportRun, record: SyncRecord) -> str:
@@ -81,14 +79,10 @@ def report_counts(*, tenant: Tenant, run: ImportRun) -> dict[str, int]:
 
 def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO) -> None:
     """The report as CSV: a header row, then one row per Stripe customer (the download and the CLI)."""
-    writer = csv.writer(out)
+    writer = TextCsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         number = "" if row.economic_customer_number is None else str(row.economic_customer_number)
-        cells = [row.stripe_customer_id, row.email, row.name, row.action, number, row.match_rule, row.message]
-        writer.writerow([_as_text(cell) for cell in cells])
-
-
-def _as_text(cell: str) -> str:
-    # OWASP's advice against CSV injection: a leading quote makes the spreadsheet show it as text.
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+        writer.writerow(
+            [row.stripe_customer_id, row.email, row.name, row.action, number, row.match_rule, row.message]
+        )

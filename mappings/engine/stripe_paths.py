@@ -34,8 +34,10 @@ def _step(value, part: str):
         return value[part]
     if isinstance(value, dict) and isinstance(value.get("data"), list):
         value = value["data"]
-    if isinstance(value, list) and part.isdigit() and int(part) < len(value):
-        return value[int(part)]
+    # ASCII digits only, and few of them: "²" and 5,000-digit strings are not indexes int() takes.
+    index = int(part) if part.isascii() and part.isdigit() and len(part) < 5 else None
+    if isinstance(value, list) and index is not None and index < len(value):
+        return value[index]
     return None
 
 

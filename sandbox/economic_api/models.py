@@ -29,6 +29,9 @@ class Agreement(models.Model):
     # The public demo agreement (`demo`/`demo` tokens) answers reads only.
     read_only = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # The sign-up (the product's tenant slug) the grant page treats as this agreement's owner
+    # (grants.py); empty until one is granted access to it.
+    granted_to = models.CharField(max_length=50, blank=True, db_index=True)
 
     class Meta:
         ordering = ["agreement_number"]
@@ -38,19 +41,13 @@ class Agreement(models.Model):
 
 
 class Grant(models.Model):
-    """One app's access to one agreement; the token is what a merchant's accept produces."""
+    """An app's access to an agreement; the token is what a merchant's accept produces (each
+    accept a new one, as e-conomic does)."""
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="grants")
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="grants")
     token = models.CharField(max_length=200, unique=True)
     created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["app", "agreement"], name="sandbox_one_grant_per_app_and_agreement"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.app} → {self.agreement}"

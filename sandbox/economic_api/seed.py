@@ -78,11 +78,9 @@ def default_app() -> App:
 
 
 def grant_for(app: App, agreement: Agreement) -> Grant:
-    """The app's grant to the agreement, made on first acceptance and reused afterwards."""
-    grant, _ = Grant.objects.get_or_create(
-        app=app, agreement=agreement, defaults={"token": secrets.token_urlsafe(32)}
-    )
-    return grant
+    """The app's first grant to the agreement, made when there is none (seeding and tests)."""
+    grant = Grant.objects.filter(app=app, agreement=agreement).order_by("pk").first()
+    return grant or Grant.objects.create(app=app, agreement=agreement, token=secrets.token_urlsafe(32))
 
 
 def create_lists(agreement: Agreement) -> None:

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import faults, resources
+from . import faults, grants, resources
 from .api import base_url, economic_api, json_body
 from .errors import ApiError, ValidationErrors
 from .models import Agreement, App, Customer, RequestLogEntry
-from .seed import create_agreement, grant_for, next_customer_number
+from .seed import next_customer_number
 
 
 def _not_allowed(request: HttpRequest) -> ApiError:
@@ -189,33 +189,28 @@ def _grant_page_error(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "sandbox_economic/requestaccess_error.html", {"message": message}, status=400)
 
 
-def _redirect_url_is_valid(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 @require_http_methods(["GET", "POST"])
 def request_access(request: HttpRequest) -> HttpResponse:
-    """e-conomic's grant page: the merchant (already logged in here) accepts the app's access."""
+    """e-conomic's grant page: the merchant (the sign-up the callback names) accepts the app's
+    access. The rules that stand in for e-conomic's login are in grants.py."""
     params = request.POST if request.method == "POST" else request.GET
     app = App.objects.filter(public_token=params.get("appPublicToken", "")).first()
     if app is None:
         return _grant_page_error(request, "The app asking for access is not known (check appPublicToken).")
     redirect_url = params.get("redirectUrl", "")
-    if not _redirect_url_is_valid(redirect_url):
-        return _grant_page_error(request, "The redirectUrl is missing or not an http(s) address.")
-    agreements = Agreement.objects.filter(read_only=False)
-    chosen = params.get("agreementNumber", "")
-    agreement = agreements.filter(agreement_number=chosen).first() if chosen.isdigit() else agreements.last()
-    if agreement is None:
-        if chosen:
-            return _grant_page_error(request, f"There is no agreement {chosen}.")
-        # The sandbox's merchant always has an agreement to grant, as a logged-in one would.
-        agreement = create_agreement(customers=10)
-    if request.method == "POST":
-        token = grant_for(app, agreement).token
-        separator = "&" if urlsplit(redirect_url).query else "?"
-        return HttpResponseRedirect(f"{redirect_url}{separator}{urlencode({'token': token})}")
+    signup = grants.callback_signup(redirect_url)
+    if signup is None:
+        return _grant_page_error(
+            request, "The redirectUrl must be this site's own e-conomic callback (SITE_URL/t/…/callback/…)."
+        )
+    try:
+        agreement = grants.agreement_for_signup(signup=signup, chosen=params.get("agreementNumber", ""))
+        if request.method == "POST":
+            token = grants.grant_issue(app=app, agreement=agreement, signup=signup).token
+            separator = "&" if urlsplit(redirect_url).query else "?"
+            return HttpResponseRedirect(f"{redirect_url}{separator}{urlencode({'token': token})}")
+    except grants.GrantRefused as exc:
+        return _grant_page_error(request, str(exc))
     return render(
         request,
         "sandbox_economic/requestaccess.html",

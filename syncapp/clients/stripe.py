@@ -7,6 +7,7 @@ the API key (Stripe's own 401/403 messages quote part of it, so those are replac
 import contextlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
@@ -278,6 +279,10 @@ def construct_event(payload: bytes, sig_header: str, secrets: list[str], toleran
     body that is not JSON. The raw bytes are verified: never a re-serialised body.
     """
     text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    # The SDK refuses only old timestamps; one from the future is as suspect (a clock far off, or a
+    # signature made to be replayed later), so it is refused past the same tolerance.
+    if _signed_at(sig_header) > time.time() + tolerance:
+        raise StripeInvalidSignature("The Stripe-Signature timestamp is in the future.")
     for secret in secrets:
         try:
             stripe.WebhookSignature.verify_header(text, sig_header, secret, tolerance)
@@ -287,3 +292,13 @@ def construct_event(payload: bytes, sig_header: str, secrets: list[str], toleran
         # only to turn them back into dicts: this is the webhook's hot path.
         return json.loads(text)
     raise StripeInvalidSignature("No signing secret matches the Stripe-Signature header (or it is too old).")
+
+
+def _signed_at(sig_header: str) -> int:
+    """The header's first `t=` timestamp, as the SDK reads it; 0 when there is none (the SDK then
+    refuses the header). More than 12 digits is far in the future (int() would refuse 4,300)."""
+    stamps = [item.split("=")[1] for item in sig_header.split(",") if item.startswith("t=")]
+    value = stamps[0] if stamps else ""
+    if not (value.isascii() and value.isdigit()):
+        return 0
+    return int(value) if len(value) <= 12 else 10**12

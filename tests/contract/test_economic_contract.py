@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 
 from sandbox.economic_api.seed import DEFAULT_APP_PUBLIC, DEFAULT_APP_SECRET, seed_agreement
 from syncapp.clients.economic import (
@@ -566,29 +567,36 @@ def _accept_grant(
     return page, answer
 
 
+def _callback(query: str = "") -> str:
+    """The product's own e-conomic callback: the only redirect the grant page accepts (issue 20)."""
+    return f"{settings.SITE_URL}/t/nordlys/connections/economic/callback/abc/{query}"
+
+
 def test_grant_page_redirects_back_with_a_working_token(api_url, make_client, economic_agreement):
-    page, answer = _accept_grant(api_url, "http://127.0.0.1:8000/connect/economic/callback?state=abc")
+    page, answer = _accept_grant(api_url, _callback("?lang=da"))
     assert "Grant Stripe ↔ e-conomic sync (sandbox) access to agreement" in page.text
     assert answer.status_code == 302
     location = urlsplit(answer.headers["Location"])
     query = parse_qs(location.query)
-    assert location.path == "/connect/economic/callback" and query["state"] == ["abc"]
+    assert location.path == "/t/nordlys/connections/economic/callback/abc/" and query["lang"] == ["da"]
     info = make_client(query["token"][0]).self_info()
     assert info["agreementNumber"] == int(re.search(r"agreement (\d+)", page.text).group(1))
 
 
-def test_grant_page_reuses_the_grant_on_a_second_accept(api_url, economic_agreement):
+def test_grant_page_issues_a_new_grant_on_each_accept(api_url, make_client, economic_agreement):
+    # Issue 20: a stored grant token is never handed out again; each accept is a grant of its own.
     tokens = []
     for _ in range(2):
-        _, answer = _accept_grant(api_url, "http://127.0.0.1:8000/cb")
+        _, answer = _accept_grant(api_url, _callback())
         tokens.append(parse_qs(urlsplit(answer.headers["Location"]).query)["token"][0])
-    assert tokens[0] == tokens[1]
+    assert tokens[0] != tokens[1] and economic_agreement.grant_token not in tokens
+    assert all(make_client(token).self_info() for token in tokens)
 
 
 def test_unknown_app_public_token_shows_an_error_page(api_url, economic_agreement):
     page = requests.get(
         f"{api_url}/requestaccess.aspx",
-        params={"appPublicToken": "nobody", "redirectUrl": "http://127.0.0.1:8000/cb"},
+        params={"appPublicToken": "nobody", "redirectUrl": _callback()},
         timeout=10,
     )
     assert page.status_code == 400

@@ -374,10 +374,14 @@ def test_stale_signature_is_rejected():
         construct_event(payload, header, ["whsec_current"], tolerance=300)
 
 
-def test_future_timestamp_is_not_rejected():
+def test_a_timestamp_further_in_the_future_than_the_tolerance_is_rejected():
+    # Issue 20: the SDK refuses only old timestamps; we refuse future ones past the same tolerance.
     payload = _event_payload()
     header = sign(payload, "whsec_current", int(time.time()) + 3600)
-    assert construct_event(payload, header, ["whsec_current"])["id"] == "evt_test"
+    with pytest.raises(StripeInvalidSignature, match="in the future"):
+        construct_event(payload, header, ["whsec_current"])
+    slightly_ahead = sign(payload, "whsec_current", int(time.time()) + 60)
+    assert construct_event(payload, slightly_ahead, ["whsec_current"])["id"] == "evt_test"
 
 
 @pytest.mark.parametrize("header", ["", "garbage", "t=123", "v1=abc"])

@@ -148,8 +148,10 @@ def test_healthz_is_liveness_the_process_and_its_database(client):
 def test_healthz_stays_200_when_the_broker_is_down_readyz_reports_it(client, settings):
     # A dead broker must not pull the web nodes: they keep storing Stripe's webhooks.
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.METRICS_TOKEN = "monitor-token"
     assert client.get("/healthz").status_code == 200
-    response = client.get("/readyz")
+    # The details are the monitor's (the metrics token): issue 20.
+    response = client.get("/readyz", HTTP_AUTHORIZATION="Bearer monitor-token")
     assert response.status_code == 200
     report = response.json()
     assert report["status"] == "degraded" and report["broker"].startswith("error")

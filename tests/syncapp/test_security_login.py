@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.debug import SafeExceptionReporterFilter
 
-from syncapp import views
+from syncapp import proxies
 from tests.factories import PASSWORD, UserFactory
 
 ADDRESS, OTHER_ADDRESS = "203.0.113.7", "198.51.100.9"
@@ -78,7 +78,7 @@ def test_the_admin_login_is_throttled_the_same_way(client, user):
 
 
 def test_behind_a_proxy_the_forwarded_client_address_is_the_one_counted(client, user, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     proxy = "10.0.0.2"
     for _ in range(5):
         # The client forges a first hop; the load balancer appends the address it really saw.
@@ -98,16 +98,18 @@ def test_behind_a_proxy_the_forwarded_client_address_is_the_one_counted(client, 
     assert AccessAttempt.objects.get().ip_address == ADDRESS
 
 
-def test_client_address_counts_forwarded_hops_from_the_right(settings):
+def test_client_address_reads_forwarded_hops_from_the_right_past_the_trusted_proxies(settings):
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 5.5.5.5, 10.0.0.1"
     )
-    settings.TRUSTED_PROXY_COUNT = 0
-    assert views.client_address(request) == "10.0.0.2"
-    settings.TRUSTED_PROXY_COUNT = 2
-    assert views.client_address(request) == "5.5.5.5"
-    settings.TRUSTED_PROXY_COUNT = 4  # fewer hops than proxies: the header is not trusted
-    assert views.client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXIES = []
+    assert proxies.client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    assert proxies.client_address(request) == "5.5.5.5"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24", "5.5.5.5"]  # a chain of our proxies
+    assert proxies.client_address(request) == "6.6.6.6"
+    settings.TRUSTED_PROXIES = ["192.168.0.0/16"]  # the peer is not ours: the header is not read
+    assert proxies.client_address(request) == "10.0.0.2"
 
 
 def _reported_post(client, path, data):
