@@ -28,7 +28,7 @@ class StripeConnectForm(forms.Form):
         return cleaned
 
 
-class StripeAccountAddForm(forms.Form):
+class StripeAccountAddForm(StripeConnectForm):
     """Another Stripe account booking into the same e-conomic ("SE shop" beside "DK shop")."""
 
     name = forms.CharField(
@@ -36,14 +36,15 @@ class StripeAccountAddForm(forms.Form):
         max_length=60,
         help_text="How you tell this account apart in the sync log, e.g. “SE shop”.",
     )
-    api_key = forms.CharField(
-        label="API key of the new account",
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="A restricted key (rk_…) or a secret key (sk_…) of that Stripe account.",
-    )
-    webhook_secret = forms.CharField(
-        label="Its webhook signing secret (optional)",
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="Only if you created its webhook endpoint yourself. Leave empty and we register it.",
-    )
+    field_order = ["name", "api_key", "webhook_secret"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["account"]  # a new account has no id yet
+        key, secret = self.fields["api_key"], self.fields["webhook_secret"]
+        key.label, key.required = "API key of the new account", True
+        key.help_text = "A restricted key (rk_…) or a secret key (sk_…) of that Stripe account."
+        secret.label = "Its webhook signing secret (optional)"
+        secret.help_text = (
+            "Only if you created its webhook endpoint yourself. Leave empty and we register it."
+        )
