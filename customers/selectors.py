@@ -1,5 +1,6 @@
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -135,5 +136,28 @@ def sync_status() -> dict:
     }
 
 
-def reconciliation_for(*, tenant: Tenant) -> Reconciliation | None:
-    return Reconciliation.objects.for_tenant(tenant).first()
+@dataclass(frozen=True)
+class ReconciliationSummary:
+    """The reconciliations of all the tenant's Stripe accounts, as the dashboard tells them."""
+
+    ran_at: datetime | None  # the least recent account's last check
+    healed: int
+    healed_total: int
+    message: str
+
+
+def reconciliation_for(*, tenant: Tenant) -> ReconciliationSummary | None:
+    states = list(Reconciliation.objects.for_tenant(tenant).select_related("stripe_account"))
+    if not states:
+        return None
+    several = len(states) > 1
+    messages = [
+        f"{s.stripe_account.name}: {s.message}" if several else s.message for s in states if s.message
+    ]
+    ran = [s.ran_at for s in states]
+    return ReconciliationSummary(
+        ran_at=None if None in ran else min(ran),
+        healed=sum(s.healed for s in states),
+        healed_total=sum(s.healed_total for s in states),
+        message=" ".join(messages),
+    )
