@@ -11,6 +11,7 @@ from django.utils import timezone
 from syncapp.models import Tenant
 
 from .models import StripeEvent, SyncRecord
+from .selectors import failing_customers
 
 FAILURE_WINDOW = timedelta(days=7)
 
@@ -48,16 +49,13 @@ class FailureKind:
 def failures_by_kind(*, tenant: Tenant) -> list[FailureKind]:
     """Customers whose latest sync in the past week failed, grouped by the kind of failure."""
     recent = (
-        SyncRecord.objects.for_tenant(tenant)
-        .filter(dry_run=False, created__gte=timezone.now() - FAILURE_WINDOW)
-        .order_by("stripe_customer_id", "-created", "-id")
-        .distinct("stripe_customer_id")
-        .values_list("stripe_customer_id", "action", "message")
+        failing_customers(tenant=tenant)
+        .filter(created__gte=timezone.now() - FAILURE_WINDOW)
+        .order_by("-created", "-id")
+        .values_list("stripe_customer_id", "message")
     )
     kinds: dict[str, FailureKind] = {}
-    for customer_id, action, message in recent[:5000]:
-        if action != SyncRecord.Action.FAILED:
-            continue
+    for customer_id, message in recent[:5000]:
         kind = failure_kind(message)
         kinds.setdefault(kind, FailureKind(kind, kind_key(kind))).customers.append(customer_id)
     return sorted(kinds.values(), key=lambda k: -len(k.customers))

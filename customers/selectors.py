@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from syncapp.models import Tenant
@@ -39,10 +39,30 @@ def action_counts_last_day(*, tenant: Tenant) -> dict[str, int]:
     return counts
 
 
-def recent_failures(*, tenant: Tenant, limit: int = 5) -> list[SyncRecord]:
-    return list(
-        sync_records_for(tenant=tenant, action=SyncRecord.Action.FAILED).filter(dry_run=False)[:limit]
+def _later_syncs(tenant: Tenant) -> QuerySet[SyncRecord]:
+    """Syncs of the outer record's Stripe customer made after it (for a subquery)."""
+    return SyncRecord.objects.for_tenant(tenant).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id")),
+        stripe_customer_id=OuterRef("stripe_customer_id"),
+        dry_run=False,
     )
+
+
+def failing_customers(*, tenant: Tenant) -> QuerySet[SyncRecord]:
+    """The latest sync of each Stripe customer whose latest sync failed, newest first: a failure a
+    later sync settled is history, not something to fix. (Portable SQL: `make run` is SQLite.)"""
+    return (
+        SyncRecord.objects.for_tenant(tenant)
+        .filter(dry_run=False, action=SyncRecord.Action.FAILED)
+        .filter(~Exists(_later_syncs(tenant)))
+    )
+
+
+def with_later_outcome(records: QuerySet[SyncRecord], *, tenant: Tenant) -> QuerySet[SyncRecord]:
+    """Each record annotated with `later_action`: the outcome of the customer's newest later sync,
+    or None when the record is its latest (only a latest failure offers Retry)."""
+    newest_later = _later_syncs(tenant).order_by("-created", "-id").values("action")[:1]
+    return records.annotate(later_action=Subquery(newest_later))
 
 
 def pending_event_count(*, tenant: Tenant) -> int:
