@@ -108,8 +108,10 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
     _unknown_keys(
         doc, {"version", "matching", "customer_number", "defaults", "field_mappings", "sync"}, "", problems
     )
-    if doc.get("version") != VERSION:
-        problems.append(f"version: must be {VERSION} (this document says {doc.get('version')!r}).")
+    if "version" not in doc or doc["version"] is None:
+        problems.append(f'version: missing (a settings export starts with "version": {VERSION}).')
+    elif doc["version"] != VERSION:
+        problems.append(f"version: must be {VERSION} (this document says {doc['version']!r}).")
     for key, check in (
         ("matching", _check_matching),
         ("customer_number", _check_customer_number),

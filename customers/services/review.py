@@ -75,6 +75,7 @@ def review_resolve(
         record = SyncRecord.objects.for_tenant(tenant).create(
             stripe_customer_id=item.stripe_customer_id,
             stripe_email=item.stripe_email,
+            stripe_name=item.record.stripe_name if item.record else "",
             action=SyncRecord.Action.SKIPPED,
             message=(
                 f"{by} skipped this customer in the review queue: it stays unlinked. Its next change in "
