@@ -44,6 +44,8 @@ class FailureKind:
     kind: str
     key: str
     customers: list[str] = field(default_factory=list)
+    # Each customer as the page names it: its name while we hold it, else its Stripe id.
+    names: list[str] = field(default_factory=list)
 
 
 def failures_by_kind(*, tenant: Tenant) -> list[FailureKind]:
@@ -52,12 +54,14 @@ def failures_by_kind(*, tenant: Tenant) -> list[FailureKind]:
         failing_customers(tenant=tenant)
         .filter(created__gte=timezone.now() - FAILURE_WINDOW)
         .order_by("-created", "-id")
-        .values_list("stripe_customer_id", "message")
+        .values_list("stripe_customer_id", "stripe_name", "message")
     )
     kinds: dict[str, FailureKind] = {}
-    for customer_id, message in recent[:5000]:
+    for customer_id, name, message in recent[:5000]:
         kind = failure_kind(message)
-        kinds.setdefault(kind, FailureKind(kind, kind_key(kind))).customers.append(customer_id)
+        group = kinds.setdefault(kind, FailureKind(kind, kind_key(kind)))
+        group.customers.append(customer_id)
+        group.names.append(name or customer_id)
     return sorted(kinds.values(), key=lambda k: -len(k.customers))
 
 

@@ -1,4 +1,5 @@
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
-from .models import ConnectionPause, Reconciliation, ReviewItem, StripeEvent, SyncRecord
+from .models import ConnectionPause, ImportRun, Reconciliation, ReviewItem, StripeEvent, SyncRecord
 
 
 def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str = "") -> QuerySet[SyncRecord]:
@@ -18,7 +19,11 @@ def sync_records_for(*, tenant: Tenant, action: str | None = None, search: str =
     # PostgreSQL refuses a NUL character in any text it is given.
     search = search.replace("\x00", "")
     if search:
-        matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
+        matches = (
+            Q(stripe_customer_id__icontains=search)
+            | Q(stripe_email__icontains=search)
+            | Q(stripe_name__icontains=search)
+        )
         # isdigit() is also true for "²" and other digits int() refuses.
         if search.isascii() and search.isdigit():
             matches |= Q(economic_customer_number=int(search))
@@ -77,8 +82,11 @@ def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[Review
     return list(
         ReviewItem.objects.for_tenant(tenant)
         .filter(resolved_at__isnull=False)
+        .select_related("record")
         .order_by("-resolved_at")[:limit]
     )
+
+
 SERVICE_NAMES = {"economic": "e-conomic", "stripe": "Stripe"}
 
 
@@ -133,3 +141,35 @@ def sync_status() -> dict:
 
 def reconciliation_for(*, tenant: Tenant) -> Reconciliation | None:
     return Reconciliation.objects.for_tenant(tenant).first()
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far a running import is, for its progress bar: `total` is the Stripe customers the
+    latest finished run saw (Stripe does not count them for us), None before any run finished."""
+
+    seen: int
+    total: int | None
+    seconds_left: int | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(99, self.seen * 100 // self.total)
+
+
+def import_progress_for(*, tenant: Tenant, run: ImportRun) -> ImportProgress:
+    finished = (
+        ImportRun.objects.for_tenant(tenant)
+        .filter(status=ImportRun.Status.FINISHED, customers_seen__gt=0)
+        .exclude(pk=run.pk)
+        .order_by("-created")
+        .values_list("customers_seen", flat=True)
+        .first()
+    )
+    elapsed = (timezone.now() - run.created).total_seconds()
+    left = None
+    if finished and run.customers_seen and elapsed > 0 and finished > run.customers_seen:
+        left = int((finished - run.customers_seen) * elapsed / run.customers_seen)
+    return ImportProgress(seen=run.customers_seen, total=finished, seconds_left=left)
