@@ -54,7 +54,10 @@ def demo_connect(*, tenant: Tenant) -> str:
 def sandbox_account_connect(*, tenant: Tenant, customers: int) -> dict:
     """Seed a fresh e-conomic agreement and Stripe test account (Stripe delivering to the tenant's
     webhook URL) and connect the tenant to both; what was seeded."""
-    seeded = sandbox_seed(customers=customers, webhook_url=stripe_webhook_url(tenant))
+    # The agreement carries the merchant's name, as their own e-conomic agreement would.
+    seeded = sandbox_seed(
+        customers=customers, webhook_url=stripe_webhook_url(tenant), company_name=tenant.name
+    )
     economic, stripe = seeded["economic"], seeded["stripe"]
     demo_connections_store(
         tenant=tenant,

@@ -52,6 +52,20 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+def privacy(request):
+    """Our privacy notes (docs/privacy.md as a page), with this deployment's retention periods."""
+    return render(
+        request,
+        "syncapp/privacy.html",
+        {
+            "event_days": settings.EVENT_PAYLOAD_RETENTION_DAYS,
+            "record_months": settings.SYNC_RECORD_RETENTION_MONTHS,
+            "record_min_months": settings.SYNC_RECORD_RETENTION_MIN_MONTHS,
+            "grace_days": settings.TENANT_DELETION_GRACE_DAYS,
+        },
+    )
+
+
 @login_required
 def home(request):
     memberships = memberships_of(user=request.user)

@@ -1,5 +1,7 @@
 """The guided go-live on the dashboard, and the sandbox's test account and console."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +67,12 @@ def test_a_sandbox_account_connects_both_services(owner_client, tenant, economic
     assert EconomicConnection.objects.for_tenant(tenant).get().status == ConnectionStatus.CONNECTED
     assert StripeConnection.objects.for_tenant(tenant).get().status == ConnectionStatus.CONNECTED
     console = owner_client.get(reverse("sandbox_console", args=[tenant.slug])).content.decode()
-    assert console.count("Save in Stripe") == 15  # the latest of the 20 seeded customers
+    assert console.count("Save in Stripe") == 10  # the newest 10 of the 20 seeded customers
+    older = re.search(r'href="\?after=(cus_\w+)#stripe-customers">Older customers', console)
+    assert older, "the console pages its customers"
+    rest = owner_client.get(reverse("sandbox_console", args=[tenant.slug]), {"after": older.group(1)})
+    assert rest.content.decode().count("Save in Stripe") == 10  # the other 10: all 20 reachable
+    assert "Older customers" not in rest.content.decode()
 
 
 def test_a_viewer_cannot_make_a_sandbox_account(viewer_client, tenant):
