@@ -95,24 +95,39 @@ def _fill_every_table(merchant, site_url: str) -> dict:
         finished=now,
     )
     ImportReportRow.objects.for_tenant(tenant).create(
-        run=dry_run, stripe_customer_id=customers[1]["id"], email="ordre@solsort.dk", name="Solsort Tryk ApS",
-        action=ImportReportRow.Action.WOULD_CREATE, message="Would create.",
+        run=dry_run,
+        stripe_customer_id=customers[1]["id"],
+        email="ordre@solsort.dk",
+        name="Solsort Tryk ApS",
+        action=ImportReportRow.Action.WOULD_CREATE,
+        message="Would create.",
     )
     ImportRun.objects.for_tenant(tenant).create(
-        started_by="owner@example.com", status=ImportRun.Status.RUNNING, customers_seen=2, counts={"created": 1}
+        started_by="owner@example.com",
+        status=ImportRun.Status.RUNNING,
+        customers_seen=2,
+        counts={"created": 1},
     )
     RetentionSetting.objects.for_tenant(tenant).create(sync_record_months=6)
-    AlertDigest.objects.for_tenant(tenant).create(sent_at=now, up_to=now, failures=1, recipients=["x@example.com"])
+    AlertDigest.objects.for_tenant(tenant).create(
+        sent_at=now, up_to=now, failures=1, recipients=["x@example.com"]
+    )
     ConnectionPause.objects.for_tenant(tenant).create(
-        service="economic", reason=ConnectionPause.Reason.THROTTLED, until=now + timedelta(minutes=1),
-        message="e-conomic asked us to slow down.", paused_at=now,
+        service="economic",
+        reason=ConnectionPause.Reason.THROTTLED,
+        until=now + timedelta(minutes=1),
+        message="e-conomic asked us to slow down.",
+        paused_at=now,
     )
     Reconciliation.objects.for_tenant(tenant).create(ran_at=now, healed=1, healed_total=1)
     owner = MembershipFactory(tenant=tenant, role=Role.OWNER).user
     MembershipFactory(tenant=tenant, role=Role.VIEWER)
     invitation = Invitation.objects.for_tenant(tenant).create(
-        email="revisor@example.com", role=Role.VIEWER, token_hash=new_webhook_endpoint_id(),
-        expires=now + timedelta(days=7), invited_by=owner,
+        email="revisor@example.com",
+        role=Role.VIEWER,
+        token_hash=new_webhook_endpoint_id(),
+        expires=now + timedelta(days=7),
+        invited_by=owner,
     )
     staff = UserFactory(is_staff=True, is_superuser=True)
     ViewAsSession.objects.create(staff=staff, staff_email=staff.email, tenant=tenant, ended=now)
@@ -160,7 +175,10 @@ def _merchant_pages(slug: str, ids: dict) -> list[str]:
         fill(route, slug, **{name: ids[name] for _, name in url_parameters(route) if name in ids})
         for route in tenant_url_templates()
     ]
-    pages += [f"/t/{slug}/sync/?q=Solsort&action=failed", f"/t/{slug}/import/{ids['run_id']}/?action=would_create"]
+    pages += [
+        f"/t/{slug}/sync/?q=Solsort&action=failed",
+        f"/t/{slug}/import/{ids['run_id']}/?action=would_create",
+    ]
     return pages
 
 
