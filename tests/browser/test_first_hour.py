@@ -248,7 +248,7 @@ def _dry_run_then_import(walk: Walk, slug: str, database: Path) -> None:
     page.get_by_role("button", name="Dry run", exact=True).click()
     runs = page.get_by_test_id("imports")
     expect(runs).to_contain_text("Finished", timeout=60_000)
-    page.get_by_role("link", name="See the report").first.click()
+    page.get_by_role("link", name="See the report").click()
     counts = page.get_by_test_id("report-counts")
     expect(counts).to_contain_text("Would create")
     walk.look("dry-run-report")
