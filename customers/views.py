@@ -116,13 +116,24 @@ def import_begin(request):
         context = {"dry_run": latest, "would": _would_counts(latest.counts) if latest else []}
         return render(request, "customers/import_confirm.html", context)
     try:
-        import_start(tenant=request.tenant, started_by=request.user.email, dry_run=dry_run)
+        run = import_start(tenant=request.tenant, started_by=request.user.email, dry_run=dry_run)
     except ImportAlreadyRunning as exc:
         messages.warning(request, str(exc))
     else:
-        what = "Dry run started: nothing is written; its report" if dry_run else "Import started: progress"
-        messages.success(request, f"{what} appears below.")
+        run.refresh_from_db()  # with tasks in-process (`make run`) it has already finished
+        messages.success(request, _started(run))
     return redirect("import", slug=request.tenant.slug)
+
+
+def _started(run: ImportRun) -> str:
+    if run.status == ImportRun.Status.FINISHED:
+        return (
+            "Dry run finished: nothing was written; see its report below."
+            if run.dry_run
+            else ("Import finished: each customer's outcome is in the sync log.")
+        )
+    what = "Dry run started: nothing is written; its report" if run.dry_run else "Import started: progress"
+    return f"{what} appears below."
 
 
 @tenant_view(edit=True)
