@@ -57,17 +57,21 @@ audit: $(STAMP)
 
 # The offline demo: SQLite, tasks in-process, the built-in sandboxes; no account anywhere needed.
 # The product reaches the sandboxes over HTTP at their own addresses, as it would the real APIs.
-RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=http://127.0.0.1:8000 \
-	ECONOMIC_API_URL=http://127.0.0.1:8000/sandbox/economic \
-	STRIPE_API_BASE=http://127.0.0.1:8000/sandbox/stripe \
-	ECONOMIC_GRANT_URL=http://127.0.0.1:8000/sandbox/economic/requestaccess.aspx \
+# `make run PORT=8001` serves on another port; every address below follows it.
+PORT ?= 8000
+RUN_ADDRESS := http://127.0.0.1:$(PORT)
+RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=$(RUN_ADDRESS) \
+	ECONOMIC_API_URL=$(RUN_ADDRESS)/sandbox/economic \
+	STRIPE_API_BASE=$(RUN_ADDRESS)/sandbox/stripe \
+	ECONOMIC_GRANT_URL=$(RUN_ADDRESS)/sandbox/economic/requestaccess.aspx \
+	STRIPE_DASHBOARD_URL=$(RUN_ADDRESS)/sandbox/stripe/dashboard ECONOMIC_WEB_URL=$(RUN_ADDRESS)/sandbox/economic/web \
 	ECONOMIC_APP_SECRET_TOKEN=sandbox-app-secret ECONOMIC_APP_PUBLIC_TOKEN=sandbox-app-public
 
 run: $(STAMP)
 	mkdir -p var
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py demo_setup
-	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium for Playwright (a browser download does not work here).
 chromium:

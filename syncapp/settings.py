@@ -318,6 +318,9 @@ ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
 ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+# Where the sync log links a customer to, for the merchant to look at it in the service itself.
+STRIPE_DASHBOARD_URL = env.str("STRIPE_DASHBOARD_URL", default="https://dashboard.stripe.com").rstrip("/")
+ECONOMIC_WEB_URL = env.str("ECONOMIC_WEB_URL", default="https://secure.e-conomic.com").rstrip("/")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # Content-Security-Policy (django-csp): our own static files only; no inline script or style, no

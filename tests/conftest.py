@@ -116,11 +116,15 @@ def sandbox_urls(live_server, settings):
     settings.STRIPE_API_BASE = f"{live_server.url}/sandbox/stripe"
     settings.ECONOMIC_GRANT_URL = f"{live_server.url}/sandbox/economic/requestaccess.aspx"
     settings.SITE_URL = live_server.url
+    settings.STRIPE_DASHBOARD_URL = f"{live_server.url}/sandbox/stripe/dashboard"
+    settings.ECONOMIC_WEB_URL = f"{live_server.url}/sandbox/economic/web"
     return {
         "ECONOMIC_API_URL": settings.ECONOMIC_API_URL,
         "STRIPE_API_BASE": settings.STRIPE_API_BASE,
         "ECONOMIC_GRANT_URL": settings.ECONOMIC_GRANT_URL,
         "SITE_URL": settings.SITE_URL,
+        "STRIPE_DASHBOARD_URL": settings.STRIPE_DASHBOARD_URL,
+        "ECONOMIC_WEB_URL": settings.ECONOMIC_WEB_URL,
     }
 
 

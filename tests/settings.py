@@ -14,3 +14,8 @@ os.environ.setdefault("SANDBOX_ENABLED", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 from syncapp.settings import *  # noqa: E402,F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # `make run`'s database is a file: so is the test database, and the live server's threads get
+    # their own connections to it, as runserver's do (an in-memory database would share one).
+    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}-test"}  # noqa: F405

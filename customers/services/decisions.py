@@ -55,6 +55,7 @@ class Outcome:
     payload: dict | None = None
     log_id: str = ""
     email: str = ""
+    name: str = ""
     stripe_request_id: str = ""
     # Stripe says the customer is deleted: the sync erases our copies of its personal data.
     stripe_deleted: bool = False
@@ -235,12 +236,12 @@ def link_found(
         return Outcome(
             Action.CREATED,
             f"Created e-conomic customer {number} (its first reply was lost; found again by "
-            f"{query.economic_field}, so it was not created twice).",
+            f"{query.economic_words}, so it was not created twice).",
             number=number,
         )
     outcome = Outcome(
         Action.MATCHED,
-        f"Found e-conomic customer {number} by {query.economic_field} “{query.value}” "
+        f"Found e-conomic customer {number} by {query.economic_words} “{query.value}” "
         f"(match rule {query.rule_number}) and linked it.",
         number=number,
         rule=_rule_label(query),
@@ -312,7 +313,7 @@ def review_resolved(
 
 
 def _rule_label(query: MatchQuery) -> str:
-    return f"rule {query.rule_number}: {query.economic_field}"
+    return f"rule {query.rule_number}: {query.economic_words}"
 
 
 def _would_link(rule: RuleResult, found: dict) -> Outcome:
@@ -322,13 +323,13 @@ def _would_link(rule: RuleResult, found: dict) -> Outcome:
         return Outcome(
             Action.MATCHED,
             f"Would link to the e-conomic customer this run would create for {planned_for}, found by "
-            f"{rule.query.economic_field} with match rule {rule.query.rule_number} (dry run).",
+            f"{rule.query.economic_words} with match rule {rule.query.rule_number} (dry run).",
             rule=_rule_label(rule.query),
         )
     number = int(found["customerNumber"])
     return Outcome(
         Action.MATCHED,
-        f"Would link to e-conomic customer {number}, found by {rule.query.economic_field} "
+        f"Would link to e-conomic customer {number}, found by {rule.query.economic_words} "
         f"with match rule {rule.query.rule_number} (dry run).",
         number=number,
         rule=_rule_label(rule.query),
@@ -348,14 +349,14 @@ def _ambiguous(ctx: SyncContext, match: MatchResult) -> Outcome:
         waits = "would wait" if ctx.dry_run else "waits"
         return Outcome(
             Action.NEEDS_REVIEW,
-            f"e-conomic customers {numbers} all have {query.economic_field} “{query.value}”: this customer "
+            f"e-conomic customers {numbers} all have {query.economic_words} “{query.value}”: this customer "
             f"{waits} in the review queue for you to link one of them, create a new one, or skip it.",
             candidates=[int(c["customerNumber"]) for c in hits if c["customerNumber"] is not None],
             rule=_rule_label(query),
         )
     return Outcome(
         Action.FAILED,
-        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
+        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_words} "
         f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
         rule=_rule_label(query),
     )

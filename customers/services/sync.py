@@ -220,7 +220,9 @@ def _sync(
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
         _write_number_back(ctx, customer, outcome, event)
     outcome.email = customer.get("email") or ""
-    outcome.warnings = list(plan.warnings) + outcome.warnings
+    outcome.name = customer.get("name") or ""
+    created = plan.create_warnings if outcome.action == Action.CREATED else ()
+    outcome.warnings = [*plan.warnings, *created, *outcome.warnings]
     return outcome
 
 
@@ -281,6 +283,7 @@ def _record(
         event=event,
         stripe_customer_id=stripe_customer_id,
         stripe_email=outcome.email[:255],
+        stripe_name=outcome.name[:255],
         action=outcome.action,
         economic_customer_number=outcome.number,
         message=outcome.message,

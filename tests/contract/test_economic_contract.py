@@ -439,7 +439,7 @@ def test_pagesize_over_1000_is_rejected(client, raw):
 
 def test_lists_carry_the_reference_fields(client):
     terms = client.payment_terms()
-    assert {"Netto 8 dage", "Lobende maned + 30"} <= {t["name"] for t in terms}
+    assert {"Netto 8 dage", "Løbende måned + 30"} <= {t["name"] for t in terms}
     assert {"paymentTermsNumber", "name", "daysOfCredit", "paymentTermsType"} <= set(terms[0])
     groups = client.customer_groups()
     assert {g["name"] for g in groups} == {"Domestic customers", "Foreign customers"}
