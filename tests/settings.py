@@ -13,4 +13,13 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
 os.environ.setdefault("SANDBOX_ENABLED", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
+# A worker of a parallel run (tests/parallel.py): its own Redis databases on the run's private
+# server, in the environment too, so the Celery workers and scripts it starts use them as well.
+# Removed once read: a process this worker starts keeps the worker's databases.
+from tests.worker_redis import PRIVATE_REDIS_VARIABLE, redis_urls_for_worker  # noqa: E402
+
+_private_redis = os.environ.pop(PRIVATE_REDIS_VARIABLE, "")
+if _private_redis and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.update(redis_urls_for_worker(_private_redis, os.environ["PYTEST_XDIST_WORKER"]))
+
 from syncapp.settings import *  # noqa: E402,F403
