@@ -23,3 +23,5 @@ if _private_redis and os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.update(redis_urls_for_worker(_private_redis, os.environ["PYTEST_XDIST_WORKER"]))
 
 from syncapp.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["tests.hashers.OneRoundPBKDF2PasswordHasher"]
