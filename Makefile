@@ -84,11 +84,11 @@ services:
 		echo "PostgreSQL or Redis did not start" >&2; exit 1
 
 # In parallel (docs/testing.md): TEST_WORKERS processes, each with its own test database and Redis
-# databases; idle workers take tests still queued on busy ones (worksteal). `-n 0` in PYTEST_ARGS
-# runs in one process.
+# databases; the longest tests are dealt first, one to each worker. `-n 0` in PYTEST_ARGS runs in
+# one process.
 TEST_WORKERS ?= 4
 test: $(STAMP) chromium services
-	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -48,7 +48,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first (the small chaos run, about 100 s, marked `chaos`): started at
-    once on one worker while the others share the rest, it does not finish alone at the end.
-    Every worker collects the same order, as xdist requires."""
-    items.sort(key=lambda item: item.get_closest_marker("chaos") is None)
+    """The longest tests first: the small chaos run (marked `chaos`, about 100 s), then those
+    marked `long`. `--dist load` deals the first tests one to each worker, so each starts at
+    once on a worker of its own while the others share the rest, and none finishes alone at the
+    end. The rest keep their order; every worker collects the same order, as xdist requires."""
+    items.sort(key=lambda item: [item.get_closest_marker(name) is None for name in ("chaos", "long")])

@@ -68,6 +68,7 @@ def _written(merchant: Merchant) -> tuple[int, int, int, int]:
     )
 
 
+@pytest.mark.long
 def test_the_dry_run_reports_what_the_import_then_does_and_writes_nothing(seeded):
     tenant = seeded.tenant
     twins = {EMAILS[n] for n in TWINS}
