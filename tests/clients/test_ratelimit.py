@@ -74,9 +74,10 @@ def test_keys_have_separate_buckets(redis_client, key):
 _WORKER = """
 import sys, time, redis
 from syncapp.clients.ratelimit import RedisTokenBucket
-url, key = sys.argv[1], sys.argv[2]
-rate, start, end = (float(arg) for arg in sys.argv[3:6])
+url, key, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
 bucket = RedisTokenBucket(redis.Redis.from_url(url), rate=rate, burst=1)
+print("ready", flush=True)
+start, end = (float(arg) for arg in sys.stdin.readline().split())
 while time.time() < start:
     time.sleep(0.001)
 count = 0
@@ -90,14 +91,23 @@ print(count)
 
 def _start_worker(*args: object) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", _WORKER, *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _WORKER, *map(str, args)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
 
 
 def test_two_processes_share_the_redis_bucket(key):
-    # Both start on the same wall-clock instant, after their imports are done.
-    start = time.time() + 2.0
-    workers = [_start_worker(settings.REDIS_URL, key, RATE, start, start + WINDOW) for _ in range(2)]
+    workers = [_start_worker(settings.REDIS_URL, key, RATE) for _ in range(2)]
+    # Both start on the same wall-clock instant, once both have done their imports (a busy
+    # machine can take seconds to start a Python process).
+    assert [worker.stdout.readline().strip() for worker in workers] == ["ready", "ready"]
+    start = time.time() + 0.2
+    for worker in workers:
+        worker.stdin.write(f"{start} {start + WINDOW}\n")
+        worker.stdin.flush()
     counts = [int(worker.communicate(timeout=30)[0]) for worker in workers]
     assert all(count > 0 for count in counts), counts
     # Together they get one bucket's worth, not two.
