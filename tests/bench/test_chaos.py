@@ -21,13 +21,19 @@ def _chaos_database() -> str:
     return urlparse(os.environ["DATABASE_URL"]).path.lstrip("/") + "_chaos_small"
 
 
+# Seconds the run may take to become quiet. Twice the small plan's own 150: inside `make test` it
+# shares the two cores with the rest of the suite, running in parallel beside it.
+QUIET_WITHIN = 300
+
+
 def test_the_small_chaos_run_loses_nothing_and_doubles_nothing():
     result = subprocess.run(
-        [sys.executable, "-m", "bench.chaos", "--small", "--database", _chaos_database()],
+        [sys.executable, "-m", "bench.chaos", "--small", "--database", _chaos_database()]
+        + ["--timeout", str(QUIET_WITHIN)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=QUIET_WITHIN + 180,
     )
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 0, (last, result.stderr[-3000:])
