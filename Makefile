@@ -87,8 +87,12 @@ services:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
 		echo "PostgreSQL or Redis did not start" >&2; exit 1
 
+# In parallel (docs/testing.md): TEST_WORKERS processes, each with its own test database and Redis
+# databases; the longest tests are dealt first, one to each worker. `-n 0` in PYTEST_ARGS runs in
+# one process.
+TEST_WORKERS ?= 4
 test: $(STAMP) chromium services
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
