@@ -311,8 +311,11 @@ ECONOMIC_GRANT_URL = env.str(
     "ECONOMIC_GRANT_URL",
     default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx",
 )
-# Requests per second allowed per e-conomic agreement, shared by all workers.
+# Requests per second allowed per e-conomic agreement, shared by all workers. e-conomic documents no
+# per-second limit (only the daily budget below): 5/s is our own courtesy pace (README), and the
+# burst lets a lone sync's few calls (searches, create or GET + PUT) leave back to back.
 ECONOMIC_RATE_PER_SECOND = env.float("ECONOMIC_RATE_PER_SECOND", default=5.0)
+ECONOMIC_RATE_BURST = env.float("ECONOMIC_RATE_BURST", default=10.0)
 ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
 # The longest a call waits for the rate limiter inside a worker; beyond it the work is rescheduled.
 ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)

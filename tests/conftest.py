@@ -234,3 +234,12 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _warm_clients_closed():
+    """Each test's syncs start without the warm clients an earlier test left in this thread."""
+    from syncapp.connections.pool import pool_clear
+
+    yield
+    pool_clear()

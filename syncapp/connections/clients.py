@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from syncapp.clients.economic import EconomicClient
+from syncapp.clients.economic import EconomicClient, ResponseHook
 from syncapp.clients.ratelimit import RateLimiter, limiter_for
 from syncapp.clients.stripe import StripeClient
 from syncapp.metrics import api_call_observed
@@ -24,7 +24,9 @@ def economic_client_for(tenant: Tenant) -> EconomicClient:
     return economic_client(connection.grant_token, rate_key=agreement_key(connection, tenant))
 
 
-def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
+def economic_client(
+    grant_token: str, *, rate_key: str, on_response: ResponseHook = api_call_observed
+) -> EconomicClient:
     """A client for a grant token not stored yet (verifying a new connection) or a stored one."""
     return EconomicClient(
         grant_token,
@@ -33,7 +35,7 @@ def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
         rate_key=rate_key,
         timeout=settings.ECONOMIC_TIMEOUT_SECONDS,
         limiter=economic_rate_limiter(),
-        on_response=api_call_observed,
+        on_response=on_response,
     )
 
 
@@ -42,6 +44,7 @@ def economic_rate_limiter() -> RateLimiter:
     return limiter_for(
         redis_url=settings.REDIS_URL,
         rate=settings.ECONOMIC_RATE_PER_SECOND,
+        burst=settings.ECONOMIC_RATE_BURST,
         max_wait=settings.ECONOMIC_RATE_MAX_WAIT_SECONDS,
         max_pause=settings.SYNC_RETRY_MAX_SECONDS,
     )
@@ -55,11 +58,11 @@ def stripe_client_for(account: StripeConnection | None) -> StripeClient:
     return stripe_client(account.api_key)
 
 
-def stripe_client(api_key: str) -> StripeClient:
+def stripe_client(api_key: str, *, on_response: ResponseHook = api_call_observed) -> StripeClient:
     return StripeClient(
         api_key,
         base_url=settings.STRIPE_API_BASE,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         timeout=settings.STRIPE_TIMEOUT_SECONDS,
-        on_response=api_call_observed,
+        on_response=on_response,
     )
