@@ -447,3 +447,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stripe ↔ e-conomic
 # The Prometheus endpoint (/metrics) answers only with `Authorization: Bearer <METRICS_TOKEN>`;
 # unset, it refuses every request.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# How long a web process keeps what the webhook entry verifies an endpoint's events with
+# (customers/webhook_lookup.py); a change in the same process is seen at once.
+WEBHOOK_LOOKUP_SECONDS = env.float("WEBHOOK_LOOKUP_SECONDS", default=10.0)

@@ -230,10 +230,14 @@ def _close_stray_database_sessions(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty shared cache: tenant ids repeat across test runs."""
+    """Each test starts with an empty shared cache (tenant ids repeat across test runs), and so does
+    the webhook entry's per-process one."""
     from django.core.cache import cache
 
+    from customers import webhook_lookup
+
     cache.clear()
+    webhook_lookup._kept.clear()
 
 
 @pytest.fixture(autouse=True)
