@@ -108,6 +108,7 @@ if SANDBOX_ENABLED:
 # Bench knobs for the emulators (sandbox/latency.py, docs/benchmarks.md); off by default.
 SANDBOX_LATENCY_MS = env.float("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ECONOMIC_RATE_PER_SECOND = env.int("SANDBOX_ECONOMIC_RATE_PER_SECOND", default=0)
+SANDBOX_ECONOMIC_DAILY_BUDGET = env.int("SANDBOX_ECONOMIC_DAILY_BUDGET", default=0)
 
 MIDDLEWARE = [
     # First: forwarding headers from anyone but our proxies are dropped before anything reads them.
@@ -145,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "syncapp.context_processors.tenancy",
                 "syncapp.view_as.banner",
+                "syncapp.connections.budget.budget_banner",
             ],
         },
     },
@@ -317,6 +319,13 @@ ECONOMIC_GRANT_URL = env.str(
 ECONOMIC_RATE_PER_SECOND = env.float("ECONOMIC_RATE_PER_SECOND", default=5.0)
 ECONOMIC_RATE_BURST = env.float("ECONOMIC_RATE_BURST", default=10.0)
 ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
+# e-conomic's fair use: 50,000 API calls per 24 hours per agreement, the one documented limit
+# (syncapp/clients/budget.py). Work that can wait (imports, background reads) spends at most the
+# background share, so live syncs keep the rest; the owners are e-mailed at the alert share.
+ECONOMIC_DAILY_BUDGET = env.int("ECONOMIC_DAILY_BUDGET", default=50_000)
+ECONOMIC_BUDGET_WINDOW_SECONDS = env.int("ECONOMIC_BUDGET_WINDOW_SECONDS", default=24 * 3600)
+ECONOMIC_BUDGET_BACKGROUND_SHARE = env.float("ECONOMIC_BUDGET_BACKGROUND_SHARE", default=0.9)
+ECONOMIC_BUDGET_ALERT_SHARE = env.float("ECONOMIC_BUDGET_ALERT_SHARE", default=0.8)
 # The longest a call waits for the rate limiter inside a worker; beyond it the work is rescheduled.
 ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
@@ -425,6 +434,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
     "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
+    # The owners' e-mail when an agreement has used most of e-conomic's daily budget.
+    "send-budget-alerts": {"task": "syncapp.connections.send_budget_alerts", "schedule": 300.0},
     # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.
     "purge-personal-data": {"task": "customers.tasks.purge_personal_data", "schedule": 3600.0},
     "delete-closed-tenants": {"task": "syncapp.tasks.delete_closed_tenants", "schedule": 3600.0},

@@ -67,9 +67,11 @@ class SyncClients:
 
 
 def sync_clients_for(tenant: Tenant, stripe_account: StripeConnection) -> SyncClients:
+    """Clients of their own for an import's lane: work that can wait, the first to stop near
+    e-conomic's daily budget."""
     stripe = stripe_client_for(stripe_account)
     try:
-        return SyncClients(stripe=stripe, economic=economic_client_for(tenant))
+        return SyncClients(stripe=stripe, economic=economic_client_for(tenant, background=True))
     except Exception:
         stripe.close()
         raise

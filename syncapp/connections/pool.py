@@ -96,6 +96,9 @@ def pooled_economic_client_for(tenant: Tenant) -> EconomicClient:
         settings.ECONOMIC_TIMEOUT_SECONDS,
         settings.ECONOMIC_RATE_PER_SECOND,
         settings.ECONOMIC_RATE_BURST,
+        settings.ECONOMIC_DAILY_BUDGET,
+        settings.ECONOMIC_BUDGET_WINDOW_SECONDS,
+        settings.ECONOMIC_BUDGET_BACKGROUND_SHARE,
     )
     return _pooled(
         (Service.ECONOMIC, tenant.pk),
