@@ -435,6 +435,7 @@ def _save_link(
             "create_started": create_started,
         },
     )
+    link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
     elif number is not None:
