@@ -256,7 +256,20 @@ def _close_stray_database_sessions(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty shared cache: tenant ids repeat across test runs."""
+    """Each test starts with an empty shared cache (tenant ids repeat across test runs), and so does
+    the webhook entry's per-process one."""
     from django.core.cache import cache
 
+    from customers import webhook_lookup
+
     cache.clear()
+    webhook_lookup._kept.clear()
+
+
+@pytest.fixture(autouse=True)
+def _warm_clients_closed():
+    """Each test's syncs start without the warm clients an earlier test left in this thread."""
+    from syncapp.connections.pool import pool_clear
+
+    yield
+    pool_clear()

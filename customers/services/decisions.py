@@ -28,7 +28,7 @@ from mappings.engine import (
 from mappings.match_index import MatchIndex
 from mappings.selectors import agreement_match_fields
 from mappings.vocabulary import MatchOutcome, OnAmbiguous, OnStripeDelete, UpdateExisting
-from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected
+from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected, EconomicThrottled
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import StripeConnection, Tenant
 
@@ -279,6 +279,12 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
         created = ctx.economic.create_customer(payload)
     except EconomicRejected as exc:
         return _create_rejected(ctx, plan, exc)
+    except EconomicThrottled as exc:
+        if exc.status is None:
+            # Our own pacing or the daily budget held the POST back: nothing is in flight, so the
+            # next try need not search for a customer it never asked for.
+            _create_not_in_flight(ctx)
+        raise
     number = int(created["customerNumber"])
     _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
     if ctx.match_index is not None:
@@ -368,12 +374,16 @@ def _named(candidate: dict) -> str:
     return str(candidate["customerNumber"])
 
 
-def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
-    # Nothing is in flight any more: a later search finding this customer must not count as ours.
+def _create_not_in_flight(ctx: SyncContext) -> None:
+    # A later search finding this customer must not count as ours.
     link = CustomerLink.objects.for_tenant(ctx.tenant).get(stripe_customer_id=ctx.stripe_customer_id)
     link.create_started = None
     link.save(update_fields=["create_started", "updated"])
     claims_drop(link=link)
+
+
+def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
+    _create_not_in_flight(ctx)
     message = merchant_message(exc)
     if "customerNumber" in exc.field_errors and plan.customer_number is not None:
         message = (
@@ -426,6 +436,7 @@ def _save_link(
             "create_started": create_started,
         },
     )
+    link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
     elif number is not None:

@@ -183,3 +183,13 @@ def test_a_huge_pause_is_capped(redis_client, key):
     bucket = RedisTokenBucket(redis_client, rate=100, max_pause=60)
     bucket.pause(key, 10**7)
     assert 50 < bucket.try_acquire(key) <= 60
+
+
+def test_default_throttle_lets_a_lone_syncs_calls_go_back_to_back_and_a_burst_keeps_the_rate(key):
+    limiter = economic_rate_limiter()
+    # A sync's calls (a few searches, then a create or a GET and a PUT) never wait on an idle agreement.
+    assert [limiter.try_acquire(key) for _ in range(4)] == [0] * 4
+    window = 1.5
+    count = 4 + granted_within(limiter, key, time.monotonic() + window)
+    rate, burst = settings.ECONOMIC_RATE_PER_SECOND, settings.ECONOMIC_RATE_BURST
+    assert count <= rate * window + burst + 1, f"{count} calls in {window}s at {rate}/s, burst {burst}"

@@ -666,3 +666,35 @@ def test_the_emulator_limits_an_agreement_to_its_rate_when_asked(make_client, ec
     # on a quiet machine; a busy one can take half a second a call).
     assert 2 <= admitted <= 2 + 2 * (time.monotonic() - started)
     assert caught.value.retry_after >= 1
+
+
+def test_the_emulator_restricts_an_agreement_past_its_daily_budget_when_asked(
+    make_client, economic_agreement, settings, api_url
+):
+    """The knob (sandbox/latency.py), off by default: past the budget in 24 hours, e-conomic's
+    restriction as the emulator answers it (undocumented: 429, the error body, no Retry-After)."""
+    import requests
+
+    client = make_client(limiter=RecordingLimiter())
+    for _ in range(3):
+        client.self_info()  # the knob is off: nothing counted, nothing refused
+    settings.SANDBOX_ECONOMIC_DAILY_BUDGET = 2
+    client.self_info()
+    client.self_info()
+
+    answer = requests.get(
+        f"{api_url}/self",
+        headers={
+            "X-AppSecretToken": DEFAULT_APP_SECRET,
+            "X-AgreementGrantToken": economic_agreement.grant_token,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 429
+    assert "Retry-After" not in answer.headers
+    assert answer.json()["errorCode"] == "E04291"
+    assert "fair-use budget" in answer.json()["message"]
+    with pytest.raises(EconomicThrottled) as caught:
+        client.self_info()
+    assert caught.value.retry_after is None
+    assert [e.fault for e in economic_agreement.requests_since(0)][-2:] == ["daily budget"] * 2
