@@ -13,9 +13,12 @@ app.autodiscover_tasks()
 
 
 @task_postrun.connect
-def _close_old_connections(**kwargs) -> None:
+def _close_old_connections(task=None, **kwargs) -> None:
     """What Django does after each request: a connection that failed or outlived CONN_MAX_AGE is
-    closed; a healthy one is kept for the next task (CELERY_DB_REUSE_MAX)."""
+    closed; a healthy one is kept for the next task (CELERY_DB_REUSE_MAX). Not for a task run
+    in-process (`make run`, no broker): the connection is its caller's, maybe in a transaction."""
+    if task is not None and task.request.is_eager:
+        return
     from django.db import close_old_connections
 
     close_old_connections()

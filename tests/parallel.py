@@ -46,7 +46,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         server.stop()
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first: the small chaos run (marked `chaos`, about 100 s), then those
     marked `long`. `--dist load` deals the first tests one to each worker, so each starts at

@@ -52,7 +52,7 @@ def test_import_asks_for_confirmation_with_the_dry_runs_counts_and_starts_nothin
     with mock.patch("customers.views.import_start") as start:
         confirmed = owner_client.post(reverse("import_start", args=[tenant.slug]), {"confirmed": "yes"})
     assert confirmed.status_code == 302
-    start.assert_called_once_with(tenant=tenant, started_by=mock.ANY, dry_run=False)
+    start.assert_called_once_with(tenant=tenant, started_by=mock.ANY, dry_run=False, stripe_account=None)
 
 
 def test_without_a_dry_run_the_confirmation_offers_one_first(owner_client, tenant):
