@@ -57,17 +57,21 @@ audit: $(STAMP)
 
 # The offline demo: SQLite, tasks in-process, the built-in sandboxes; no account anywhere needed.
 # The product reaches the sandboxes over HTTP at their own addresses, as it would the real APIs.
-RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=http://127.0.0.1:8000 \
-	ECONOMIC_API_URL=http://127.0.0.1:8000/sandbox/economic \
-	STRIPE_API_BASE=http://127.0.0.1:8000/sandbox/stripe \
-	ECONOMIC_GRANT_URL=http://127.0.0.1:8000/sandbox/economic/requestaccess.aspx \
+# `make run PORT=8001` serves on another port; every address below follows it.
+PORT ?= 8000
+RUN_ADDRESS := http://127.0.0.1:$(PORT)
+RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=$(RUN_ADDRESS) \
+	ECONOMIC_API_URL=$(RUN_ADDRESS)/sandbox/economic \
+	STRIPE_API_BASE=$(RUN_ADDRESS)/sandbox/stripe \
+	ECONOMIC_GRANT_URL=$(RUN_ADDRESS)/sandbox/economic/requestaccess.aspx \
+	STRIPE_DASHBOARD_URL=$(RUN_ADDRESS)/sandbox/stripe/dashboard ECONOMIC_WEB_URL=$(RUN_ADDRESS)/sandbox/economic/web \
 	ECONOMIC_APP_SECRET_TOKEN=sandbox-app-secret ECONOMIC_APP_PUBLIC_TOKEN=sandbox-app-public
 
 run: $(STAMP)
 	mkdir -p var
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py demo_setup
-	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium for Playwright (a browser download does not work here).
 chromium:
@@ -83,8 +87,12 @@ services:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
 		echo "PostgreSQL or Redis did not start" >&2; exit 1
 
+# In parallel (docs/testing.md): TEST_WORKERS processes, each with its own test database and Redis
+# databases; the longest tests are dealt first, one to each worker. `-n 0` in PYTEST_ARGS runs in
+# one process.
+TEST_WORKERS ?= 4
 test: $(STAMP) chromium services
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

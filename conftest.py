@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures_economic", "tests.fixtures_stripe", "tests.fixtures_merchant"]
+pytest_plugins = [
+    "tests.parallel",
+    "tests.fixtures_economic",
+    "tests.fixtures_stripe",
+    "tests.fixtures_merchant",
+]

@@ -21,7 +21,9 @@ from .chaos.stack import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
-DATABASE = os.environ.get("BENCH_DATABASE", "syncapp_bench")
+# A database of this run's own (dropped at the end): two benches on one machine, or a bench beside
+# the test suites and chaos runs of other worktrees, never drop each other's.
+DATABASE = os.environ.get("BENCH_DATABASE") or f"syncapp_bench_{os.getpid()}_{secrets.token_hex(3)}"
 SANDBOX_APP_SECRET, SANDBOX_APP_PUBLIC = "sandbox-app-secret", "sandbox-app-public"
 # Our own throttle when the bench does not measure it: high enough never to wait.
 UNTHROTTLED = 1000
@@ -35,14 +37,27 @@ def worker_concurrency() -> int:
     return int(os.environ.get("BENCH_WORKER_CONCURRENCY", "8"))
 
 
+def worker_pool() -> str:
+    """Celery's pool for the bench's worker node: `threads` (docker-compose's choice) or `prefork`."""
+    return os.environ.get("BENCH_WORKER_POOL", "threads")
+
+
 def create_database(name: str = DATABASE) -> None:
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+
+
+def drop_database(name: str = DATABASE) -> None:
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _admin(*statements: str) -> None:
     import psycopg2
 
     conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {name}")
+        for statement in statements:
+            cursor.execute(statement)
     conn.close()
 
 
@@ -98,6 +113,7 @@ class BenchStack:
         self.beat: subprocess.Popen | None = None
         self.latency_ms = 0.0
         self.economic_rate = 0
+        self.worker_pool = worker_pool()
 
     @property
     def web_url(self) -> str:
@@ -149,7 +165,7 @@ class BenchStack:
     def start_workers(self) -> None:
         env = self.worker_env()
         args = [sys.executable, "-m", "celery", "-A", "syncapp", "worker", "-n", "bench@%h"]
-        args += ["--pool=prefork", f"--concurrency={worker_concurrency()}", "-O", "fair"]
+        args += [f"--pool={self.worker_pool}", f"--concurrency={worker_concurrency()}", "-O", "fair"]
         args += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
         self.worker = start_process(args, env=env, cwd=ROOT, log=self.logs / "worker.log")
         beat = [sys.executable, "-m", "celery", "-A", "syncapp", "beat", "--loglevel=WARNING"]
@@ -164,10 +180,20 @@ class BenchStack:
         self.beat = self.worker = None
 
     def worker_peak_rss_mb(self) -> float:
-        """The largest peak resident set (VmHWM) among the worker node's pool processes."""
+        """The largest peak resident set (VmHWM) among the worker node's pool processes (the node
+        itself with the threads pool)."""
         if self.worker is None:
             return 0.0
-        return max((_peak_rss_kb(pid) for pid in _children(self.worker.pid)), default=0) / 1024
+        pids = _children(self.worker.pid) or [self.worker.pid]
+        return max((_peak_rss_kb(pid) for pid in pids), default=0) / 1024
+
+    def worker_rss_mb(self) -> float:
+        """The resident memory (VmRSS) of the worker node: its main process and its pool's."""
+        if self.worker is None:
+            return 0.0
+        pids = [self.worker.pid, *_children(self.worker.pid)]
+        pids += [grandchild for pid in pids[1:] for grandchild in _children(pid)]
+        return round(sum(_status_kb(pid, "VmRSS:") for pid in pids) / 1024, 1)
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time so far of each part of the stack (its process and their children)."""
@@ -184,6 +210,10 @@ class BenchStack:
             if process is not None:
                 kill_group(process)
         self.redis.stop()
+        from django.db import connections
+
+        connections.close_all()
+        drop_database()
 
 
 def _wait_ready(log: Path, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -214,9 +244,13 @@ def _children(pid: int) -> list[int]:
 
 
 def _peak_rss_kb(pid: int) -> int:
+    return _status_kb(pid, "VmHWM:")
+
+
+def _status_kb(pid: int, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass

@@ -6,11 +6,12 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customer sync"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from syncapp.dashboard import register_panel
         from syncapp.health import register_status_check
         from syncapp.metrics import register_gauges
+        from syncapp.models import StripeConnection
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
         from . import alert_tasks, tasks  # noqa: F401
@@ -19,6 +20,7 @@ class CustomersConfig(AppConfig):
         from .receivers import SERVICES, connection_saved
         from .selectors import sync_status
         from .telemetry import event_gauges
+        from .webhook_lookup import webhook_target_forget
 
         register_panel(sync_panel, order=30)
         register_panel(review_panel, order=35)
@@ -28,3 +30,6 @@ class CustomersConfig(AppConfig):
         # A reconnected service resumes the events its refused credential held.
         for model in SERVICES:
             post_save.connect(connection_saved, sender=model, dispatch_uid=f"resume-{model.__name__}")
+        # The webhook entry reads a changed or removed account again at once (in this process).
+        for signal in (post_save, post_delete):
+            signal.connect(webhook_target_forget, sender=StripeConnection, dispatch_uid="webhook-target")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from mappings.engine.types import REQUIRED_DEFAULTS
 from mappings.selectors import sync_settings_for
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connections_summary
@@ -28,6 +29,7 @@ def golive_steps(tenant: Tenant) -> list[Step]:
     connected = {s: summary[s]["status"] == ConnectionStatus.CONNECTED for s in Service}
     imports = ImportRun.objects.for_tenant(tenant)
     dry_run = imports.filter(dry_run=True, status=ImportRun.Status.FINISHED).first()  # the latest
+    missing_defaults = sync_settings_for(tenant=tenant).missing_defaults
     slug = tenant.slug
     steps = [
         Step(
@@ -47,9 +49,11 @@ def golive_steps(tenant: Tenant) -> list[Step]:
         Step(
             "defaults",
             "Set customer defaults",
-            sync_settings_for(tenant=tenant).defaults_complete,
+            not missing_defaults,
             reverse("mappings:defaults", args=[slug]),
-            "Payment terms, customer group, VAT zone, currency.",
+            f"Still missing: {', '.join(missing_defaults)}."
+            if len(missing_defaults) < len(REQUIRED_DEFAULTS)
+            else "Payment terms, customer group, VAT zone, currency.",
         ),
         Step(
             "dry_run",

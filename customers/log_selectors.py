@@ -11,6 +11,7 @@ from django.utils import timezone
 from syncapp.models import Tenant
 
 from .models import StripeEvent, SyncRecord
+from .selectors import failing_customers
 
 FAILURE_WINDOW = timedelta(days=7)
 
@@ -43,23 +44,24 @@ class FailureKind:
     kind: str
     key: str
     customers: list[str] = field(default_factory=list)
+    # Each customer as the page names it: its name while we hold it, else its Stripe id.
+    names: list[str] = field(default_factory=list)
 
 
 def failures_by_kind(*, tenant: Tenant) -> list[FailureKind]:
     """Customers whose latest sync in the past week failed, grouped by the kind of failure."""
     recent = (
-        SyncRecord.objects.for_tenant(tenant)
-        .filter(dry_run=False, created__gte=timezone.now() - FAILURE_WINDOW)
-        .order_by("stripe_customer_id", "-created", "-id")
-        .distinct("stripe_customer_id")
-        .values_list("stripe_customer_id", "action", "message")
+        failing_customers(tenant=tenant)
+        .filter(created__gte=timezone.now() - FAILURE_WINDOW)
+        .order_by("-created", "-id")
+        .values_list("stripe_customer_id", "stripe_name", "message")
     )
     kinds: dict[str, FailureKind] = {}
-    for customer_id, action, message in recent[:5000]:
-        if action != SyncRecord.Action.FAILED:
-            continue
+    for customer_id, name, message in recent[:5000]:
         kind = failure_kind(message)
-        kinds.setdefault(kind, FailureKind(kind, kind_key(kind))).customers.append(customer_id)
+        group = kinds.setdefault(kind, FailureKind(kind, kind_key(kind)))
+        group.customers.append(customer_id)
+        group.names.append(name or customer_id)
     return sorted(kinds.values(), key=lambda k: -len(k.customers))
 
 

@@ -5,22 +5,30 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from mappings.services import economic_list_names
 from syncapp.tenancy import tenant_view
 
 from .log_selectors import events_for, failures_by_kind
 from .models import StripeEvent, SyncRecord
+from .selectors import with_later_outcome
 from .services import event_replay, sync_retry
 
 
 @tenant_view
 def sync_record(request, record_id: int):
+    records = SyncRecord.objects.for_tenant(request.tenant)
     record = get_object_or_404(
-        SyncRecord.objects.for_tenant(request.tenant).select_related("event"), pk=record_id
+        with_later_outcome(records.select_related("event"), tenant=request.tenant), pk=record_id
     )
-    history = SyncRecord.objects.for_tenant(request.tenant).filter(
-        stripe_customer_id=record.stripe_customer_id
+    history = with_later_outcome(
+        records.filter(stripe_customer_id=record.stripe_customer_id), tenant=request.tenant
     )
-    return render(request, "customers/sync_record.html", {"record": record, "history": history[:20]})
+    context = {
+        "record": record,
+        "history": history[:20],
+        "economic_lists": economic_list_names(tenant=request.tenant) if record.payload else None,
+    }
+    return render(request, "customers/sync_record.html", context)
 
 
 @tenant_view

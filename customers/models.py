@@ -116,6 +116,8 @@ class SyncRecord(TenantOwnedModel):
     stripe_account = _stripe_account(null=True, blank=True, on_delete=models.SET_NULL)
     stripe_customer_id = models.CharField(max_length=255, db_index=True)
     stripe_email = models.CharField(max_length=255, blank=True)
+    # The customer's name in Stripe at this sync: personal data, removed with the e-mail.
+    stripe_name = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
     message = models.TextField()

@@ -2,19 +2,21 @@ from syncapp.models import Tenant
 
 from .selectors import (
     action_counts_last_day,
+    failing_customers,
     open_review_items_for,
     paused_services,
     pending_event_count,
-    recent_failures,
     reconciliation_for,
 )
 
 
 def sync_panel(tenant: Tenant) -> dict:
+    failing = failing_customers(tenant=tenant)
     return {
         "template": "customers/panels/sync.html",
         "counts": action_counts_last_day(tenant=tenant),
-        "failures": recent_failures(tenant=tenant),
+        "failing": failing.count(),
+        "failures": list(failing.order_by("-created", "-id")[:5]),
         "pending": pending_event_count(tenant=tenant),
         "paused": paused_services(tenant=tenant),
         "reconciliation": reconciliation_for(tenant=tenant),

@@ -37,7 +37,9 @@ class BulkForm(forms.Form):
 @tenant_view
 def review_list(request):
     accounts, account_id = account_filter(tenant=request.tenant, chosen=request.GET.get("account", ""))
-    items = open_review_items_for(tenant=request.tenant, stripe_account_id=account_id)[:200]
+    items = open_review_items_for(tenant=request.tenant, stripe_account_id=account_id).select_related(
+        "record"
+    )[:200]
     return render(
         request,
         "customers/review_list.html",
@@ -76,7 +78,7 @@ def _resolve(request, item: ReviewItem, choice: str, number: int | None):
     if record.action in (SyncRecord.Action.FAILED, SyncRecord.Action.NEEDS_REVIEW):
         messages.error(request, f"{record.message} The customer is still waiting for your choice.")
         return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
-    messages.success(request, f"{item.stripe_customer_id}: {record.message}")
+    messages.success(request, f"{record.stripe_name or item.stripe_customer_id}: {record.message}")
     return redirect("review", slug=request.tenant.slug)
 
 

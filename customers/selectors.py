@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from syncapp.models import StripeConnection, Tenant
 from syncapp.numbers import whole_number
 
-from .models import ConnectionPause, Reconciliation, ReviewItem, StripeEvent, SyncRecord
+from .models import ConnectionPause, ImportRun, Reconciliation, ReviewItem, StripeEvent, SyncRecord
 
 
 def sync_records_for(
@@ -24,7 +24,11 @@ def sync_records_for(
     # PostgreSQL refuses a NUL character in any text it is given.
     search = search.replace("\x00", "")
     if search:
-        matches = Q(stripe_customer_id__icontains=search) | Q(stripe_email__icontains=search)
+        matches = (
+            Q(stripe_customer_id__icontains=search)
+            | Q(stripe_email__icontains=search)
+            | Q(stripe_name__icontains=search)
+        )
         number = whole_number(search)
         if number is not None:
             matches |= Q(economic_customer_number=number)
@@ -45,10 +49,30 @@ def action_counts_last_day(*, tenant: Tenant) -> dict[str, int]:
     return counts
 
 
-def recent_failures(*, tenant: Tenant, limit: int = 5) -> list[SyncRecord]:
-    return list(
-        sync_records_for(tenant=tenant, action=SyncRecord.Action.FAILED).filter(dry_run=False)[:limit]
+def _later_syncs(tenant: Tenant) -> QuerySet[SyncRecord]:
+    """Syncs of the outer record's Stripe customer made after it (for a subquery)."""
+    return SyncRecord.objects.for_tenant(tenant).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id")),
+        stripe_customer_id=OuterRef("stripe_customer_id"),
+        dry_run=False,
     )
+
+
+def failing_customers(*, tenant: Tenant) -> QuerySet[SyncRecord]:
+    """The latest sync of each Stripe customer whose latest sync failed, newest first: a failure a
+    later sync settled is history, not something to fix. (Portable SQL: `make run` is SQLite.)"""
+    return (
+        SyncRecord.objects.for_tenant(tenant)
+        .filter(dry_run=False, action=SyncRecord.Action.FAILED)
+        .filter(~Exists(_later_syncs(tenant)))
+    )
+
+
+def with_later_outcome(records: QuerySet[SyncRecord], *, tenant: Tenant) -> QuerySet[SyncRecord]:
+    """Each record annotated with `later_action`: the outcome of the customer's newest later sync,
+    or None when the record is its latest (only a latest failure offers Retry)."""
+    newest_later = _later_syncs(tenant).order_by("-created", "-id").values("action")[:1]
+    return records.annotate(later_action=Subquery(newest_later))
 
 
 def pending_event_count(*, tenant: Tenant) -> int:
@@ -80,6 +104,7 @@ def resolved_review_items_for(*, tenant: Tenant, limit: int = 20) -> list[Review
     return list(
         ReviewItem.objects.for_tenant(tenant)
         .filter(resolved_at__isnull=False)
+        .select_related("record")
         .order_by("-resolved_at")[:limit]
     )
 
@@ -161,3 +186,35 @@ def reconciliation_for(*, tenant: Tenant) -> ReconciliationSummary | None:
         healed_total=sum(s.healed_total for s in states),
         message=" ".join(messages),
     )
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far a running import is, for its progress bar: `total` is the Stripe customers the
+    latest finished run saw (Stripe does not count them for us), None before any run finished."""
+
+    seen: int
+    total: int | None
+    seconds_left: int | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(99, self.seen * 100 // self.total)
+
+
+def import_progress_for(*, tenant: Tenant, run: ImportRun) -> ImportProgress:
+    finished = (
+        ImportRun.objects.for_tenant(tenant)
+        .filter(status=ImportRun.Status.FINISHED, customers_seen__gt=0)
+        .exclude(pk=run.pk)
+        .order_by("-created")
+        .values_list("customers_seen", flat=True)
+        .first()
+    )
+    elapsed = (timezone.now() - run.created).total_seconds()
+    left = None
+    if finished and run.customers_seen and elapsed > 0 and finished > run.customers_seen:
+        left = int((finished - run.customers_seen) * elapsed / run.customers_seen)
+    return ImportProgress(seen=run.customers_seen, total=finished, seconds_left=left)

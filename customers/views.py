@@ -4,17 +4,22 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import get_format
+from django.utils.translation import check_for_language
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 
+from mappings.catalog import economic_field_words
+from mappings.services import economic_list_names
 from syncapp.models import StripeConnection
 from syncapp.tenancy import tenant_view
 
 from .log_selectors import in_dates
 from .models import ImportReportRow, ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
-from .selectors import account_filter, sync_records_for
+from .selectors import account_filter, import_progress_for, sync_records_for, with_later_outcome
 from .services import sync_retry
-from .services.import_report import report_counts, report_csv_write, report_rows_for
+from .services.import_report import WOULD, report_counts, report_csv_write, report_rows_for, spreadsheet_style
 from .services.imports import ImportAccountUnknown, ImportAlreadyRunning, import_cancel, import_start
 
 Would = ImportReportRow.Action
@@ -41,6 +46,7 @@ def sync_log(request):
     dates = DateFilterForm(request.GET)
     dates.is_valid()  # a date that is not one is left out, never an error page
     records = in_dates(records, since=dates.cleaned_data.get("since"), until=dates.cleaned_data.get("until"))
+    records = with_later_outcome(records, tenant=request.tenant)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -58,6 +64,7 @@ def sync_log(request):
             "until": dates.cleaned_data.get("until"),
             "accounts": accounts,
             "account_id": account_id,
+            "economic_lists": economic_list_names(tenant=request.tenant, fetch=False),
         },
     )
 
@@ -82,35 +89,73 @@ def sync_log_retry(request, record_id: int):
     return redirect("sync_log", slug=request.tenant.slug)
 
 
+ACTIVE = (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
+
+
 @tenant_view
 def import_page(request):
-    runs = ImportRun.objects.for_tenant(request.tenant).select_related("stripe_account")[:10]
-    active = [ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
-    running = any(run.status in active for run in runs)
+    runs = list(ImportRun.objects.for_tenant(request.tenant).select_related("stripe_account")[:10])
+    for run in runs:
+        run.progress = import_progress_for(tenant=request.tenant, run=run) if run.status in ACTIVE else None
     accounts, _ = account_filter(tenant=request.tenant, chosen="")
-    return render(
-        request,
-        "customers/import.html",
-        {"runs": runs, "running": running, "active_statuses": active, "accounts": accounts},
-    )
+    context = {
+        "runs": runs,
+        "running": any(run.status in ACTIVE for run in runs),
+        "active_statuses": ACTIVE,
+        "dry_run": _latest_dry_run(request.tenant),
+        "accounts": accounts,
+    }
+    return render(request, "customers/import.html", context)
+
+
+def _would_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """A dry run's counts (kept by sync outcome) in the report's words: (key, "Would create", n)."""
+    would = {WOULD[action]: n for action, n in counts.items() if action in WOULD}
+    return [(value, label, would[value]) for value, label in Would.choices if would.get(value)]
+
+
+def _latest_dry_run(tenant, account: StripeConnection | None = None) -> ImportRun | None:
+    """The latest finished dry run (of that Stripe account, when one is named)."""
+    runs = ImportRun.objects.for_tenant(tenant).filter(dry_run=True, status=ImportRun.Status.FINISHED)
+    return (runs.filter(stripe_account=account) if account else runs).first()
 
 
 @tenant_view(edit=True)
 @require_POST
 def import_begin(request):
+    """Start a dry run, or an import once the member confirmed it having seen the dry run's counts."""
     dry_run = request.POST.get("dry_run") == "1"
     _, account_id = account_filter(tenant=request.tenant, chosen=request.POST.get("account", ""))
     account = StripeConnection.objects.for_tenant(request.tenant).filter(pk=account_id).first()
+    if not dry_run and request.POST.get("confirmed") != "yes":
+        latest = _latest_dry_run(request.tenant, account)
+        context = {
+            "dry_run": latest,
+            "would": _would_counts(latest.counts) if latest else [],
+            "account": account,
+        }
+        return render(request, "customers/import_confirm.html", context)
     try:
-        import_start(
+        run = import_start(
             tenant=request.tenant, started_by=request.user.email, dry_run=dry_run, stripe_account=account
         )
     except (ImportAlreadyRunning, ImportAccountUnknown) as exc:
         messages.warning(request, str(exc))
     else:
-        what = "Dry run started: nothing is written; its report" if dry_run else "Import started: progress"
-        messages.success(request, f"{what} appears below.")
+        run.refresh_from_db()  # with tasks in-process (`make run`) it has already finished
+        messages.success(request, _started(run))
     return redirect("import", slug=request.tenant.slug)
+
+
+def _started(run: ImportRun) -> str:
+    if run.status == ImportRun.Status.FINISHED:
+        return (
+            "Dry run finished: nothing was written; see its report below."
+            if run.dry_run
+            else ("Import finished: each customer's outcome is in the sync log.")
+        )
+    what = "Dry run started: nothing is written; its report" if run.dry_run else "Import started: progress"
+    return f"{what} appears below."
 
 
 @tenant_view(edit=True)
@@ -143,7 +188,12 @@ def import_report(request, run_id: int):
             "actions": Would.choices,
             "action": action,
             "page": Paginator(rows, 50).get_page(request.GET.get("page")),
-            "running": run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING),
+            "running": run.status in ACTIVE,
+            "duplicates": [
+                {**group, "field_words": economic_field_words(group.get("field", ""))}
+                for group in run.economic_duplicates
+            ],
+            "csv_separator": _csv_separator(request),
         },
     )
 
@@ -161,5 +211,25 @@ def import_report_csv(request, run_id: int):
     run = get_object_or_404(ImportRun.objects.for_tenant(request.tenant), pk=run_id, dry_run=True)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dry-run-{run.pk}.csv"'
-    report_csv_write(report_rows_for(tenant=request.tenant, run=run), response)
+    style = spreadsheet_style(semicolons=_csv_separator(request) == "semicolon")
+    report_csv_write(report_rows_for(tenant=request.tenant, run=run), response, style=style)
     return response
+
+
+def _csv_separator(request) -> str:
+    """The member's choice (?separator=), else what their browser's language suggests: semicolons
+    where the decimal separator is a comma (da, de, sv, ...), as Excel there expects."""
+    chosen = request.GET.get("separator")
+    if chosen in ("semicolon", "comma"):
+        return chosen
+    return "semicolon" if reader_uses_decimal_comma(request) else "comma"
+
+
+def reader_uses_decimal_comma(request) -> bool:
+    languages = parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200])
+    if not languages:
+        return False
+    language = languages[0][0].split("-")[0].lower()
+    if language == "*" or not check_for_language(language):
+        return False
+    return get_format("DECIMAL_SEPARATOR", lang=language, use_l10n=True) == ","

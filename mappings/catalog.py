@@ -9,6 +9,8 @@ fit is left out with a warning) and whether e-conomic can filter on it, which a 
 from dataclasses import dataclass
 
 METADATA_PREFIX = "metadata."
+# Not a path in the customer object: the CVR number of its Danish EU VAT id, without "DK".
+DANISH_CVR_PATH = "tax_ids.dk_cvr"
 # Stripe's limit on metadata keys; `[` and `]` would be read as form-encoding brackets.
 METADATA_KEY_MAX_LENGTH = 40
 COMPOSITE_SEPARATOR = "+"
@@ -38,6 +40,7 @@ STRIPE_FIELDS: dict[str, str] = {
     "shipping.address.postal_code": "Shipping address, postal code",
     "shipping.address.country": "Shipping address, country",
     "tax_ids.0.value": "First tax id (e.g. VAT number)",
+    DANISH_CVR_PATH: "CVR number (Danish VAT id without DK)",
 }
 # Stripe fields that hold ISO 3166-1 alpha-2 codes (written to e-conomic as country names).
 STRIPE_COUNTRY_FIELDS = frozenset({"address.country", "shipping.address.country"})
@@ -127,3 +130,22 @@ def stripe_field_label(path: str | None) -> str:
 def economic_field_label(name: str) -> str:
     field = ECONOMIC_FIELDS.get(name)
     return field.label if field else name
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Email" → "email"; acronyms ("CVR number") stay as they are."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def stripe_field_words(path: str | None) -> str:
+    """A Stripe field as a sentence names it: "email", "billing address, city", "metadata key
+    ‘kundenummer’" (single quotes: double ones mark the customer's own values, which retention
+    removes)."""
+    if path and path.startswith(METADATA_PREFIX):
+        return f"metadata key ‘{path.removeprefix(METADATA_PREFIX)}’"
+    return in_sentence(stripe_field_label(path))
+
+
+def economic_field_words(name: str) -> str:
+    """An e-conomic field as a sentence names it: "email", "CVR number"."""
+    return in_sentence(economic_field_label(name))

@@ -128,8 +128,7 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
         "",
         problems,
     )
-    if doc.get("version") != VERSION:
-        problems.append(f"version: must be {VERSION} (this document says {doc.get('version')!r}).")
+    _check_version(doc.get("version"), problems)
     for key, check in (
         ("matching", _check_matching),
         ("customer_number", _check_customer_number),
@@ -148,6 +147,13 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
         for where, defaults in _all_defaults(doc):
             _check_against_lists(defaults, economic_lists, problems, where)
     return problems
+
+
+def _check_version(version: object, problems: list[str]) -> None:
+    if version is None:
+        problems.append(f'version: missing (a settings export starts with "version": {VERSION}).')
+    elif version != VERSION:
+        problems.append(f"version: must be {VERSION} (this document says {version!r}).")
 
 
 def _all_defaults(doc: dict) -> Iterator[tuple[str, dict]]:

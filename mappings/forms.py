@@ -212,10 +212,12 @@ class DefaultsForm(forms.Form):
         )
 
     @staticmethod
-    def initial_from(defaults: dict) -> dict:
+    def initial_from(defaults: dict, *, suggested_currency: str = "") -> dict:
+        """The saved defaults; a currency never chosen is preselected as the agreement's own."""
         by_country = defaults.get("vat_zone_by_country") or {}
         return {
             **{name: defaults.get(name) for name in DefaultsForm.LISTS},
+            "currency": defaults.get("currency") or suggested_currency or None,
             "vat_by_country": bool(by_country),
             "home_country": by_country.get("home_country", "DK"),
             **{zone: by_country.get(zone) for zone in DefaultsForm.ZONES},

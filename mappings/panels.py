@@ -1,5 +1,6 @@
 from syncapp.models import Tenant
 
+from .catalog import economic_field_words, stripe_field_label, stripe_field_words
 from .selectors import sync_settings_for
 
 
@@ -8,5 +9,12 @@ def settings_panel(tenant: Tenant) -> dict:
     return {
         "template": "mappings/panels/settings.html",
         "defaults_complete": settings.defaults_complete,
+        "missing_defaults": settings.missing_defaults,
         "settings": settings,
+        # In the words of the tabs, never the paths and API names stored in the document.
+        "match_rules": [
+            (stripe_field_words(rule.stripe_field), economic_field_words(rule.economic_field))
+            for rule in settings.match_rules
+        ],
+        "number_field": stripe_field_label(settings.number_stripe_field),
     }

@@ -21,6 +21,8 @@ from .selectors import sync_settings_for
 # Long enough that flipping between tabs does not call e-conomic each time, short enough that a
 # payment term added in e-conomic shows up while the merchant is still setting up.
 ECONOMIC_LISTS_CACHE_SECONDS = 120
+# Names beside numbers on the log pages ("3 · Netto 30 dage"): a day-old name is still right enough.
+LIST_NAMES_CACHE_SECONDS = 24 * 3600
 
 
 class SettingsInvalid(Exception):
@@ -113,7 +115,56 @@ def economic_lists_for(*, tenant: Tenant) -> dict[str, list[dict]]:
             f"e-conomic could not be reached ({exc.message}). Your saved values are kept; try again shortly."
         ) from exc
     cache.set(key, lists, ECONOMIC_LISTS_CACHE_SECONDS)
+    cache.set(_list_names_key(tenant), lists, LIST_NAMES_CACHE_SECONDS)
     return lists
+
+
+@dataclass(frozen=True)
+class AgreementFacts:
+    """What the merchant's e-conomic agreement says about itself (blank when it cannot be asked)."""
+
+    base_currency: str = ""
+    country: str = ""
+
+    @property
+    def danish(self) -> bool:
+        return self.base_currency == "DKK" or self.country.strip().lower() in ("danmark", "denmark", "dk")
+
+
+def economic_agreement_facts(*, tenant: Tenant) -> AgreementFacts:
+    """The agreement's base currency and country (GET /self), to offer Danish defaults to Danish
+    agreements; blank facts when e-conomic is not connected or not answering."""
+    key = f"mappings:economic-agreement:{tenant.pk}"
+    facts = cache.get(key)
+    if facts is not None:
+        return facts
+    try:
+        me = economic_client_for(tenant).self_info()
+    except (NotConnected, EconomicError):
+        return AgreementFacts()
+    facts = AgreementFacts(
+        base_currency=str((me.get("settings") or {}).get("baseCurrency") or ""),
+        country=str((me.get("company") or {}).get("country") or ""),
+    )
+    cache.set(key, facts, LIST_NAMES_CACHE_SECONDS)
+    return facts
+
+
+def _list_names_key(tenant: Tenant) -> str:
+    return f"mappings:economic-list-names:{tenant.pk}"
+
+
+def economic_list_names(*, tenant: Tenant, fetch: bool = True) -> dict[str, list[dict]] | None:
+    """The lists, to name the entries a page shows by number; None when they are not at hand (the
+    page then shows numbers). Without `fetch`, only what an earlier read left in the cache: a list
+    page never waits on e-conomic."""
+    lists = cache.get(_list_names_key(tenant))
+    if lists is not None or not fetch:
+        return lists
+    try:
+        return economic_lists_for(tenant=tenant)
+    except EconomicListsUnavailable:
+        return None
 
 
 def _items(rows: list[dict], number_key: str) -> list[dict]:

@@ -1,7 +1,9 @@
 """The customer sync settings tabs. Each save goes through services.settings_save (atomic, recorded)."""
 
 import copy
+import hashlib
 import json
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +18,8 @@ from syncapp.numbers import whole_number
 from syncapp.tenancy import tenant_view
 
 from . import services
+from .catalog import DANISH_CVR_PATH
+from .checks import settings_sample_warnings
 from .diff import document_diff
 from .forms import (
     MAX_IMPORT_BYTES,
@@ -37,16 +41,47 @@ from .vocabulary import OnAmbiguous
 MAX_IMPORT_REQUEST_BYTES = MAX_IMPORT_BYTES + 16 * 1024
 
 
-def _save_section(request, source: str, key: str, section) -> list[str]:
-    """Put one tab's section into the document and save it; returns the problems, if any."""
+@dataclass
+class SaveOutcome:
+    """A tab's save: `problems` (nothing saved), or `warnings` about the merchant's own Stripe
+    customers to confirm first (nothing saved yet: `confirmation` is what the form sends back)."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    confirmation: str = ""
+
+    @property
+    def saved(self) -> bool:
+        return not self.problems and not self.warnings
+
+
+def _save_section(request, source: str, key: str, section, *, check_sample: bool = False) -> SaveOutcome:
+    """Put one tab's section into the document and save it. With `check_sample`, the fields it
+    reads are first checked on the merchant's recent Stripe customers: a warning is shown and
+    nothing saved until the member confirms (for this very section)."""
     document = copy.deepcopy(settings_document_for(tenant=request.tenant))
     document[key] = section
+    confirmation = hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:16]
+    if check_sample and request.POST.get("confirm_warnings") != confirmation:
+        warnings = settings_sample_warnings(tenant=request.tenant, document=document)
+        if warnings:
+            return SaveOutcome(warnings=warnings, confirmation=confirmation)
     try:
-        services.settings_save(tenant=request.tenant, user=request.user, document=document, source=source)
+        saved = services.settings_save(
+            tenant=request.tenant, user=request.user, document=document, source=source
+        )
     except services.SettingsInvalid as exc:
-        return exc.problems
-    messages.success(request, f"{SettingsSource(source).label} saved.")
-    return []
+        return SaveOutcome(problems=exc.problems)
+    label = SettingsSource(source).label
+    if source == SettingsSource.DEFAULTS and saved.missing_defaults:
+        missing = ", ".join(saved.missing_defaults)
+        messages.warning(
+            request,
+            f"{label} saved, but no customer can be created in e-conomic until you also set: {missing}.",
+        )
+    else:
+        messages.success(request, f"{label} saved.")
+    return SaveOutcome()
 
 
 def _render(request, template: str, tab: str, context: dict, *, status: int = 200):
@@ -56,7 +91,7 @@ def _render(request, template: str, tab: str, context: dict, *, status: int = 20
 @tenant_view
 def matching(request):
     document = settings_document_for(tenant=request.tenant)
-    problems: list[str] = []
+    outcome = SaveOutcome()
     unsaved = False
     if request.method == "POST":
         formset = MatchRuleFormSet(request.POST, prefix="rules")
@@ -80,8 +115,8 @@ def matching(request):
             on_ambiguous = form.cleaned_data.get("on_ambiguous") or document["matching"].get("on_ambiguous")
             if on_ambiguous:
                 section["on_ambiguous"] = on_ambiguous
-            problems = _save_section(request, SettingsSource.MATCHING, "matching", section)
-            if not problems:
+            outcome = _save_section(request, SettingsSource.MATCHING, "matching", section, check_sample=True)
+            if outcome.saved:
                 return redirect("mappings:matching", slug=request.tenant.slug)
     else:
         formset = MatchRuleFormSet(initial=rule_rows(document["matching"]["rules"]), prefix="rules")
@@ -95,7 +130,13 @@ def matching(request):
         request,
         "matching.html",
         "matching",
-        {"formset": formset, "form": form, "problems": problems, "unsaved": unsaved},
+        {
+            "formset": formset,
+            "form": form,
+            "outcome": outcome,
+            "problems": outcome.problems,
+            "unsaved": unsaved,
+        },
     )
 
 
@@ -119,23 +160,37 @@ def _rearranged(rows: list[dict], op: str) -> list[dict]:
 @tenant_view
 def number(request):
     return _edit_section(
-        request, NumberForm, source=SettingsSource.NUMBER, key="customer_number", tab="number"
+        request,
+        NumberForm,
+        source=SettingsSource.NUMBER,
+        key="customer_number",
+        tab="number",
+        check_sample=True,
     )
 
 
-def _edit_section(request, form_class, *, source: str, key: str, tab: str):
-    """A tab that edits one section of the document with one form, saved atomically."""
+def _edit_section(
+    request, form_class, *, source: str, key: str, tab: str, check_sample: bool = False, suggest=None
+):
+    """A tab that edits one section of the document with one form, saved atomically. `suggest`
+    may preselect values never saved (it returns what it suggested, for the page to say so)."""
     document = settings_document_for(tenant=request.tenant)
-    problems: list[str] = []
+    outcome = SaveOutcome()
+    suggested: list[str] = []
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
-            problems = _save_section(request, source, key, form.cleaned_data["section"])
-            if not problems:
+            outcome = _save_section(
+                request, source, key, form.cleaned_data["section"], check_sample=check_sample
+            )
+            if outcome.saved:
                 return redirect(f"mappings:{tab}", slug=request.tenant.slug)
     else:
-        form = form_class(initial=form_class.initial_from(document[key]))
-    return _render(request, f"{tab}.html", tab, {"form": form, "problems": problems})
+        initial = form_class.initial_from(document[key])
+        suggested = suggest(request, initial) if suggest else []
+        form = form_class(initial=initial)
+    context = {"form": form, "outcome": outcome, "problems": outcome.problems, "suggested": suggested}
+    return _render(request, f"{tab}.html", tab, context)
 
 
 @tenant_view
@@ -153,21 +208,28 @@ def defaults(request):
             "defaults",
             {"unavailable": str(exc), "saved": _saved_defaults(saved)},
         )
-    problems: list[str] = []
+    outcome = SaveOutcome()
+    suggested_currency = ""
     if request.method == "POST":
         form = DefaultsForm(request.POST, lists=lists, saved=saved)
         if form.is_valid():
-            problems = _save_section(
+            outcome = _save_section(
                 request, SettingsSource.DEFAULTS, "defaults", form.cleaned_data["section"]
             )
-            if not problems:
+            if outcome.saved:
                 return redirect("mappings:defaults", slug=request.tenant.slug)
     else:
-        form = DefaultsForm(initial=DefaultsForm.initial_from(saved), lists=lists, saved=saved)
-    overrides = _account_override_forms(request.tenant, document, lists)
-    return _render(
-        request, "defaults.html", "defaults", {"form": form, "problems": problems, "overrides": overrides}
-    )
+        if not saved.get("currency"):
+            suggested_currency = services.economic_agreement_facts(tenant=request.tenant).base_currency
+        initial = DefaultsForm.initial_from(saved, suggested_currency=suggested_currency)
+        form = DefaultsForm(initial=initial, lists=lists, saved=saved)
+    context = {
+        "form": form,
+        "problems": outcome.problems,
+        "suggested_currency": suggested_currency,
+        "overrides": _account_override_forms(request.tenant, document, lists),
+    }
+    return _render(request, "defaults.html", "defaults", context)
 
 
 def _account_override_forms(tenant, document: dict, lists: dict, posted=None) -> list[tuple]:
@@ -200,7 +262,7 @@ def defaults_account(request, account_id: int):
         messages.error(request, f"Nothing was saved: {exc}")
         return redirect("mappings:defaults", slug=request.tenant.slug)
     form = AccountOverridesForm(request.POST, lists=lists, prefix=f"account-{account.pk}")
-    problems: list[str] = []
+    outcome = SaveOutcome()
     if form.is_valid():
         document = settings_document_for(tenant=request.tenant)
         accounts = {**(document.get("accounts") or {})}
@@ -208,14 +270,14 @@ def defaults_account(request, account_id: int):
             accounts[account.name] = form.cleaned_data["override"]
         else:
             accounts.pop(account.name, None)
-        problems = _save_section(request, SettingsSource.DEFAULTS, "accounts", accounts)
-        if not problems:
+        outcome = _save_section(request, SettingsSource.DEFAULTS, "accounts", accounts)
+        if outcome.saved:
             return redirect("mappings:defaults", slug=request.tenant.slug)
     document = settings_document_for(tenant=request.tenant)
     saved = document["defaults"]
     context = {
         "form": DefaultsForm(initial=DefaultsForm.initial_from(saved), lists=lists, saved=saved),
-        "problems": problems,
+        "problems": outcome.problems,
         "overrides": _account_override_forms(request.tenant, document, lists, posted=(account.pk, form)),
     }
     return _render(request, "defaults.html", "defaults", context)
@@ -238,7 +300,20 @@ def field_mappings(request):
         source=SettingsSource.FIELD_MAPPINGS,
         key="field_mappings",
         tab="field_mappings",
+        suggest=_danish_suggestions,
     )
+
+
+def _danish_suggestions(request, initial: dict) -> list[str]:
+    """For a Danish agreement whose CVR number is not mapped yet: fill it from the customer's
+    Danish VAT id (without its DK), preselected for the member to save. The e-conomic fields
+    suggested."""
+    if initial.get("corporateIdentificationNumber__stripe"):
+        return []
+    if not services.economic_agreement_facts(tenant=request.tenant).danish:
+        return []
+    initial["corporateIdentificationNumber__stripe"] = DANISH_CVR_PATH
+    return ["corporateIdentificationNumber"]
 
 
 @tenant_view
@@ -262,9 +337,7 @@ def preview(request):
             "result": result,
             "failure": failure,
             "recent": [] if form.is_bound else services.recent_stripe_customers(tenant=request.tenant),
-            "payload": json.dumps(result.plan.create_payload, indent=2, ensure_ascii=False)
-            if result and result.plan
-            else "",
+            "economic_lists": services.economic_list_names(tenant=request.tenant) if result else None,
         },
     )
 
@@ -319,5 +392,6 @@ def export(request):
 @tenant_view
 def history(request):
     page = Paginator(settings_changes_for(tenant=request.tenant), 20).get_page(request.GET.get("page"))
-    changes = [(change, document_diff(change.before, change.after)) for change in page]
+    lists = services.economic_list_names(tenant=request.tenant) if page else None
+    changes = [(change, document_diff(change.before, change.after, lists=lists)) for change in page]
     return _render(request, "history.html", "history", {"page": page, "changes": changes})

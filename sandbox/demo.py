@@ -55,8 +55,9 @@ def demo_connect(*, tenant: Tenant) -> str:
 def sandbox_account_connect(*, tenant: Tenant, customers: int) -> dict:
     """Seed a fresh e-conomic agreement and Stripe test account (Stripe delivering to the webhook
     URL of the tenant's first Stripe account) and connect the tenant to both; what was seeded."""
+    # The agreement carries the merchant's name, as their own e-conomic agreement would.
     webhook_url = stripe_webhook_url(stripe_account_first(tenant=tenant))
-    seeded = sandbox_seed(customers=customers, webhook_url=webhook_url)
+    seeded = sandbox_seed(customers=customers, webhook_url=webhook_url, company_name=tenant.name)
     economic, stripe = seeded["economic"], seeded["stripe"]
     # The grant page offers this agreement to this tenant only.
     agreement_hold(agreement_number=economic["agreement_number"], signup=tenant.slug)

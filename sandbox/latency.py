@@ -7,6 +7,11 @@ call beyond that rate for one agreement: a token bucket of that rate and as many
 kept in Redis when REDIS_URL is set, so every emulator process agrees. It is the same bucket as
 our client's (syncapp/clients/ratelimit.py), so a client throttled to the same rate is never
 refused, except for the jitter between leaving our bucket and reaching this one.
+`SANDBOX_ECONOMIC_DAILY_BUDGET`: e-conomic's fair use (50,000 calls per 24 hours per agreement in
+production), enforced: a call past that many in the rolling 24 hours is refused as e-conomic may
+restrict an integration. Its answer is not documented; the emulator's choice is 429 with the usual
+error body and no `Retry-After` (a restriction "without warning" says nothing of its end). The
+count is the same rolling window as our own (syncapp/clients/budget.py), on the same clock.
 """
 
 import time
@@ -16,6 +21,7 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from syncapp.clients.budget import BudgetSpent, budget_for
 from syncapp.clients.ratelimit import LocalTokenBucket, RateLimiter, RedisTokenBucket
 
 
@@ -47,3 +53,17 @@ def over_rate(agreement_id: int) -> float:
     if not rate:
         return 0.0
     return _limit(rate, settings.REDIS_URL).try_acquire(str(agreement_id))
+
+
+def over_budget(agreement_id: int) -> bool:
+    """True when this call is past the agreement's daily budget (never while the knob is off);
+    a call within it is counted."""
+    limit = getattr(settings, "SANDBOX_ECONOMIC_DAILY_BUDGET", 0)
+    if not limit:
+        return False
+    budget = budget_for(redis_url=settings.REDIS_URL, limit=limit, prefix="sandbox-economic-budget")
+    try:
+        budget.spend(str(agreement_id))
+    except BudgetSpent:
+        return True
+    return False

@@ -1,6 +1,7 @@
 """The sandbox as a visitor of `make run` meets it: "Use a sandbox test account" (a fresh seeded
 Stripe account and e-conomic agreement, connected), and a console to create, change and delete
-Stripe test customers and watch each webhook's sync land in the sync log.
+Stripe test customers (and add e-conomic ones, to try an ambiguous match) and watch each webhook's
+sync land in the sync log.
 
 Sandbox code: it may import the product; the product never imports it.
 """
@@ -13,13 +14,19 @@ from django.views.decorators.http import require_POST
 
 from customers.selectors import sync_records_for
 from sandbox.demo import sandbox_account_connect
+from sandbox.economic_api.models import Agreement
+from sandbox.economic_api.models import Customer as EconomicCustomer
+from sandbox.economic_api.seed import add_customer
 from sandbox.stripe_api import control
 from sandbox.stripe_api import services as stripe_services
 from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
-from syncapp.connections.selectors import stripe_account_first, stripe_webhook_url
+from sandbox.stripe_api.params import ApiError
+from syncapp.connections.common import Service
+from syncapp.connections.selectors import connection_for, stripe_account_first, stripe_webhook_url
 from syncapp.tenancy import tenant_view
 
 SANDBOX_CUSTOMERS = 20
+CONSOLE_PAGE_SIZE = 10
 
 
 class CustomerForm(forms.Form):
@@ -58,15 +65,72 @@ def console(request):
     syncs = sync_records_for(tenant=request.tenant).filter(dry_run=False)[:15]
     if request.GET.get("part") == "syncs":
         return render(request, "sandbox/console_syncs.html", {"syncs": syncs})
-    customers = []
+    context = {
+        "api_key": api_key,
+        "syncs": syncs,
+        "form": CustomerForm(),
+        "economic_form": CustomerForm(prefix="economic"),
+        "agreement": _sandbox_agreement(request.tenant),
+    }
     if api_key:
-        listed = stripe_services.customer_list(control.caller_for_key(api_key), {"limit": 15})
-        customers = listed["data"]
-    return render(
+        context.update(_customers_page(api_key, request.GET.get("after", "")))
+    if context["agreement"] is not None:
+        context["economic_customers"] = EconomicCustomer.objects.filter(
+            agreement=context["agreement"]
+        ).order_by("-number")[:CONSOLE_PAGE_SIZE]
+    return render(request, "sandbox/console.html", context)
+
+
+def _customers_page(api_key: str, after: str) -> dict:
+    """One page of the account's Stripe customers, newest first, with the cursor to the next."""
+    params: dict = {"limit": CONSOLE_PAGE_SIZE}
+    if after.startswith("cus_"):
+        params["starting_after"] = after
+    try:
+        listed = stripe_services.customer_list(control.caller_for_key(api_key), params)
+    except ApiError:  # a cursor that is no longer a customer of this account: the first page
+        listed = stripe_services.customer_list(control.caller_for_key(api_key), {"limit": CONSOLE_PAGE_SIZE})
+        after = ""
+    customers = listed["data"]
+    account = control.account_for_key(api_key)
+    return {
+        "customers": customers,
+        "customers_total": account.customers.filter(deleted=False).count(),
+        "next_after": customers[-1]["id"] if listed["has_more"] and customers else "",
+        "paged": bool(after),
+    }
+
+
+def _sandbox_agreement(tenant) -> Agreement | None:
+    """The sandbox e-conomic agreement the tenant is connected to (None for a real one)."""
+    connection = connection_for(tenant=tenant, service=Service.ECONOMIC)
+    if connection is None or connection.agreement_number is None:
+        return None
+    return Agreement.objects.filter(agreement_number=connection.agreement_number).first()
+
+
+@tenant_view(edit=True)
+@require_POST
+def economic_customer_create(request):
+    """A customer straight into the sandbox agreement, as a bookkeeper would type one in e-conomic
+    (give it a Stripe customer's e-mail, and that customer's next sync finds two to choose from)."""
+    agreement = _sandbox_agreement(request.tenant)
+    if agreement is None:
+        raise Http404("This merchant has no sandbox e-conomic agreement.")
+    form = CustomerForm(request.POST, prefix="economic")
+    if not form.is_valid() or not form.cleaned_data["name"]:
+        messages.warning(request, "Give the e-conomic customer a name (and a valid e-mail address, or none).")
+        return redirect("sandbox_console", slug=request.tenant.slug)
+    fields = {"name": form.cleaned_data["name"]}
+    if form.cleaned_data["email"]:
+        fields["email"] = form.cleaned_data["email"]
+    made = add_customer(agreement, **fields)
+    messages.success(
         request,
-        "sandbox/console.html",
-        {"api_key": api_key, "customers": customers, "syncs": syncs, "form": CustomerForm()},
+        f"Created e-conomic customer {made.number} ({made.data['name']}) in agreement "
+        f"{agreement.agreement_number}.",
     )
+    return redirect("sandbox_console", slug=request.tenant.slug)
 
 
 def _key_or_404(request) -> str:

@@ -3,13 +3,25 @@ from pathlib import Path
 
 from celery import Celery
 from celery.beat import PersistentScheduler
-from celery.signals import after_setup_logger, after_setup_task_logger
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syncapp.settings")
 
 app = Celery("syncapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """What Django does after each request: a connection that failed or outlived CONN_MAX_AGE is
+    closed; a healthy one is kept for the next task (CELERY_DB_REUSE_MAX). Not for a task run
+    in-process (`make run`, no broker): the connection is its caller's, maybe in a transaction."""
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @after_setup_logger.connect

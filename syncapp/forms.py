@@ -1,9 +1,16 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from .services import EMAIL_TAKEN
 
 # The e-mail is the username: no longer than the username column.
 EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+
+
+EMAIL_TAKEN_CODE = "email_taken"
 
 
 class SignupForm(forms.Form):
@@ -11,9 +18,35 @@ class SignupForm(forms.Form):
     email = forms.EmailField(label="E-mail", max_length=EMAIL_MAX_LENGTH)
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
+    def clean(self):
+        """Every problem at once: the password's strength and a taken e-mail are named together
+        with the other fields' errors, not one round after them (the sign-up checks them again)."""
+        cleaned = super().clean()
+        User = get_user_model()
+        email = User.objects.normalize_email((cleaned.get("email") or "").strip()).lower()
+        password = cleaned.get("password")
+        if password:
+            try:
+                validate_password(password, User(username=email, email=email))
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        if email and User.objects.filter(username=email).exists():
+            self.add_error("email", ValidationError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE))
+        return cleaned
+
+    @property
+    def email_taken(self) -> bool:
+        return any(error.code == EMAIL_TAKEN_CODE for error in self.errors.as_data().get("email", []))
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True}))
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's own says "username", which this form does not ask for.
+        "invalid_login": "That e-mail and password do not match an account. Check both; the password is "
+        "case-sensitive.",
+    }
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()

@@ -8,6 +8,11 @@ and the broker use it), and one HINCRBYFLOAT per call is cheap next to the HTTP 
 Without REDIS_URL (`make run`, one process) the counters live in memory. A Redis hiccup loses a
 count, never a sync: every write here swallows its errors.
 
+A count is not written where it happens (a webhook's request, a sync's API calls): it is added
+up in the process and written by a background thread about once a second
+(`_add_soon`), so the webhook answers without a Redis round trip; a scrape writes its own
+process's pending counts first. A process that dies loses at most that second of counts.
+
 Gauges (queue depth, events by status, connections) are read from the source at each scrape, so
 they are right whichever process answers. Apps register theirs from `AppConfig.ready()`.
 """
@@ -15,7 +20,9 @@ they are right whichever process answers. Apps register theirs from `AppConfig.r
 import hmac
 import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import cache
 
@@ -50,6 +57,11 @@ Gauges = Callable[[], Iterable[Metric]]
 _gauges: list[Gauges] = []
 _local: dict[str, float] = {}
 _local_lock = threading.Lock()
+# Counts waiting for the background writer, and the process it runs in (a forked child starts its own).
+FLUSH_SECONDS = 1.0
+_pending: dict[str, float] = {}
+_pending_lock = threading.Lock()
+_writer_pid: int | None = None
 
 
 def register_gauges(gauges: Gauges) -> None:
@@ -87,10 +99,35 @@ def _add(increments: dict[str, float]) -> None:
         logger.warning("Metrics not counted (Redis: %s)", type(exc).__name__)
 
 
+def _add_soon(increments: dict[str, float]) -> None:
+    global _writer_pid
+    with _pending_lock:
+        for field, amount in increments.items():
+            _pending[field] = _pending.get(field, 0.0) + amount
+        if _writer_pid != os.getpid():
+            _writer_pid = os.getpid()
+            threading.Thread(target=_write_pending_forever, name="metrics-writer", daemon=True).start()
+
+
+def _write_pending_forever() -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        write_pending()
+
+
+def write_pending() -> None:
+    """Write the counts this process has added up so far."""
+    with _pending_lock:
+        batch = dict(_pending)
+        _pending.clear()
+    if batch:
+        _add(batch)
+
+
 def api_call_observed(service: str, method: str, status: int | None) -> None:
     """The clients' `on_response` hook: one call to e-conomic or Stripe and its status."""
     labels = {"service": service, "method": method.upper(), "status": str(status) if status else "error"}
-    _add({_field("syncapp_api_calls_total", labels): 1})
+    _add_soon({_field("syncapp_api_calls_total", labels): 1})
 
 
 def event_received(*, event_type: str, duplicate: bool) -> None:
@@ -98,7 +135,7 @@ def event_received(*, event_type: str, duplicate: bool) -> None:
     # series of its own and appear in /metrics as it came.
     known = event_type if event_type in CUSTOMER_EVENT_TYPES else "other"
     labels = {"type": known, "duplicate": "true" if duplicate else "false"}
-    _add({_field("syncapp_stripe_events_received_total", labels): 1})
+    _add_soon({_field("syncapp_stripe_events_received_total", labels): 1})
 
 
 def sync_observed(*, action: str, seconds: float | None) -> None:
@@ -112,7 +149,7 @@ def sync_observed(*, action: str, seconds: float | None) -> None:
         increments[_field("syncapp_sync_duration_seconds_bucket", {**labels, "le": "+Inf"})] = 1
         increments[_field("syncapp_sync_duration_seconds_sum", labels)] = seconds
         increments[_field("syncapp_sync_duration_seconds_count", labels)] = 1
-    _add(increments)
+    _add_soon(increments)
 
 
 # --- exposing (the scraped process) ------------------------------------------------------------
@@ -208,6 +245,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not metrics_token_given(request):
         # Without METRICS_TOKEN configured nothing is served: refusing is the safe default.
         return HttpResponse("A bearer token is required.\n", status=401, content_type="text/plain")
+    write_pending()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

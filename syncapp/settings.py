@@ -108,6 +108,7 @@ if SANDBOX_ENABLED:
 # Bench knobs for the emulators (sandbox/latency.py, docs/benchmarks.md); off by default.
 SANDBOX_LATENCY_MS = env.float("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ECONOMIC_RATE_PER_SECOND = env.int("SANDBOX_ECONOMIC_RATE_PER_SECOND", default=0)
+SANDBOX_ECONOMIC_DAILY_BUDGET = env.int("SANDBOX_ECONOMIC_DAILY_BUDGET", default=0)
 
 MIDDLEWARE = [
     # First: forwarding headers from anyone but our proxies are dropped before anything reads them.
@@ -145,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "syncapp.context_processors.tenancy",
                 "syncapp.view_as.banner",
+                "syncapp.connections.budget.budget_banner",
             ],
         },
     },
@@ -262,6 +264,11 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection around every task unless this is set, so
+# each sync paid a PostgreSQL connection (its CPU and a round trip). It closes every this many
+# tasks instead; in between, `syncapp/celery.py` closes a connection that failed or outlived
+# CONN_MAX_AGE after each task, as Django does after each request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
@@ -311,13 +318,26 @@ ECONOMIC_GRANT_URL = env.str(
     "ECONOMIC_GRANT_URL",
     default="https://secure.e-conomic.com/secure/api1/requestaccess.aspx",
 )
-# Requests per second allowed per e-conomic agreement, shared by all workers.
+# Requests per second allowed per e-conomic agreement, shared by all workers. e-conomic documents no
+# per-second limit (only the daily budget below): 5/s is our own courtesy pace (README), and the
+# burst lets a lone sync's few calls (searches, create or GET + PUT) leave back to back.
 ECONOMIC_RATE_PER_SECOND = env.float("ECONOMIC_RATE_PER_SECOND", default=5.0)
+ECONOMIC_RATE_BURST = env.float("ECONOMIC_RATE_BURST", default=10.0)
 ECONOMIC_TIMEOUT_SECONDS = env.float("ECONOMIC_TIMEOUT_SECONDS", default=15.0)
+# e-conomic's fair use: 50,000 API calls per 24 hours per agreement, the one documented limit
+# (syncapp/clients/budget.py). Work that can wait (imports, background reads) spends at most the
+# background share, so live syncs keep the rest; the owners are e-mailed at the alert share.
+ECONOMIC_DAILY_BUDGET = env.int("ECONOMIC_DAILY_BUDGET", default=50_000)
+ECONOMIC_BUDGET_WINDOW_SECONDS = env.int("ECONOMIC_BUDGET_WINDOW_SECONDS", default=24 * 3600)
+ECONOMIC_BUDGET_BACKGROUND_SHARE = env.float("ECONOMIC_BUDGET_BACKGROUND_SHARE", default=0.9)
+ECONOMIC_BUDGET_ALERT_SHARE = env.float("ECONOMIC_BUDGET_ALERT_SHARE", default=0.8)
 # The longest a call waits for the rate limiter inside a worker; beyond it the work is rescheduled.
 ECONOMIC_RATE_MAX_WAIT_SECONDS = env.float("ECONOMIC_RATE_MAX_WAIT_SECONDS", default=1.0)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+# Where the sync log links a customer to, for the merchant to look at it in the service itself.
+STRIPE_DASHBOARD_URL = env.str("STRIPE_DASHBOARD_URL", default="https://dashboard.stripe.com").rstrip("/")
+ECONOMIC_WEB_URL = env.str("ECONOMIC_WEB_URL", default="https://secure.e-conomic.com").rstrip("/")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # Content-Security-Policy (django-csp): our own static files only; no inline script or style, no
@@ -422,6 +442,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
     "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
+    # The owners' e-mail when an agreement has used most of e-conomic's daily budget.
+    "send-budget-alerts": {"task": "syncapp.connections.send_budget_alerts", "schedule": 300.0},
     # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.
     "purge-personal-data": {"task": "customers.tasks.purge_personal_data", "schedule": 3600.0},
     "delete-closed-tenants": {"task": "syncapp.tasks.delete_closed_tenants", "schedule": 3600.0},
@@ -444,3 +466,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Stripe ↔ e-conomic
 # The Prometheus endpoint (/metrics) answers only with `Authorization: Bearer <METRICS_TOKEN>`;
 # unset, it refuses every request.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# How long a web process keeps what the webhook entry verifies an endpoint's events with
+# (customers/webhook_lookup.py); a change in the same process is seen at once.
+WEBHOOK_LOOKUP_SECONDS = env.float("WEBHOOK_LOOKUP_SECONDS", default=10.0)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import access_views, account, member_views, view_as, views
 from .forms import EmailAuthenticationForm
@@ -30,6 +31,9 @@ tenant_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
+    path("privacy/", views.privacy, name="privacy"),
+    # Browsers ask for /favicon.ico whatever a page links (the admin's pages link none).
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),

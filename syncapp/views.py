@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -45,6 +46,20 @@ def signup(request):
             )
             return redirect("dashboard", slug=tenant.slug)
     return render(request, "registration/signup.html", {"form": form})
+
+
+def privacy(request):
+    """Our privacy notes (docs/privacy.md as a page), with this deployment's retention periods."""
+    return render(
+        request,
+        "syncapp/privacy.html",
+        {
+            "event_days": settings.EVENT_PAYLOAD_RETENTION_DAYS,
+            "record_months": settings.SYNC_RECORD_RETENTION_MONTHS,
+            "record_min_months": settings.SYNC_RECORD_RETENTION_MIN_MONTHS,
+            "grace_days": settings.TENANT_DELETION_GRACE_DAYS,
+        },
+    )
 
 
 @login_required

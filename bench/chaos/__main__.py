@@ -6,9 +6,18 @@ the expected one or a count that must be 0 is not.
 
 import argparse
 import json
+import re
 import sys
 
 from .run import Plan, run
+
+
+def _database_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a database name this run makes: lower-case letters, digits and _, at most 63"
+        )
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,12 +25,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="200 customers, one kill, a 20 s outage")
     parser.add_argument("--customers", type=int, help="Stripe customers (default 2000, small 200)")
     parser.add_argument("--timeout", type=float, help="seconds before giving up on quiet")
+    parser.add_argument(
+        "--database",
+        type=_database_name,
+        help="its PostgreSQL database, dropped and created (syncapp_chaos; small: syncapp_chaos_small)",
+    )
     options = parser.parse_args(argv)
     plan = Plan.small() if options.small else Plan.full()
     if options.customers:
         plan.customers = options.customers
     if options.timeout:
         plan.timeout = options.timeout
+    if options.database:
+        plan.database = options.database
     result = run(plan)
     print(json.dumps(result), flush=True)
     bad = result["economic_customers"] != result["expected_economic_customers"] or any(

@@ -18,8 +18,9 @@ class RedisServer:
     """A throwaway redis-server: no snapshot, no append-only file, so a restart starts empty
     (what a broker restart without persistence does to queued messages)."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, databases: int | None = None):
         self.port = port or free_port()
+        self.databases = databases
         self.process: subprocess.Popen | None = None
 
     @property
@@ -38,6 +39,7 @@ class RedisServer:
                 "",
                 "--appendonly",
                 "no",
+                *(["--databases", str(self.databases)] if self.databases else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -45,12 +47,26 @@ class RedisServer:
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if self._answering():
+                return self
+            if self.process.poll() is not None:
+                break  # it could not listen: the port was taken after free_port() chose it
+            time.sleep(0.05)
+        self.stop()
         raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def _answering(self) -> bool:
+        """Ours answers: the process id it reports is the one started (a port taken by another
+        process between free_port() and the start must not pass for ours)."""
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=0.5, socket_connect_timeout=0.2)
+        try:
+            return client.info("server")["process_id"] == self.process.pid
+        except (redis.RedisError, OSError):
+            return False
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -81,6 +81,8 @@ def _known_values(events, records) -> set[str]:
         data = (payload or {}).get("data") or {}
         known |= personal_values({"email": email})
         known |= personal_values(data.get("object")) | personal_values(data.get("previous_attributes"))
-    for email, payload in records.values_list("stripe_email", "payload").iterator(chunk_size=200):
-        known |= personal_values({"email": email, "payload": payload})
+    for email, name, payload in records.values_list("stripe_email", "stripe_name", "payload").iterator(
+        chunk_size=200
+    ):
+        known |= personal_values({"email": email, "name": name, "payload": payload})
     return known

@@ -139,6 +139,7 @@ def records_strip(
         SyncRecord(
             pk=row["pk"],
             stripe_email="",
+            stripe_name="",
             message=redact_text(row["message"], known),
             warnings=redact_list(row["warnings"], known),
             payload=None,
@@ -151,6 +152,7 @@ def records_strip(
         rows,
         [
             "stripe_email",
+            "stripe_name",
             "message",
             "warnings",
             "payload",

@@ -28,7 +28,7 @@ from mappings.engine import (
 from mappings.match_index import MatchIndex
 from mappings.selectors import agreement_match_fields
 from mappings.vocabulary import MatchOutcome, OnAmbiguous, OnStripeDelete, UpdateExisting
-from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected
+from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicRejected, EconomicThrottled
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import StripeConnection, Tenant
 
@@ -55,6 +55,7 @@ class Outcome:
     payload: dict | None = None
     log_id: str = ""
     email: str = ""
+    name: str = ""
     stripe_request_id: str = ""
     # Stripe says the customer is deleted: the sync erases our copies of its personal data.
     stripe_deleted: bool = False
@@ -235,12 +236,12 @@ def link_found(
         return Outcome(
             Action.CREATED,
             f"Created e-conomic customer {number} (its first reply was lost; found again by "
-            f"{query.economic_field}, so it was not created twice).",
+            f"{query.economic_words}, so it was not created twice).",
             number=number,
         )
     outcome = Outcome(
         Action.MATCHED,
-        f"Found e-conomic customer {number} by {query.economic_field} “{query.value}” "
+        f"Found e-conomic customer {number} by {query.economic_words} “{query.value}” "
         f"(match rule {query.rule_number}) and linked it.",
         number=number,
         rule=_rule_label(query),
@@ -278,6 +279,12 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
         created = ctx.economic.create_customer(payload)
     except EconomicRejected as exc:
         return _create_rejected(ctx, plan, exc)
+    except EconomicThrottled as exc:
+        if exc.status is None:
+            # Our own pacing or the daily budget held the POST back: nothing is in flight, so the
+            # next try need not search for a customer it never asked for.
+            _create_not_in_flight(ctx)
+        raise
     number = int(created["customerNumber"])
     _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
     if ctx.match_index is not None:
@@ -312,7 +319,7 @@ def review_resolved(
 
 
 def _rule_label(query: MatchQuery) -> str:
-    return f"rule {query.rule_number}: {query.economic_field}"
+    return f"rule {query.rule_number}: {query.economic_words}"
 
 
 def _would_link(rule: RuleResult, found: dict) -> Outcome:
@@ -322,13 +329,13 @@ def _would_link(rule: RuleResult, found: dict) -> Outcome:
         return Outcome(
             Action.MATCHED,
             f"Would link to the e-conomic customer this run would create for {planned_for}, found by "
-            f"{rule.query.economic_field} with match rule {rule.query.rule_number} (dry run).",
+            f"{rule.query.economic_words} with match rule {rule.query.rule_number} (dry run).",
             rule=_rule_label(rule.query),
         )
     number = int(found["customerNumber"])
     return Outcome(
         Action.MATCHED,
-        f"Would link to e-conomic customer {number}, found by {rule.query.economic_field} "
+        f"Would link to e-conomic customer {number}, found by {rule.query.economic_words} "
         f"with match rule {rule.query.rule_number} (dry run).",
         number=number,
         rule=_rule_label(rule.query),
@@ -348,14 +355,14 @@ def _ambiguous(ctx: SyncContext, match: MatchResult) -> Outcome:
         waits = "would wait" if ctx.dry_run else "waits"
         return Outcome(
             Action.NEEDS_REVIEW,
-            f"e-conomic customers {numbers} all have {query.economic_field} “{query.value}”: this customer "
+            f"e-conomic customers {numbers} all have {query.economic_words} “{query.value}”: this customer "
             f"{waits} in the review queue for you to link one of them, create a new one, or skip it.",
             candidates=[int(c["customerNumber"]) for c in hits if c["customerNumber"] is not None],
             rule=_rule_label(query),
         )
     return Outcome(
         Action.FAILED,
-        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_field} "
+        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_words} "
         f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
         rule=_rule_label(query),
     )
@@ -367,12 +374,16 @@ def _named(candidate: dict) -> str:
     return str(candidate["customerNumber"])
 
 
-def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
-    # Nothing is in flight any more: a later search finding this customer must not count as ours.
+def _create_not_in_flight(ctx: SyncContext) -> None:
+    # A later search finding this customer must not count as ours.
     link = CustomerLink.objects.for_tenant(ctx.tenant).get(stripe_customer_id=ctx.stripe_customer_id)
     link.create_started = None
     link.save(update_fields=["create_started", "updated"])
     claims_drop(link=link)
+
+
+def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
+    _create_not_in_flight(ctx)
     message = merchant_message(exc)
     if "customerNumber" in exc.field_errors and plan.customer_number is not None:
         message = (
@@ -425,6 +436,7 @@ def _save_link(
             "create_started": create_started,
         },
     )
+    link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
     elif number is not None:

@@ -94,7 +94,9 @@ def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
 
 
 def _process_claimed(event: StripeEvent, token: str) -> SyncRecord | None:
-    event.refresh_from_db()
+    # Read again now that the customer's lock is held; tenant and account in the same query (a
+    # bare refresh would drop them and read each again).
+    event.refresh_from_db(from_queryset=StripeEvent.all_tenants.select_related("tenant", "stripe_account"))
     if event.status != Status.PENDING:
         return None
     if is_own_echo(event):

@@ -8,6 +8,7 @@ The rows hold personal data: the customer's erasure deletes theirs, retention pu
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TextIO
 
 from django.db.models import Count
@@ -77,12 +78,34 @@ def report_counts(*, tenant: Tenant, run: ImportRun) -> dict[str, int]:
     return {action: found.get(action, 0) for action in Would.values}
 
 
-def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO) -> None:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How the report is written: for scripts (commas, the action keys) or for a spreadsheet."""
+
+    delimiter: str = ","
+    action_words: bool = False
+    byte_order_mark: bool = False
+
+
+FOR_SCRIPTS = CsvStyle()
+
+
+def spreadsheet_style(*, semicolons: bool) -> CsvStyle:
+    """For a merchant opening the download: Excel reads UTF-8 (æ, ø, å) only after a byte-order
+    mark, and where the decimal separator is a comma (Danish) it splits columns on semicolons."""
+    return CsvStyle(delimiter=";" if semicolons else ",", action_words=True, byte_order_mark=True)
+
+
+def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO, *, style: CsvStyle = FOR_SCRIPTS) -> None:
     """The report as CSV: a header row, then one row per Stripe customer (the download and the CLI)."""
-    writer = TextCsvWriter(out)
+    if style.byte_order_mark:
+        out.write("\ufeff")
+    writer = TextCsvWriter(out, delimiter=style.delimiter)
     writer.writerow(CSV_COLUMNS)
+    words = dict(Would.choices)
     for row in rows:
         number = "" if row.economic_customer_number is None else str(row.economic_customer_number)
+        action = words.get(row.action, row.action) if style.action_words else row.action
         writer.writerow(
-            [row.stripe_customer_id, row.email, row.name, row.action, number, row.match_rule, row.message]
+            [row.stripe_customer_id, row.email, row.name, action, number, row.match_rule, row.message]
         )

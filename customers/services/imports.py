@@ -34,11 +34,12 @@ from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import StripeConnection, Tenant
 
-from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
+from ..errors import PERMANENT, TRANSIENT, TransientSyncError, as_transient, merchant_message
 from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
 from .import_lanes import LaneClients, sync_in_lanes
+from .import_plan import import_calls_estimate, import_plan_text
 from .import_report import economic_duplicates_keep, report_row_add
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
@@ -182,7 +183,10 @@ def import_chunk(*, run_id: int, token: str, on_record: OnRecord | None = None) 
     try:
         return _chunk(run, token, on_record)
     except TRANSIENT as exc:
-        _wait(run, token, as_transient(exc).message)
+        waiting = as_transient(exc)
+        _wait(run, token, waiting.message, waiting.retry_after)
+    except TransientSyncError as exc:  # a lane's sync: paced past its patience, or the daily budget
+        _wait(run, token, exc.message, exc.retry_after)
     except PERMANENT as exc:
         _close(run, Status.FAILED, merchant_message(exc))
     return False
@@ -202,7 +206,8 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
     _update(run, message="Loading your e-conomic customers…")
     sync_settings = sync_settings_for(tenant=tenant, account=account.name)
     fields = {rule.economic_field for rule in sync_settings.match_rules}
-    with closing(economic_client_for(tenant)) as economic:
+    # An import is work that can wait: near e-conomic's daily budget it stops first.
+    with closing(economic_client_for(tenant, background=True)) as economic:
         index = import_index(run, economic, fields=fields)
     if run.dry_run:
         economic_duplicates_keep(run=run, index=index)
@@ -272,7 +277,11 @@ def _recorded(run: ImportRun, customer: dict, record: SyncRecord, on_record: OnR
 
 def _finished_message(run: ImportRun, total: int) -> str:
     if run.dry_run:
-        return f"Dry run of {total} Stripe customers: nothing was written; the report shows what would be."
+        calls = import_calls_estimate(counts=run.counts, economic_customers=run.economic_customers_preloaded)
+        return (
+            f"Dry run of {total} Stripe customers: nothing was written; the report shows what would be. "
+            + import_plan_text(tenant=run.tenant, calls=calls)
+        )
     return f"Imported {total} Stripe customers: see each one in the sync log."
 
 
@@ -287,9 +296,10 @@ def _progress(run: ImportRun, token: str, *, cursor: str, counts: dict) -> bool:
     return saved == 1
 
 
-def _wait(run: ImportRun, token: str, reason: str) -> None:
-    """A failure that can pass: keep the place, let the sweeper continue after the backoff."""
-    resume = timezone.now() + timedelta(seconds=retry_delay(1, None))
+def _wait(run: ImportRun, token: str, reason: str, retry_after: float | None = None) -> None:
+    """A failure that can pass: keep the place, let the sweeper continue after the backoff, or
+    when the service (or the daily budget) said it may."""
+    resume = timezone.now() + timedelta(seconds=retry_after or retry_delay(1, None))
     ImportRun.all_tenants.filter(pk=run.pk, leased_by=token).update(
         leased_by="",
         leased_until=resume,

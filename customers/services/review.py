@@ -76,6 +76,7 @@ def review_resolve(
             stripe_account=item.stripe_account,
             stripe_customer_id=item.stripe_customer_id,
             stripe_email=item.stripe_email,
+            stripe_name=item.record.stripe_name if item.record else "",
             action=SyncRecord.Action.SKIPPED,
             message=(
                 f"{by} skipped this customer in the review queue: it stays unlinked. Its next change in "

@@ -7,8 +7,6 @@ the outcome. `customer_sync` holds the customer's lock throughout, so never twic
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import DatabaseError
@@ -20,6 +18,7 @@ from syncapp.clients.economic import EconomicAuthFailed, EconomicClient
 from syncapp.clients.stripe import StripeAuthFailed, StripeClient, StripeNotFound
 from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.common import Service, connection_mark_failing
+from syncapp.connections.pool import pooled_economic_client_for, pooled_stripe_client_for
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import StripeConnection, Tenant
 
@@ -68,9 +67,11 @@ class SyncClients:
 
 
 def sync_clients_for(tenant: Tenant, stripe_account: StripeConnection) -> SyncClients:
+    """Clients of their own for an import's lane: work that can wait, the first to stop near
+    e-conomic's daily budget."""
     stripe = stripe_client_for(stripe_account)
     try:
-        return SyncClients(stripe=stripe, economic=economic_client_for(tenant))
+        return SyncClients(stripe=stripe, economic=economic_client_for(tenant, background=True))
     except Exception:
         stripe.close()
         raise
@@ -110,11 +111,10 @@ def customer_sync(
         link = _link(tenant, stripe_customer_id)
         try:
             stripe_account = stripe_account or _account_of(tenant, link)
-            opened = _opened(
+            ctx = _context(
                 tenant, stripe_account, stripe_customer_id, dry_run, match_index, listed_customer, clients
             )
-            with opened as ctx:
-                outcome = _sync(ctx, link, event, resolution)
+            outcome = _sync(ctx, link, event, resolution)
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
         except TransientSyncError:
@@ -169,8 +169,7 @@ def _account_of(tenant: Tenant, link: CustomerLink | None) -> StripeConnection:
     return accounts[0]
 
 
-@contextmanager
-def _opened(
+def _context(
     tenant: Tenant,
     stripe_account: StripeConnection,
     stripe_customer_id: str,
@@ -178,23 +177,22 @@ def _opened(
     match_index: MatchIndex | None,
     listed_customer: dict | None,
     clients: SyncClients | None,
-) -> Iterator[SyncContext]:
+) -> SyncContext:
     settings = sync_settings_for(tenant=tenant, account=stripe_account.name)
-    # Our own clients are closed after the sync: a kept-alive connection would otherwise linger
-    # until garbage collection. A caller's stay open for its next customer.
-    opening = closing(sync_clients_for(tenant, stripe_account)) if clients is None else nullcontext(clients)
-    with opening as opened:
-        yield SyncContext(
-            tenant=tenant,
-            stripe_account=stripe_account,
-            stripe_customer_id=stripe_customer_id,
-            settings=settings,
-            stripe=opened.stripe,
-            economic=opened.economic,
-            dry_run=dry_run,
-            match_index=match_index,
-            listed_customer=listed_customer,
-        )
+    # A caller's clients (an import lane's), or this thread's warm ones: never a handshake per sync.
+    stripe = clients.stripe if clients is not None else pooled_stripe_client_for(stripe_account)
+    economic = clients.economic if clients is not None else pooled_economic_client_for(tenant)
+    return SyncContext(
+        tenant=tenant,
+        stripe_account=stripe_account,
+        stripe_customer_id=stripe_customer_id,
+        settings=settings,
+        stripe=stripe,
+        economic=economic,
+        dry_run=dry_run,
+        match_index=match_index,
+        listed_customer=listed_customer,
+    )
 
 
 def _sync(
@@ -220,7 +218,9 @@ def _sync(
     if outcome.number is not None and outcome.action != Action.FAILED and not ctx.dry_run:
         _write_number_back(ctx, customer, outcome, event)
     outcome.email = customer.get("email") or ""
-    outcome.warnings = list(plan.warnings) + outcome.warnings
+    outcome.name = customer.get("name") or ""
+    created = plan.create_warnings if outcome.action == Action.CREATED else ()
+    outcome.warnings = [*plan.warnings, *created, *outcome.warnings]
     return outcome
 
 
@@ -281,6 +281,7 @@ def _record(
         event=event,
         stripe_customer_id=stripe_customer_id,
         stripe_email=outcome.email[:255],
+        stripe_name=outcome.name[:255],
         action=outcome.action,
         economic_customer_number=outcome.number,
         message=outcome.message,

@@ -6,7 +6,7 @@ import json
 
 import pycountry
 
-from ..catalog import ECONOMIC_FIELDS, STRIPE_COUNTRY_FIELDS
+from ..catalog import ECONOMIC_FIELDS, STRIPE_COUNTRY_FIELDS, stripe_field_words
 from .stripe_paths import country_code
 from .types import CustomerPlan, Defaults, FieldMapping
 
@@ -40,13 +40,14 @@ def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]
     if field.kind == "fixed" and len(value) != field.max_length:
         # e-conomic refuses any other length with a 400; the rest of the customer still syncs.
         warnings.append(
-            f"{field.label} “{value}” from {mapping.stripe_field} is not exactly {field.max_length} "
-            "characters: it was left out."
+            f"{field.label} “{value}” from Stripe ({stripe_field_words(mapping.stripe_field)}) is not "
+            f"exactly {field.max_length} characters: it was left out."
         )
         return None
     if field.max_length is not None and len(value) > field.max_length:
         warnings.append(
-            f"{field.label} from {mapping.stripe_field} is {len(value)} characters and e-conomic allows "
+            f"{field.label} from Stripe ({stripe_field_words(mapping.stripe_field)}) is {len(value)} "
+            "characters and e-conomic allows "
             f"{field.max_length}: it was cut to {field.max_length}."
         )
         value = value[: field.max_length].rstrip()

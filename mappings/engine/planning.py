@@ -4,7 +4,7 @@ No I/O, no models, no Django settings: the sync, the preview and the import all 
 `plan_customer`, and tests can throw any customer at it.
 """
 
-from ..catalog import ECONOMIC_FIELDS
+from ..catalog import ECONOMIC_FIELDS, economic_field_words, stripe_field_words
 from ..vocabulary import NumberMode, OnEmptyValue
 from .matching import match_filter
 from .payloads import defaults_payload, economic_value, fingerprint
@@ -21,7 +21,9 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
     customer_number, number_problem = _customer_number_of(settings, stripe_customer, customer_id)
     mapped, update_fields = _mapped_fields(settings, stripe_customer, warnings)
 
-    create_payload = defaults_payload(settings.defaults, stripe_customer, warnings)
+    # Warnings about what only a new customer gets (its VAT zone, its name): shown when one is made.
+    create_warnings: list[str] = []
+    create_payload = defaults_payload(settings.defaults, stripe_customer, create_warnings)
     create_payload.update(mapped)
     # A created customer must be findable by the rules that looked for it: that is how the retry
     # after a lost create reply finds it instead of creating it a second time.
@@ -35,7 +37,9 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
         fallback = stripe_value(stripe_customer, "email") or customer_id
         # e-conomic requires a name; many Stripe customers (checkout) only have an email.
         create_payload["name"] = fallback[: ECONOMIC_FIELDS["name"].max_length]
-        warnings.append(f"Stripe customer {customer_id} has no name: the e-conomic name is “{fallback}”.")
+        create_warnings.append(
+            f"Stripe customer {customer_id} has no name: the e-conomic name is “{fallback}”."
+        )
     if customer_number is not None:
         create_payload["customerNumber"] = customer_number
 
@@ -47,6 +51,7 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
         fingerprint=fingerprint(update_fields),
         customer_number=customer_number,
         warnings=tuple(warnings),
+        create_warnings=tuple(create_warnings),
     )
 
 
@@ -76,19 +81,19 @@ def _match_queries(
     queries: list[MatchQuery] = []
     for number, rule in enumerate(settings.match_rules, start=1):
         value = stripe_value(stripe_customer, rule.stripe_field)
+        field = stripe_field_words(rule.stripe_field)
         if value is None:
             if settings.on_empty_value == OnEmptyValue.FAIL:
                 return queries, (
-                    f"Stripe customer {customer_id} has no {rule.stripe_field}, and {rule.stripe_field} is "
-                    f"your match field (rule {number}): add one in Stripe, or let the rule fall through to "
-                    "the next one."
+                    f"Stripe customer {customer_id} has no {field}, and {field} is your match field "
+                    f"(rule {number}): add one in Stripe, or let the rule fall through to the next one."
                 )
             continue
-        if ECONOMIC_FIELDS[rule.economic_field].kind == "integer" and not _is_customer_number(value):
+        if ECONOMIC_FIELDS[rule.economic_field].kind == "integer" and not is_customer_number(value):
             return queries, (
-                f"Stripe customer {customer_id} has “{value}” in {rule.stripe_field}, which match rule "
-                f"{number} compares with the e-conomic {rule.economic_field}: it must be a whole number "
-                f"from {CUSTOMER_NUMBER_MIN} to {CUSTOMER_NUMBER_MAX:,}."
+                f"Stripe customer {customer_id} has “{value}” in {field}, which match rule {number} "
+                f"compares with the e-conomic {economic_field_words(rule.economic_field)}: it must be a "
+                f"whole number from {CUSTOMER_NUMBER_MIN} to {CUSTOMER_NUMBER_MAX:,}."
             )
         queries.append(
             MatchQuery(
@@ -100,7 +105,9 @@ def _match_queries(
             )
         )
     if not queries:
-        fields = ", ".join(rule.stripe_field for rule in settings.match_rules) or "none set"
+        fields = (
+            ", ".join(stripe_field_words(rule.stripe_field) for rule in settings.match_rules) or "none set"
+        )
         return queries, (
             f"Stripe customer {customer_id} has none of your match fields ({fields}), so it cannot be "
             "looked up in e-conomic: add one of them in Stripe, or add a match rule on a field it has."
@@ -108,7 +115,8 @@ def _match_queries(
     return queries, None
 
 
-def _is_customer_number(text: str) -> bool:
+def is_customer_number(text: str) -> bool:
+    """A whole number e-conomic takes as a customer number."""
     return text.isascii() and text.isdigit() and CUSTOMER_NUMBER_MIN <= int(text) <= CUSTOMER_NUMBER_MAX
 
 
@@ -116,16 +124,17 @@ def _customer_number_of(
     settings: SyncSettings, stripe_customer: dict, customer_id: str
 ) -> tuple[int | None, str | None]:
     """The number taken from Stripe (mode "stripe"), or the reason it cannot be."""
-    field = settings.number_stripe_field
-    if settings.number_mode != NumberMode.STRIPE or not field:
+    path = settings.number_stripe_field
+    if settings.number_mode != NumberMode.STRIPE or not path:
         return None, None
-    value = stripe_value(stripe_customer, field)
+    value = stripe_value(stripe_customer, path)
+    field = stripe_field_words(path)
     if value is None:
         return None, (
             f"Stripe customer {customer_id} has no {field}, which your settings use as the e-conomic "
             "customer number: add it in Stripe, or let e-conomic create the numbers."
         )
-    if not _is_customer_number(value):
+    if not is_customer_number(value):
         return None, (
             f"Stripe customer {customer_id} has “{value}” in {field}, which is not a valid e-conomic "
             f"customer number: it must be a whole number from {CUSTOMER_NUMBER_MIN} to "

@@ -1,6 +1,6 @@
 """Reading a Stripe customer by the dotted field paths the settings name."""
 
-from ..catalog import COMPOSITE_SEPARATOR, METADATA_PREFIX
+from ..catalog import COMPOSITE_SEPARATOR, DANISH_CVR_PATH, METADATA_PREFIX
 
 
 def stripe_value(stripe_customer: dict, path: str) -> str | None:
@@ -10,6 +10,8 @@ def stripe_value(stripe_customer: dict, path: str) -> str | None:
     list, or the `data` list of an expanded Stripe list object (`tax_ids.0.value`). A composite
     `a+b` joins the non-empty parts with ", ".
     """
+    if path == DANISH_CVR_PATH:
+        return danish_cvr(stripe_customer)
     if COMPOSITE_SEPARATOR in path and not path.startswith(METADATA_PREFIX):
         parts = [stripe_value(stripe_customer, part) for part in path.split(COMPOSITE_SEPARATOR)]
         return ", ".join(p for p in parts if p) or None
@@ -47,4 +49,19 @@ def country_code(stripe_customer: dict) -> str | None:
         code = stripe_value(stripe_customer, path)
         if code:
             return code.upper()
+    return None
+
+
+def danish_cvr(stripe_customer: dict) -> str | None:
+    """The CVR number in the customer's Danish EU VAT id ("DK 12 34 56 78" → "12345678"): e-conomic
+    keeps the CVR number without the country prefix. None without a Danish VAT id."""
+    tax_ids = stripe_customer.get("tax_ids") or []
+    if isinstance(tax_ids, dict):
+        tax_ids = tax_ids.get("data") or []
+    for tax_id in tax_ids:
+        if not isinstance(tax_id, dict) or tax_id.get("type") != "eu_vat":
+            continue
+        value = "".join(str(tax_id.get("value") or "").split()).upper()
+        if value.startswith("DK") and len(value) > 2:
+            return value[2:]
     return None

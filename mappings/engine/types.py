@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
+from ..catalog import economic_field_words
 from ..vocabulary import NumberMode, OnAmbiguous, OnEmptyValue, OnStripeDelete, UpdateExisting
+
+# What e-conomic needs to create a customer besides its name, by the labels of the defaults tab.
+REQUIRED_DEFAULTS = ("Payment terms", "Customer group", "Currency", "VAT zone")
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,21 @@ class SyncSettings:
     on_ambiguous: OnAmbiguous = OnAmbiguous.REVIEW
 
     @property
-    def defaults_complete(self) -> bool:
-        """Everything e-conomic requires to create a customer is set (the name comes from Stripe)."""
+    def missing_defaults(self) -> list[str]:
+        """The defaults e-conomic requires to create a customer that are not set, by their labels
+        on the Customer default mappings tab (the name comes from Stripe)."""
         d = self.defaults
-        has_vat_zone = d.vat_zone_number is not None or d.vat_zone_by_country is not None
-        return None not in (d.payment_terms_number, d.customer_group_number, d.currency) and has_vat_zone
+        present = {
+            "Payment terms": d.payment_terms_number is not None,
+            "Customer group": d.customer_group_number is not None,
+            "Currency": bool(d.currency),
+            "VAT zone": d.vat_zone_number is not None or d.vat_zone_by_country is not None,
+        }
+        return [label for label in REQUIRED_DEFAULTS if not present[label]]
+
+    @property
+    def defaults_complete(self) -> bool:
+        return not self.missing_defaults
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,11 @@ class MatchQuery:
     economic_field: str
     value: str
     filter: str
+
+    @property
+    def economic_words(self) -> str:
+        """The e-conomic field as the sync log's sentences name it ("email", "CVR number")."""
+        return economic_field_words(self.economic_field)
 
 
 @dataclass(frozen=True)
@@ -68,3 +87,5 @@ class CustomerPlan:
     fingerprint: str
     customer_number: int | None
     warnings: tuple[str, ...]
+    # Only true of a customer created from this plan (the VAT zone it gets, a name made up).
+    create_warnings: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from ..latency import over_rate
+from ..latency import over_budget, over_rate
 from . import faults
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry
@@ -79,6 +79,14 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
                     error_code="E04290",
                     headers={"Retry-After": str(max(1, math.ceil(wait)))},
                     label="rate limit",
+                )
+            if over_budget(agreement.pk):
+                raise faults.InjectedFault(
+                    429,
+                    "This agreement has used its fair-use budget of API calls for 24 hours: "
+                    "access is restricted.",
+                    error_code="E04291",
+                    label="daily budget",
                 )
             response = view(request, agreement, **kwargs)
         except faults.InjectedFault as exc:

@@ -33,7 +33,7 @@ PAYMENT_TERMS = [
     (1, "Netto 8 dage", 8, "net"),
     (2, "Netto 14 dage", 14, "net"),
     (3, "Netto 30 dage", 30, "net"),
-    (4, "Lobende maned + 30", 30, "invoiceMonth"),
+    (4, "Løbende måned + 30", 30, "invoiceMonth"),
     (5, "Kontant", 0, "paidInCash"),
     (6, "Forudbetaling", 0, "prepaid"),
 ]

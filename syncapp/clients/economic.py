@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .budget import BudgetSpent, DailyBudget
 from .ratelimit import RateLimiter, RateLimitWait
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,33 @@ class EconomicThrottled(EconomicError):
         self.retry_after = retry_after
 
 
+class EconomicBudgetSpent(EconomicThrottled):
+    """Our count of the agreement's daily budget says no more calls now (for this kind of work):
+    the next may go in `retry_after` seconds, when the rolling 24 hours free one."""
+
+
 class EconomicUnavailable(EconomicError):
     """5xx, or a read that timed out or lost its connection: safe to retry later."""
 
 
 class EconomicWriteUnconfirmed(EconomicError):
     """A POST/PUT whose answer was lost: it may have been applied, so look before writing again."""
+
+
+def budget_message(exc: BudgetSpent) -> str:
+    """Why a call waits for the daily budget, in a merchant's words."""
+    hours, minutes = divmod(max(1, round(exc.seconds / 60)), 60)
+    when = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if exc.background:
+        return (
+            f"e-conomic allows {exc.limit:,} calls per 24 hours for this agreement and {exc.used:,} are "
+            f"used: work that can wait (imports) pauses here, keeping the rest for new customers; it "
+            f"continues by itself in about {when}."
+        )
+    return (
+        f"e-conomic's daily budget for this agreement is used up ({exc.used:,} of {exc.limit:,} calls in 24 "
+        f"hours): syncs pause and resume by themselves in about {when}, as the 24 hours free calls."
+    )
 
 
 def escape_filter_value(value: str) -> str:
@@ -145,9 +167,15 @@ class EconomicClient:
         rate_key: str,
         timeout: float,
         limiter: RateLimiter,
+        budget: DailyBudget | None = None,
+        background: bool = False,
         on_response: ResponseHook | None = None,
     ):
         self.base_url = base_url.rstrip("/")
+        # Every call counts against the agreement's daily budget; work that can wait (`background`)
+        # may spend only the budget's background share.
+        self.budget = budget
+        self.background = background
         self.on_response = on_response
         self.rate_key = rate_key
         self.timeout = timeout
@@ -255,6 +283,7 @@ class EconomicClient:
                 f"Calls to e-conomic are paced for this agreement; trying again in {wait} seconds.",
                 retry_after=exc.seconds,
             ) from exc
+        self._spend()
         try:
             response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -280,6 +309,14 @@ class EconomicClient:
                     "e-conomic sent an unreadable answer to a change; we will check it."
                 ) from exc
             raise EconomicUnavailable("e-conomic sent an unreadable answer; we will try again.") from exc
+
+    def _spend(self) -> None:
+        if self.budget is None:
+            return
+        try:
+            self.budget.spend(self.rate_key, background=self.background)
+        except BudgetSpent as exc:
+            raise EconomicBudgetSpent(budget_message(exc), retry_after=exc.seconds) from exc
 
     def _observed(self, method: str, status: int | None) -> None:
         if self.on_response is not None:

@@ -1,11 +1,13 @@
 """Per-agreement rate limits for e-conomic calls, shared by every worker.
 
-A token bucket per key (one key per tenant): `acquire` waits for a token, but never longer than
-`max_wait` (a second by default): past that it raises `RateLimitWait` with the seconds still to
-go, so one throttled merchant cannot hold every worker slot asleep; the caller reschedules the
-work. `pause` makes every caller of that key wait, as e-conomic's 429 asks (capped at
-`max_pause`). The Redis bucket keeps its state and the clock in Redis (the server's TIME), so
-processes on different hosts agree. No Django here: the values come from the caller.
+A token bucket per key (one key per agreement): up to `burst` calls leave at once (a lone sync's
+calls go back to back), and over any longer stretch no more than `rate` a second. `acquire` waits
+for a token, but never longer than `max_wait` (a second by default): past that it raises
+`RateLimitWait` with the seconds still to go, so one throttled merchant cannot hold every worker
+slot asleep; the caller reschedules the work. `pause` makes every caller of that key wait, as
+e-conomic's 429 asks (capped at `max_pause`). The Redis bucket keeps its state and the clock in
+Redis (the server's TIME), so processes on different hosts agree. No Django here: the values come
+from the caller.
 """
 
 from __future__ import annotations
@@ -164,10 +166,15 @@ class LocalTokenBucket(_Bucket):
 
 @lru_cache(maxsize=8)
 def limiter_for(
-    *, redis_url: str, rate: float, max_wait: float = 1.0, max_pause: float = 3600.0
+    *,
+    redis_url: str,
+    rate: float,
+    burst: float | None = None,
+    max_wait: float = 1.0,
+    max_pause: float = 3600.0,
 ) -> RateLimiter:
     """Redis-backed when a Redis URL is given (all workers share it), else in-process; one per config."""
     if redis_url:
         client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-        return RedisTokenBucket(client, rate=rate, max_wait=max_wait, max_pause=max_pause)
-    return LocalTokenBucket(rate=rate, max_wait=max_wait, max_pause=max_pause)
+        return RedisTokenBucket(client, rate=rate, burst=burst, max_wait=max_wait, max_pause=max_pause)
+    return LocalTokenBucket(rate=rate, burst=burst, max_wait=max_wait, max_pause=max_pause)

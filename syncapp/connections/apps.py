@@ -11,14 +11,19 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from syncapp.dashboard import register_panel
+        from syncapp.metrics import register_gauges
         from syncapp.offboarding import register_closing_step
 
+        from . import tasks  # noqa: F401  (the budget alerts' beat task)
+        from .budget import budget_gauges, budget_panel
         from .economic import economic_disconnect
         from .stripe import stripe_disconnect_all
         from .views import connections_panel
 
         # First on the dashboard: nothing syncs until both services are connected.
         register_panel(connections_panel, order=10)
+        register_panel(budget_panel, order=40)
+        register_gauges(budget_gauges)
         # Closing an account: Stripe stops sending events, and we forget the e-conomic grant.
         register_closing_step("stripe", lambda tenant: stripe_disconnect_all(tenant=tenant))
         register_closing_step("economic", lambda tenant: economic_disconnect(tenant=tenant))

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 
-from syncapp.clients.economic import EconomicClient
+from syncapp.clients.budget import DailyBudget, budget_for
+from syncapp.clients.economic import EconomicClient, ResponseHook
 from syncapp.clients.ratelimit import RateLimiter, limiter_for
 from syncapp.clients.stripe import StripeClient
 from syncapp.metrics import api_call_observed
@@ -16,15 +17,24 @@ class NotConnected(Exception):
     """The tenant has not connected this service yet; the message says what to do."""
 
 
-def economic_client_for(tenant: Tenant) -> EconomicClient:
+def economic_client_for(tenant: Tenant, *, background: bool = False) -> EconomicClient:
+    """`background`: work that can wait (an import, a probe), the first to stop near the daily budget."""
     connection = connection_for(tenant=tenant, service=Service.ECONOMIC)
     if connection is None or not connection.grant_token:
         raise NotConnected("e-conomic is not connected: connect it on the Connections page.")
     # Tenants on one agreement share its rate limit (and, through the sync, its match value locks).
-    return economic_client(connection.grant_token, rate_key=agreement_key(connection, tenant))
+    return economic_client(
+        connection.grant_token, rate_key=agreement_key(connection, tenant), background=background
+    )
 
 
-def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
+def economic_client(
+    grant_token: str,
+    *,
+    rate_key: str,
+    background: bool = False,
+    on_response: ResponseHook = api_call_observed,
+) -> EconomicClient:
     """A client for a grant token not stored yet (verifying a new connection) or a stored one."""
     return EconomicClient(
         grant_token,
@@ -33,7 +43,9 @@ def economic_client(grant_token: str, *, rate_key: str) -> EconomicClient:
         rate_key=rate_key,
         timeout=settings.ECONOMIC_TIMEOUT_SECONDS,
         limiter=economic_rate_limiter(),
-        on_response=api_call_observed,
+        budget=economic_budget(),
+        background=background,
+        on_response=on_response,
     )
 
 
@@ -42,8 +54,19 @@ def economic_rate_limiter() -> RateLimiter:
     return limiter_for(
         redis_url=settings.REDIS_URL,
         rate=settings.ECONOMIC_RATE_PER_SECOND,
+        burst=settings.ECONOMIC_RATE_BURST,
         max_wait=settings.ECONOMIC_RATE_MAX_WAIT_SECONDS,
         max_pause=settings.SYNC_RETRY_MAX_SECONDS,
+    )
+
+
+def economic_budget() -> DailyBudget:
+    """Each agreement's calls over a rolling 24 hours, shared by every worker through Redis."""
+    return budget_for(
+        redis_url=settings.REDIS_URL,
+        limit=settings.ECONOMIC_DAILY_BUDGET,
+        window_seconds=settings.ECONOMIC_BUDGET_WINDOW_SECONDS,
+        background_share=settings.ECONOMIC_BUDGET_BACKGROUND_SHARE,
     )
 
 
@@ -55,11 +78,11 @@ def stripe_client_for(account: StripeConnection | None) -> StripeClient:
     return stripe_client(account.api_key)
 
 
-def stripe_client(api_key: str) -> StripeClient:
+def stripe_client(api_key: str, *, on_response: ResponseHook = api_call_observed) -> StripeClient:
     return StripeClient(
         api_key,
         base_url=settings.STRIPE_API_BASE,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         timeout=settings.STRIPE_TIMEOUT_SECONDS,
-        on_response=api_call_observed,
+        on_response=on_response,
     )

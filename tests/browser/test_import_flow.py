@@ -19,6 +19,10 @@ def test_merchant_imports_in_the_browser_and_watches_it_finish(
     login_page(MembershipFactory(tenant=merchant.tenant, role="owner").user)
     page.goto(f"{live_server.url}/t/{merchant.tenant.slug}/import/")
     page.get_by_role("button", name="Import all Stripe customers").click()
+    # Without a dry run the import asks first and offers one (issue 21); the merchant goes ahead.
+    expect(page.get_by_test_id("confirm-no-dry-run")).to_be_visible()
+    page.get_by_role("button", name="Import without a dry run").click()
+    # The table updates in place while the import runs (no reload), until it is finished.
     expect(page.get_by_test_id("imports")).to_contain_text("Finished", timeout=30_000)
     expect(page.get_by_test_id("imports")).to_contain_text("1 matched")
     page.screenshot(path=str(ROOT / "test-artifacts" / "import.png"), full_page=True)

@@ -375,6 +375,7 @@ def test_skippages_cap_is_off_by_default_and_classic_paging_goes_past_10000(call
     assert [c["customerNumber"] for c in page["collection"]] == list(range(10_001, 10_051))
 
 
+@pytest.mark.long
 def test_paging_cap_stops_skippages_at_10000_while_customer_number_gt_reaches_all(
     call, set_faults, economic_agreement
 ):

@@ -137,7 +137,8 @@ def test_number_that_is_not_a_whole_number_in_range_fails_clearly(merchant, bad)
     mark = merchant.economic.mark()
     record = sync(merchant, customer["id"])
     assert record.action == Action.FAILED
-    assert f"“{bad}”" in record.message and "metadata.customer_number" in record.message
+    # The field in words, not the stored path (issue 21).
+    assert f"“{bad}”" in record.message and "metadata key ‘customer_number’" in record.message
     assert merchant.economic_calls(mark, method="POST") == 0
 
 

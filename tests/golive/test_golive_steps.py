@@ -1,5 +1,7 @@
 """The guided go-live on the dashboard, and the sandbox's test account and console."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -34,17 +36,22 @@ def test_each_step_is_done_as_the_merchant_gets_there(merchant):
     assert _states(tenant)["dry_run"] == "next"
     # A dry run still going, or an import, is not having looked first.
     ImportRun.objects.for_tenant(tenant).create(
-        stripe_account=first_account(tenant), dry_run=True, status=ImportRun.Status.RUNNING
+        stripe_account=first_account(tenant),
+        dry_run=True,
+        status=ImportRun.Status.RUNNING,
     )
     assert _states(tenant)["dry_run"] == "next"
     dry_run = ImportRun.objects.for_tenant(tenant).create(
-        stripe_account=first_account(tenant), dry_run=True, status=ImportRun.Status.FINISHED
+        stripe_account=first_account(tenant),
+        dry_run=True,
+        status=ImportRun.Status.FINISHED,
     )
     steps = {step.key: step for step in golive_steps(tenant)}
     assert steps["dry_run"].state == "done" and steps["import"].state == "next"
     assert steps["dry_run"].url == reverse("import_report", args=[tenant.slug, dry_run.pk])
     ImportRun.objects.for_tenant(tenant).create(
-        stripe_account=first_account(tenant), status=ImportRun.Status.FINISHED
+        stripe_account=first_account(tenant),
+        status=ImportRun.Status.FINISHED,
     )
     assert _states(tenant)["import"] == "done" and _states(tenant)["live"] == "next"
     event = StripeEvent.objects.for_tenant(tenant).create(
@@ -76,7 +83,12 @@ def test_a_sandbox_account_connects_both_services(owner_client, tenant, economic
     assert EconomicConnection.objects.for_tenant(tenant).get().status == ConnectionStatus.CONNECTED
     assert StripeConnection.objects.for_tenant(tenant).get().status == ConnectionStatus.CONNECTED
     console = owner_client.get(reverse("sandbox_console", args=[tenant.slug])).content.decode()
-    assert console.count("Save in Stripe") == 15  # the latest of the 20 seeded customers
+    assert console.count("Save in Stripe") == 10  # the newest 10 of the 20 seeded customers
+    older = re.search(r'href="\?after=(cus_\w+)#stripe-customers">Older customers', console)
+    assert older, "the console pages its customers"
+    rest = owner_client.get(reverse("sandbox_console", args=[tenant.slug]), {"after": older.group(1)})
+    assert rest.content.decode().count("Save in Stripe") == 10  # the other 10: all 20 reachable
+    assert "Older customers" not in rest.content.decode()
 
 
 def test_a_viewer_cannot_make_a_sandbox_account(viewer_client, tenant):

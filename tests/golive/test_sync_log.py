@@ -44,7 +44,7 @@ def test_the_detail_page_shows_what_was_sent_the_log_id_the_event_and_the_timing
         "321 ms",
         "evt_123",
         "customer.created",
-        "&#x27;currency&#x27;: &#x27;DKK&#x27;",
+        '<th scope="row">Currency</th><td>DKK</td>',  # a readable table, not a Python dict (issue 21)
         "Retry",
     ):
         assert text in html, text

@@ -31,7 +31,9 @@ def _fail(client, times, *, email="anna@nordlys.dk", address=ADDRESS, path="/log
 def test_four_failures_still_show_the_login_form(client, user):
     responses = _fail(client, 4)
     assert [r.status_code for r in responses] == [200] * 4
-    assert "Please enter a correct" in responses[-1].content.decode()
+    page = responses[-1].content.decode()
+    assert "That e-mail and password do not match an account" in page
+    assert "correct username" not in page  # the form asks for an e-mail, not a username (issue 21)
     assert _log_in(client, "anna@nordlys.dk", PASSWORD).status_code == 302
 
 

@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from sandbox.demo import DEMO_EMAIL, demo_connect, demo_merchant
@@ -18,6 +19,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo merchant “{tenant.name}” is ready.\n"
-                f"  Open http://127.0.0.1:8000/ and log in as {DEMO_EMAIL} / {password}\n"
+                f"  Open {settings.SITE_URL}/ and log in as {DEMO_EMAIL} / {password}\n"
             )
         )

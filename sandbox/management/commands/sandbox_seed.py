@@ -13,14 +13,17 @@ OVERLAP_SHARE = 0.4
 WEBHOOK_EVENTS = ["customer.created", "customer.updated", "customer.deleted"]
 
 
-def sandbox_seed(*, customers: int, webhook_url: str | None = None) -> dict:
-    """A fresh e-conomic agreement and Stripe account with `customers` customers each.
+def sandbox_seed(
+    *, customers: int, webhook_url: str | None = None, company_name: str = "Sandbox Demo ApS"
+) -> dict:
+    """A fresh e-conomic agreement (of `company_name`) and Stripe account with `customers`
+    customers each.
 
     With `webhook_url`, the Stripe account also gets a webhook endpoint there (the demo tenant's),
     made inside the sandbox because the server that would answer the API may not be up yet.
     """
     shared = [f"bogholderi@kunde{n:03d}.dk" for n in range(1, round(customers * OVERLAP_SHARE) + 1)]
-    grant_token = seed_agreement(company_name="Sandbox Demo ApS", customers=customers, emails=shared)
+    grant_token = seed_agreement(company_name=company_name, customers=customers, emails=shared)
     agreement = Grant.objects.select_related("agreement").get(token=grant_token).agreement
     api_key = seed_account(customers=customers, emails=shared, seed=2024)
     endpoint = None

@@ -1,0 +1,47 @@
+"""A dry run's plan against e-conomic's daily budget: how many calls the import will make and how
+long it will take within the budget ("about 62,000 e-conomic calls: this import runs over 2 days").
+
+The import itself paces to the same figures: it is work that can wait, so it spends at most the
+budget's background share (`syncapp/clients/budget.py`) and, when that is spent, waits until the
+rolling 24 hours free calls (`imports.py`), then continues from its cursor.
+"""
+
+import math
+
+from django.conf import settings
+
+from syncapp.connections.budget import budget_of
+from syncapp.models import Tenant
+
+from ..models import SyncRecord
+
+Action = SyncRecord.Action
+PAGE = 1000
+# e-conomic calls per customer by what the dry run found it would do (docs/benchmarks.md, calls).
+CALLS_PER_ACTION = {Action.CREATED: 1, Action.UPDATED: 2}
+
+
+def import_calls_estimate(*, counts: dict[str, int], economic_customers: int) -> int:
+    """The import's e-conomic calls: its match index read once, plus each create and update."""
+    reads = max(1, math.ceil(economic_customers / PAGE))
+    return reads + sum(CALLS_PER_ACTION.get(action, 0) * n for action, n in counts.items())
+
+
+def import_plan_text(*, tenant: Tenant, calls: int) -> str:
+    """The estimate against the budget left now, in the merchant's words."""
+    rate = settings.ECONOMIC_RATE_PER_SECOND
+    budget = budget_of(tenant=tenant)
+    per_window = math.floor(settings.ECONOMIC_DAILY_BUDGET * settings.ECONOMIC_BUDGET_BACKGROUND_SHARE)
+    left = max(0, per_window - budget.usage.used) if budget is not None else per_window
+    if calls <= left:
+        minutes = max(1, math.ceil(calls / rate / 60))
+        return (
+            f"The import will make about {calls:,} e-conomic calls, within the {left:,} its agreement's "
+            f"daily budget leaves for imports now: about {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+    days = 1 + math.ceil((calls - left) / per_window) if per_window else 0
+    return (
+        f"The import will make about {calls:,} e-conomic calls: more than the {left:,} its agreement's "
+        f"daily budget leaves for imports now ({per_window:,} per 24 hours), so this import runs over "
+        f"{days} days, waiting whenever the budget is spent and continuing by itself."
+    )
