@@ -10,7 +10,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from .connections import KEY as CONNECTIONS_KEY
@@ -94,48 +93,18 @@ def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
 
 def measure_floor(stack, shop, samples: int) -> float:
     """The median time of the four unavoidable calls, made back to back by a bare client."""
-    import requests
-
+    from .bare_sync import four_calls, sessions
     from .seed import new_customer
 
     base = f"http://127.0.0.1:{stack.emulator_port}/sandbox"
-    stripe, economic = requests.Session(), requests.Session()
-    stripe.headers["Authorization"] = f"Bearer {shop.stripe_token}"
-    economic.headers.update(
-        {
-            "X-AppSecretToken": stack.env["ECONOMIC_APP_SECRET_TOKEN"],
-            "X-AgreementGrantToken": shop.economic_token,
-        }
+    stripe, economic = sessions(
+        base, shop.stripe_token, stack.env["ECONOMIC_APP_SECRET_TOKEN"], shop.economic_token
     )
     sums = []
     for n in range(samples + 1):  # the first warms the connections up and is not counted
-        email = f"gulv{n}@{shop.slug}.bench.dk"
-        customer_id, _ = new_customer(shop, email, f"Gulv {n} ApS")
+        customer_id, _ = new_customer(shop, f"gulv{n}@{shop.slug}.bench.dk", f"Gulv {n} ApS")
         started = time.perf_counter()
-        stripe.get(
-            f"{base}/stripe/v1/customers/{customer_id}", params={"expand[]": "tax_ids"}
-        ).raise_for_status()
-        economic.get(
-            f"{base}/economic/customers",
-            params={"pagesize": 1000, "sort": "customerNumber", "filter": f"email$eq:{email}"},
-        ).raise_for_status()
-        created = economic.post(
-            f"{base}/economic/customers",
-            json={
-                "name": f"Gulv {n} ApS",
-                "email": email,
-                "currency": "DKK",
-                "customerGroup": {"customerGroupNumber": 1},
-                "paymentTerms": {"paymentTermsNumber": 1},
-                "vatZone": {"vatZoneNumber": 1},
-            },
-        )
-        created.raise_for_status()
-        stripe.post(
-            f"{base}/stripe/v1/customers/{customer_id}",
-            data={"metadata[economic_customer_number]": str(created.json()["customerNumber"])},
-            headers={"Idempotency-Key": uuid.uuid4().hex},
-        ).raise_for_status()
+        four_calls(stripe, economic, base, customer_id)
         if n:
             sums.append((time.perf_counter() - started) * 1000)
     return statistics.median(sums)
