@@ -439,7 +439,8 @@ def _save_link(
     link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
-    elif number is not None:
-        # In the link's transaction: the number and its confirmation are seen together.
+    elif number is not None and created_by_us:
+        # A create answered or found again: in the link's transaction, the number and its
+        # confirmation are seen together. (A matched link never claimed anything.)
         claims_confirm(link=link, number=number)
     return link
