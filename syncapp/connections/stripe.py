@@ -18,7 +18,7 @@ from syncapp.clients.stripe import (
     StripeError,
     StripeUnavailable,
 )
-from syncapp.models import STRIPE_ACCOUNT_NAME_MAX, ConnectionStatus, StripeConnection, Tenant
+from syncapp.models import STRIPE_ACCOUNT_NAME_MAX, ConnectionStatus, StripeAccess, StripeConnection, Tenant
 
 from .clients import stripe_client
 from .common import Credential, CredentialRefused, mark_failing
@@ -159,6 +159,10 @@ def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -
             connection.previous_webhook_secret = connection.webhook_secret
             connection.previous_webhook_secret_until = timezone.now() + PREVIOUS_SECRET_LIFETIME
         connection.api_key = credentials.api_key
+        # A pasted key replaces our app's access, if it had it (its grant is left to the merchant).
+        connection.access, connection.account_id = StripeAccess.API_KEY, ""
+        connection.access_token = connection.refresh_token = ""
+        connection.access_token_expires_at = None
         connection.livemode = credentials.livemode
         connection.webhook_secret = credentials.webhook_secret
         connection.webhook_endpoint_stripe_id = credentials.webhook_endpoint_id

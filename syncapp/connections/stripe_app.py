@@ -183,8 +183,14 @@ def _grant_store(*, install: StripeInstallState, answer: dict) -> StripeConnecti
             ),
             tenant,
         )
+    return stripe_app_store(account=_account_for(install, stripe_user_id), answer=answer)
+
+
+def stripe_app_store(*, account: StripeConnection, answer: dict) -> StripeConnection:
+    """Store a token answer (`stripe_user_id`, `livemode`, both tokens) for one of the tenant's
+    accounts: from an install's code, or the sandbox demo's own grant."""
+    tenant, stripe_user_id = account.tenant, answer["stripe_user_id"]
     with transaction.atomic():
-        account = _account_for(install, stripe_user_id)
         if account.pk:
             account = StripeConnection.objects.for_tenant(tenant).select_for_update().get(pk=account.pk)
         replaced_key, replaced_endpoint = account.api_key, account.webhook_endpoint_stripe_id
