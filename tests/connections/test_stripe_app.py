@@ -1,6 +1,7 @@
 """Connect with Stripe against the emulator over HTTP: the install link's state, the callback, the
 token refresh (one at a time per account), Disconnect, and the platform's Connect endpoint."""
 
+import json
 import threading
 from urllib.parse import parse_qs, urlparse
 
@@ -220,10 +221,16 @@ def test_removing_the_app_in_stripe_revokes_pauses_and_emails_the_owners(
 def test_the_connect_endpoint_refuses_an_event_of_the_other_mode(app_connected, live_server, stripe_account):
     from sandbox.stripe_api.delivery import signature_header
 
-    body = (
-        '{"id": "evt_live1", "object": "event", "type": "customer.created", "livemode": true, "created": 1700000000,'
-        f' "account": "{stripe_account.account.stripe_id}", "data": {{"object": {{"id": "cus_1", "object": "customer"}}}}}}'
-    )
+    event = {
+        "id": "evt_live1",
+        "object": "event",
+        "type": "customer.created",
+        "livemode": True,
+        "created": 1700000000,
+        "account": stripe_account.account.stripe_id,
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
+    body = json.dumps(event)
     answer = requests.post(
         f"{live_server.url}/webhooks/stripe/connect/",
         data=body.encode(),
