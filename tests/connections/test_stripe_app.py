@@ -237,3 +237,15 @@ def test_the_connect_endpoint_refuses_an_event_of_the_other_mode(app_connected, 
         headers={"Stripe-Signature": signature_header(body, "whsec_platformSecretOfTheTests")},
     )
     assert answer.status_code == 400 and "live-mode event" in answer.json()["error"]
+
+
+def test_the_callback_needs_a_login_and_the_connect_endpoint_a_platform_signature(client, stripe_platform):
+    callback = client.get("/connections/stripe/callback/", {"code": "ac_x", "state": "y"})
+    assert callback.status_code == 302 and callback["Location"].startswith("/login/")
+    unsigned = client.post("/webhooks/stripe/connect/", b"{}", content_type="application/json")
+    assert unsigned.status_code == 400
+
+
+def test_the_connect_endpoint_is_not_served_when_connect_with_stripe_is_off(client, settings, db):
+    settings.STRIPE_OAUTH_ENABLED = False
+    assert client.post("/webhooks/stripe/connect/", b"{}", content_type="application/json").status_code == 404
