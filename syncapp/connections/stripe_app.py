@@ -84,6 +84,8 @@ def stripe_install_url(
     """Stripe's install link for this tenant's member: `account` to reconnect one of the tenant's
     accounts, else `account_name` for a new one (empty: the first account)."""
     state = secrets.token_urlsafe(32)
+    # Spent and expired installs tell nothing after a day: they go as new ones start.
+    StripeInstallState.all_tenants.filter(expires__lt=timezone.now() - timedelta(days=1)).delete()
     StripeInstallState.objects.for_tenant(tenant).create(
         state_hash=_digest(state),
         user=user,

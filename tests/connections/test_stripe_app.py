@@ -217,6 +217,12 @@ def test_removing_the_app_in_stripe_revokes_pauses_and_emails_the_owners(
     with pytest.raises(NotConnected):
         stripe_client_for(account)
 
+    # Connecting again resumes the tenant's work (and reconciles what Stripe sent meanwhile).
+    _install(owner_client, tenant, stripe_account)
+    assert StripeConnection.all_tenants.get(pk=app_connected.pk).status == ConnectionStatus.CONNECTED
+    assert not ConnectionPause.objects.for_tenant(tenant).get(service="stripe").active
+    assert not owner_client.get(f"/t/{tenant.slug}/").context.get("stripe_revoked_accounts")
+
 
 def test_the_connect_endpoint_refuses_an_event_of_the_other_mode(app_connected, live_server, stripe_account):
     from sandbox.stripe_api.delivery import signature_header
