@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from customers.models import ConnectionPause, SyncRecord
 from sandbox.economic_api.models import Customer as EconomicCustomer
+from sandbox.stripe_api import control
+from sandbox.stripe_api.seed import seed_account
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 from tests.conftest import ROOT, wait_for
 from tests.fixtures_merchant import configure
@@ -77,7 +79,9 @@ def test_sign_up_connect_with_stripe_sync_then_remove_the_app(
         headers={"Authorization": f"Bearer {stripe_account.api_key}"},
     )
     wait_for(
-        lambda: StripeConnection.objects.for_tenant(tenant).get().status == ConnectionStatus.REVOKED,
+        lambda: (
+            StripeConnection.objects.for_tenant(tenant).get(name="Main").status == ConnectionStatus.REVOKED
+        ),
         message="the connection revoked",
     )
     assert ConnectionPause.objects.for_tenant(tenant).get(service="stripe").active
@@ -88,3 +92,31 @@ def test_sign_up_connect_with_stripe_sync_then_remove_the_app(
     wait_for(lambda: mails.exists() and any(mails.iterdir()), message="the owners' e-mail")
     text = "".join(path.read_text() for path in mails.iterdir())
     assert "ida@kobberkaffe.dk" in text and "Stripe access removed" in text
+
+    # A second Stripe account, connected through the app beside the first; then the first again.
+    second = control.account_for_key(seed_account())
+    second.name = "Kobber Kaffe SE (Stripe)"
+    second.save()
+    page.goto(f"{live_server.url}/t/kobber-kaffe-ivs/connections/")
+    add = page.get_by_test_id("stripe-add-app-form")
+    add.get_by_label("Account name").fill("SE shop")
+    add.get_by_role("button", name="Connect with Stripe").click()
+    page.get_by_label("Kobber Kaffe SE (Stripe)").check()
+    page.get_by_role("button", name="Install app").click()
+    expect(page.get_by_role("status")).to_contain_text("Stripe account “SE shop” is connected")
+    cards = page.get_by_test_id("stripe-connection")
+    expect(cards).to_have_count(2)
+    expect(cards.filter(has_text="SE shop").get_by_test_id("stripe-account-id")).to_have_text(
+        second.stripe_id
+    )
+    expect(cards.filter(has_text="Main").get_by_test_id("stripe-status")).to_have_text(
+        "Access removed in Stripe"
+    )
+    shot(page, "5-two-accounts")
+
+    cards.filter(has_text="Main").get_by_role("button", name="Connect with Stripe").click()
+    page.get_by_label("Kobber Kaffe (Stripe)").check()
+    page.get_by_role("button", name="Install app").click()
+    expect(page.get_by_test_id("stripe-revoked-banner")).to_have_count(0)
+    expect(cards.filter(has_text="Main").get_by_test_id("stripe-status")).to_have_text("Connected")
+    assert not ConnectionPause.objects.for_tenant(tenant).get(service="stripe").active
