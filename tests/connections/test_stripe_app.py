@@ -255,3 +255,29 @@ def test_the_callback_needs_a_login_and_the_connect_endpoint_a_platform_signatur
 def test_the_connect_endpoint_is_not_served_when_connect_with_stripe_is_off(client, settings, db):
     settings.STRIPE_OAUTH_ENABLED = False
     assert client.post("/webhooks/stripe/connect/", b"{}", content_type="application/json").status_code == 404
+
+
+def test_the_emulator_refuses_an_expired_code_and_a_spent_refresh_token(
+    stripe_platform, stripe_account, live_server
+):
+    token_url = f"{live_server.url}/sandbox/stripe/v1/oauth/token"
+    auth = ("sk_test_platformKeyOfTheTests", "")
+    OAuthCode.objects.create(app=stripe_platform, account=stripe_account.account, code="ac_late", expires=1)
+    late = requests.post(token_url, data={"grant_type": "authorization_code", "code": "ac_late"}, auth=auth)
+    assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
+    grant = control.app_install(stripe_platform, stripe_account.account)
+    rotated = requests.post(
+        token_url, data={"grant_type": "refresh_token", "refresh_token": grant.refresh_token}, auth=auth
+    )
+    spent = requests.post(
+        token_url, data={"grant_type": "refresh_token", "refresh_token": grant.refresh_token}, auth=auth
+    )
+    assert rotated.status_code == 200 and rotated.json()["refresh_token"] != grant.refresh_token
+    assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
+    # The merchant's own key cannot stand in for the platform's.
+    own = requests.post(
+        token_url,
+        data={"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]},
+        auth=(stripe_account.api_key, ""),
+    )
+    assert own.status_code == 400
