@@ -65,7 +65,12 @@ RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=$(RUN_ADDRESS) \
 	STRIPE_API_BASE=$(RUN_ADDRESS)/sandbox/stripe \
 	ECONOMIC_GRANT_URL=$(RUN_ADDRESS)/sandbox/economic/requestaccess.aspx \
 	STRIPE_DASHBOARD_URL=$(RUN_ADDRESS)/sandbox/stripe/dashboard ECONOMIC_WEB_URL=$(RUN_ADDRESS)/sandbox/economic/web \
-	ECONOMIC_APP_SECRET_TOKEN=sandbox-app-secret ECONOMIC_APP_PUBLIC_TOKEN=sandbox-app-public
+	ECONOMIC_APP_SECRET_TOKEN=sandbox-app-secret ECONOMIC_APP_PUBLIC_TOKEN=sandbox-app-public \
+	STRIPE_OAUTH_ENABLED=true STRIPE_CLIENT_ID=ca_sandboxSyncApp \
+	STRIPE_PLATFORM_SECRET_KEY=sk_test_sandboxPlatformKeyForMakeRun \
+	STRIPE_PLATFORM_WEBHOOK_SECRET=whsec_sandboxPlatformSecretForMakeRun \
+	STRIPE_OAUTH_AUTHORIZE_URL=$(RUN_ADDRESS)/sandbox/stripe/oauth/v2/authorize \
+	STRIPE_CONNECT_BASE=$(RUN_ADDRESS)/sandbox/stripe
 
 run: $(STAMP)
 	mkdir -p var

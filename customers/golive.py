@@ -3,7 +3,9 @@ import → live, each step done, next, or still to come."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from mappings.engine.types import REQUIRED_DEFAULTS
 from mappings.selectors import sync_settings_for
@@ -44,7 +46,9 @@ def golive_steps(tenant: Tenant) -> list[Step]:
             "Connect Stripe",
             connected[Service.STRIPE],
             reverse("connections", args=[slug]),
-            "Paste a restricted key; we register the webhook.",
+            _("Approve our app in Stripe, or paste a restricted key.")
+            if settings.STRIPE_OAUTH_ENABLED
+            else "Paste a restricted key; we register the webhook.",
         ),
         Step(
             "defaults",
@@ -93,4 +97,6 @@ def golive_panel(tenant: Tenant) -> dict:
         "steps": steps,
         "all_done": all(step.done for step in steps),
         "done_count": sum(step.done for step in steps),
+        # Connect with Stripe is one click from here, like on the Connections page.
+        "stripe_oauth_enabled": settings.STRIPE_OAUTH_ENABLED,
     }

@@ -25,10 +25,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 
 from django.conf import settings
-from django.db import connection
 
-_local_locks: dict[object, threading.Lock] = {}
-_local_guard = threading.Lock()
+from syncapp.advisory import advisory_lock
+
 _held = threading.local()
 
 
@@ -49,8 +48,10 @@ def customer_lock(*, tenant_id: int, stripe_customer_id: str) -> Iterator[None]:
     if key in held:
         yield
         return
+    # Two 32-bit keys and one 64-bit key are separate spaces in PostgreSQL: a value key never
+    # collides with a customer key.
     pg_key = [tenant_id, _customer_key(stripe_customer_id)]
-    with _advisory(("customer", *key), pg_key):
+    with advisory_lock(("customer", *key), pg_key):
         held.add(key)
         try:
             yield
@@ -81,27 +82,7 @@ def match_value_locks(keys: Iterable[int]) -> Iterator[None]:
     try:
         with ExitStack() as stack:
             for key in sorted(set(keys)):
-                stack.enter_context(_advisory(("value", key), [key]))
+                stack.enter_context(advisory_lock(("value", key), [key]))
             yield
     finally:
         _held.values = False
-
-
-@contextmanager
-def _advisory(local_key: object, pg_key: list[int]) -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        with _local_guard:
-            lock = _local_locks.setdefault(local_key, threading.Lock())
-        with lock:
-            yield
-        return
-    # One bigint key and two int keys are separate spaces in PostgreSQL: a value key never
-    # collides with a customer key.
-    placeholders = ", ".join(["%s"] * len(pg_key))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_lock({placeholders})", pg_key)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", pg_key)

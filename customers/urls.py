@@ -6,6 +6,8 @@ from . import log_views, review_views, views, webhooks
 from .privacy import views as privacy_views
 
 urlpatterns = [
+    # Before the per-account route, whose endpoint ids are random and never "connect".
+    path("webhooks/stripe/connect/", webhooks.stripe_connect_webhook, name="stripe_connect_webhook"),
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),

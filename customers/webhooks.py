@@ -3,11 +3,14 @@
 import json
 import logging
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from syncapp.clients.stripe import StripeInvalidSignature, construct_event
+from syncapp.connections.selectors import app_account_for, webhook_verification_for
+from syncapp.connections.stripe_app import DEAUTHORIZED, stripe_app_deauthorized
 from syncapp.metrics import event_received
 from syncapp.numbers import whole_number
 
@@ -79,3 +82,49 @@ def _verified(
         if fresh is None:
             raise
         return _verified(fresh, endpoint_id, body, header)
+
+
+@csrf_exempt
+@require_POST
+def stripe_connect_webhook(request: HttpRequest) -> JsonResponse:
+    """The platform's Connect endpoint: every app-connected account's events, signed with the
+    platform's secret; each is routed by its `account` to the tenant's Stripe account holding it."""
+    secret = settings.STRIPE_PLATFORM_WEBHOOK_SECRET
+    if not settings.STRIPE_OAUTH_ENABLED or not secret:
+        raise Http404("Connect with Stripe is not enabled.")
+    declared = whole_number(request.META.get("CONTENT_LENGTH") or "0")
+    if declared is None or declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+        return _error(413, "Body larger than 1 MB.")
+    try:
+        event = construct_event(
+            request.body, request.headers.get("Stripe-Signature", ""), [secret], SIGNATURE_TOLERANCE_SECONDS
+        )
+    except StripeInvalidSignature:
+        logger.warning("Rejected a Stripe Connect webhook with a bad signature")
+        return _error(400, "Invalid Stripe-Signature.")
+    except (ValueError, json.JSONDecodeError):
+        return _error(400, "Malformed JSON.")
+    if not isinstance(event, dict):
+        return _error(400, "Not a Stripe event.")
+    refusal = event_refusal(event)
+    if refusal:
+        return _error(400, f"Not a Stripe event: {refusal}")
+    stripe_user_id = event.get("account") or ""
+    if event["type"] == DEAUTHORIZED:
+        revoked = stripe_app_deauthorized(stripe_user_id=stripe_user_id, livemode=bool(event.get("livemode")))
+        return JsonResponse({"received": True, "revoked": len(revoked)})
+    account = app_account_for(stripe_user_id=stripe_user_id)
+    if account is None:
+        # Stripe retries anything but a 2xx for days: an account nobody here connects (removed,
+        # or never finished) is acknowledged and dropped.
+        logger.info(
+            "Dropped Stripe event %s of account %s: no merchant connects it", event["id"], stripe_user_id
+        )
+        return JsonResponse({"received": True, "routed": False})
+    misfit = webhook_verification_for(connection=account).misfit(event)
+    if misfit:
+        logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], account.tenant.slug, misfit)
+        return _error(400, misfit)
+    stored, stored_now = event_store(tenant=account.tenant, stripe_account=account, event=event)
+    event_received(event_type=stored.type, duplicate=not stored_now)
+    return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})

@@ -19,7 +19,7 @@ from sandbox.economic_api.models import Customer as EconomicCustomer
 from sandbox.economic_api.seed import add_customer
 from sandbox.stripe_api import control
 from sandbox.stripe_api import services as stripe_services
-from sandbox.stripe_api.models import ApiKey, WebhookEndpoint
+from sandbox.stripe_api.models import Account, ApiKey, WebhookEndpoint
 from sandbox.stripe_api.params import ApiError
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connection_for, stripe_account_first, stripe_webhook_url
@@ -35,13 +35,18 @@ class CustomerForm(forms.Form):
 
 
 def _sandbox_key(tenant) -> str | None:
-    """The sandbox Stripe account whose webhook endpoint points at the tenant's first Stripe
-    account: its secret key."""
-    url = stripe_webhook_url(stripe_account_first(tenant=tenant))
-    endpoint = WebhookEndpoint.objects.filter(url=url).order_by("-created", "-pk").first()
-    if endpoint is None:
+    """The sandbox Stripe account the tenant's first Stripe account is connected to (through our
+    app, or by the webhook endpoint pointing at it): its secret key."""
+    first = stripe_account_first(tenant=tenant)
+    if first.account_id:
+        account = Account.objects.filter(stripe_id=first.account_id).first()
+    else:
+        url = stripe_webhook_url(first)
+        endpoint = WebhookEndpoint.objects.filter(url=url).order_by("-created", "-pk").first()
+        account = endpoint.account if endpoint else None
+    if account is None:
         return None
-    key = ApiKey.objects.filter(account=endpoint.account, key__startswith="sk_test_").first()
+    key = ApiKey.objects.filter(account=account, key__startswith="sk_test_").first()
     return key.key if key else None
 
 

@@ -94,6 +94,9 @@ class ConnectionStatus(models.TextChoices):
     NOT_CONNECTED = "not_connected", "Not connected"
     CONNECTED = "connected", "Connected"
     FAILING = "failing", "Failing"
+    # The merchant removed our Stripe App (or revoked its access) in Stripe: nothing is tried
+    # against the dead grant until they connect again.
+    REVOKED = "revoked", "Access removed in Stripe"
 
 
 class Connection(TenantOwnedModel):
@@ -107,15 +110,23 @@ class Connection(TenantOwnedModel):
         abstract = True
 
 
+class StripeAccess(models.TextChoices):
+    """How we reach one of a tenant's Stripe accounts."""
+
+    API_KEY = "api_key", "API key pasted by the merchant"
+    STRIPE_APP = "stripe_app", "Our Stripe App (Connect with Stripe)"
+
+
 # The name a tenant's first Stripe account gets (its only one, for most merchants).
 FIRST_STRIPE_ACCOUNT_NAME = "Main"
+STRIPE_ACCOUNT_NAME_MAX = 60
 
 
 class StripeConnection(Connection):
     """One of a tenant's Stripe accounts ("DK shop", "SE shop"), all booking into its one e-conomic
     agreement. The key and the webhook signing secrets are write-only."""
 
-    name = models.CharField(max_length=60)
+    name = models.CharField(max_length=STRIPE_ACCOUNT_NAME_MAX)
     # Random, unguessable id in this account's webhook URL; it says which account an event is for.
     webhook_endpoint_id = models.CharField(
         max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
@@ -130,6 +141,13 @@ class StripeConnection(Connection):
     # For a later Stripe App / Connect listing: events are routed to tenants by `event.account`.
     account_id = models.CharField(max_length=64, blank=True)
     webhook_endpoint_stripe_id = models.CharField(max_length=64, blank=True)
+    # Connected through our Stripe App: `account_id` is the merchant's account, its events come to
+    # the platform's Connect endpoint, and calls use the app's access token (about an hour; the
+    # refresh token, about a year, rotates at each refresh). Both tokens are write-only.
+    access = models.CharField(max_length=20, choices=StripeAccess.choices, default=StripeAccess.API_KEY)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -143,6 +161,31 @@ class StripeConnection(Connection):
     @property
     def webhook_path(self) -> str:
         return f"/webhooks/stripe/{self.webhook_endpoint_id}/"
+
+    @property
+    def via_stripe_app(self) -> bool:
+        return self.access == StripeAccess.STRIPE_APP
+
+
+class StripeInstallState(TenantOwnedModel):
+    """One "Connect with Stripe" in flight: the `state` we put in Stripe's install link.
+
+    Bound to the tenant, the member who clicked and their browser session; used once, and only
+    for a few minutes. Only its SHA-256 is stored, as for invitations.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_hash = models.CharField(max_length=64)
+    # Reconnecting one of the tenant's accounts; empty: a new account under `account_name`.
+    account = models.ForeignKey(StripeConnection, null=True, blank=True, on_delete=models.CASCADE)
+    account_name = models.CharField(max_length=STRIPE_ACCOUNT_NAME_MAX, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Stripe install of tenant {self.tenant_id} started {self.created:%Y-%m-%d %H:%M}"
 
 
 class EconomicConnection(Connection):

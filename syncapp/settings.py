@@ -147,6 +147,7 @@ TEMPLATES = [
                 "syncapp.context_processors.tenancy",
                 "syncapp.view_as.banner",
                 "syncapp.connections.budget.budget_banner",
+                "syncapp.connections.views.stripe_revoked_banner",
             ],
         },
     },
@@ -340,10 +341,33 @@ STRIPE_DASHBOARD_URL = env.str("STRIPE_DASHBOARD_URL", default="https://dashboar
 ECONOMIC_WEB_URL = env.str("ECONOMIC_WEB_URL", default="https://secure.e-conomic.com").rstrip("/")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
+# "Connect with Stripe": our Stripe App, installed through its OAuth install link (README,
+# "Connect with Stripe"). The platform's secret key exchanges codes and refreshes tokens, and its
+# Connect webhook endpoint (/webhooks/stripe/connect/) receives every app-connected account's
+# events, signed with STRIPE_PLATFORM_WEBHOOK_SECRET. Both secrets live in the environment only.
+STRIPE_OAUTH_ENABLED = env.bool("STRIPE_OAUTH_ENABLED", default=False)
+STRIPE_CLIENT_ID = env.str("STRIPE_CLIENT_ID", default="")
+STRIPE_PLATFORM_SECRET_KEY = env.str("STRIPE_PLATFORM_SECRET_KEY", default="")
+STRIPE_PLATFORM_WEBHOOK_SECRET = env.str("STRIPE_PLATFORM_WEBHOOK_SECRET", default="")
+STRIPE_OAUTH_AUTHORIZE_URL = env.str(
+    "STRIPE_OAUTH_AUTHORIZE_URL", default="https://marketplace.stripe.com/oauth/v2/authorize"
+)
+# Connect's own host, where the platform revokes an account's grant (POST /oauth/deauthorize).
+STRIPE_CONNECT_BASE = env.str("STRIPE_CONNECT_BASE", default="https://connect.stripe.com").rstrip("/")
+if STRIPE_OAUTH_ENABLED and not DEBUG:
+    for _name in ("STRIPE_CLIENT_ID", "STRIPE_PLATFORM_SECRET_KEY", "STRIPE_PLATFORM_WEBHOOK_SECRET"):
+        if not globals()[_name] or globals()[_name].startswith(_PLACEHOLDER):
+            raise ImproperlyConfigured(
+                f"STRIPE_OAUTH_ENABLED is on but {_name} is not set: production needs the Stripe "
+                "platform's values in the environment (README, 'Connect with Stripe')."
+            )
+
 # Content-Security-Policy (django-csp): our own static files only; no inline script or style, no
 # plugin, no framing. Forms post to us, and "Connect e-conomic" is a form whose answer redirects
 # to e-conomic's grant page (browsers check form-action on that redirect too).
 _GRANT_ORIGIN = "/".join(ECONOMIC_GRANT_URL.split("/")[:3])
+# "Connect with Stripe" is a form too, whose answer redirects to Stripe's install link.
+_STRIPE_AUTHORIZE_ORIGIN = "/".join(STRIPE_OAUTH_AUTHORIZE_URL.split("/")[:3])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -355,7 +379,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
-        "form-action": [SELF, _GRANT_ORIGIN],
+        "form-action": [SELF, _GRANT_ORIGIN, _STRIPE_AUTHORIZE_ORIGIN],
     }
 }
 

@@ -59,6 +59,7 @@ urlpatterns = [
     path("invite/<str:token>/", member_views.invitation, name="invitation"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("connections/", include("syncapp.connections.callback_urls")),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),
 ]

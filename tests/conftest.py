@@ -165,7 +165,8 @@ def celery_worker(
 
     schedule = {**WORKER_SCHEDULE, **worker_env}
     for name, value in schedule.items():
-        setattr(settings, name, type(getattr(settings, name))(value))
+        if hasattr(settings, name):  # e.g. EMAIL_URL is read into other settings, for workers only
+            setattr(settings, name, type(getattr(settings, name))(value))
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()

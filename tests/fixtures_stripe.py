@@ -164,3 +164,34 @@ def stripe_webhooks_to_tenant(tenant, stripe_account, live_server, sandbox_urls)
         tenant, stripe_account.api_key, webhook_secret=endpoint["secret"], endpoint_id=endpoint["id"]
     )
     return tenant
+
+
+# Our platform in the emulator, as `make run` sets it (Makefile RUN_ENV), for the tests' live server.
+PLATFORM_CLIENT_ID = "ca_testSyncApp"
+PLATFORM_SECRET_KEY = "sk_test_platformKeyOfTheTests"
+PLATFORM_WEBHOOK_SECRET = "whsec_platformSecretOfTheTests"
+
+
+def stripe_oauth_environment(live_server_url: str) -> dict[str, str]:
+    """Connect with Stripe's settings pointing at the emulator on the live server (for a worker's
+    environment too: the celery_worker fixture sets `worker_env` on settings as well)."""
+    return {
+        "STRIPE_OAUTH_ENABLED": "true",
+        "STRIPE_CLIENT_ID": PLATFORM_CLIENT_ID,
+        "STRIPE_PLATFORM_SECRET_KEY": PLATFORM_SECRET_KEY,
+        "STRIPE_PLATFORM_WEBHOOK_SECRET": PLATFORM_WEBHOOK_SECRET,
+        "STRIPE_OAUTH_AUTHORIZE_URL": f"{live_server_url}/sandbox/stripe/oauth/v2/authorize",
+        "STRIPE_CONNECT_BASE": f"{live_server_url}/sandbox/stripe",
+    }
+
+
+@pytest.fixture
+def stripe_platform(live_server, sandbox_urls, settings):
+    """Connect with Stripe on, and our app and platform (with its Connect endpoint at the live
+    server) registered in the emulator."""
+    from sandbox.demo import sandbox_platform
+
+    for name, value in stripe_oauth_environment(live_server.url).items():
+        setattr(settings, name, value == "true" if name == "STRIPE_OAUTH_ENABLED" else value)
+    yield sandbox_platform()
+    delivery.wait_for_deliveries()

@@ -37,13 +37,27 @@ from customers.models import (
 from customers.services import customer_sync
 from sandbox.economic_api.models import Faults
 from sandbox.stripe_api import control
-from sandbox.stripe_api.models import IdempotentRequest, SinkRequest
+from sandbox.stripe_api.models import IdempotentRequest, OAuthCode, SinkRequest
 from sandbox.stripe_api.seed import seed_account
-from syncapp.models import Invitation, Membership, Role, ViewAsSession, new_webhook_endpoint_id
+from syncapp.connections.stripe_app import stripe_app_store, stripe_install_url
+from syncapp.models import (
+    Invitation,
+    Membership,
+    Role,
+    StripeConnection,
+    ViewAsSession,
+    new_webhook_endpoint_id,
+)
 from tests.conftest import ROOT, admin_login
 from tests.factories import MembershipFactory, UserFactory
 from tests.fixtures_merchant import configure
-from tests.fixtures_stripe import connect_stripe, first_account
+from tests.fixtures_stripe import (
+    PLATFORM_CLIENT_ID,
+    PLATFORM_SECRET_KEY,
+    PLATFORM_WEBHOOK_SECRET,
+    connect_stripe,
+    first_account,
+)
 from tests.url_walker import fill, tenant_url_templates, url_parameters
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -76,6 +90,26 @@ def _fill_every_table(merchant, site_url: str) -> dict:
     assert [r.action for r in records] == ["matched", "created", "needs_review", "failed"]
     # A second Stripe account: the account filters and per-account defaults are on the pages.
     se_shop = connect_stripe(tenant, seed_account(), name="SE shop")
+    # A third, connected through our Stripe App; and a "Connect with Stripe" in flight.
+    app = control.platform_setup(
+        client_id=PLATFORM_CLIENT_ID,
+        secret_key=PLATFORM_SECRET_KEY,
+        webhook_url=f"{site_url}/webhooks/stripe/connect/",
+        webhook_secret=PLATFORM_WEBHOOK_SECRET,
+        redirect_uri=f"{site_url}/connections/stripe/callback/",
+    )
+    app_account = control.account_for_key(seed_account())
+    grant = control.app_install(app, app_account)
+    OAuthCode.objects.create(app=app, account=app_account, code="ac_walk", expires=0, used=True)
+    stripe_app_store(
+        account=StripeConnection(tenant=tenant, name="NO shop"),
+        answer={
+            "stripe_user_id": app_account.stripe_id,
+            "livemode": False,
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token,
+        },
+    )
     configure(tenant, accounts={"SE shop": {"defaults": {"currency": "SEK"}}})
 
     now = timezone.now()
@@ -132,6 +166,7 @@ def _fill_every_table(merchant, site_url: str) -> dict:
     )
     owner = MembershipFactory(tenant=tenant, role=Role.OWNER).user
     MembershipFactory(tenant=tenant, role=Role.VIEWER)
+    stripe_install_url(tenant=tenant, user=owner, session_key="walk-session")
     invitation = Invitation.objects.for_tenant(tenant).create(
         email="revisor@example.com",
         role=Role.VIEWER,

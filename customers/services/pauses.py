@@ -149,6 +149,19 @@ def _answers(pause: ConnectionPause) -> bool:
     return True
 
 
+def pause_on_revoked(*, tenant: Tenant, message: str) -> None:
+    """A Stripe account's grant was revoked in Stripe: the tenant's Stripe work waits, like for a
+    refused key, until the merchant reconnects (the probe never asks a revoked grant)."""
+    with transaction.atomic():
+        ConnectionPause.objects.for_tenant(tenant).get_or_create(service=Service.STRIPE)
+        pause = ConnectionPause.objects.for_tenant(tenant).select_for_update().get(service=Service.STRIPE)
+        if not pause.active:
+            pause.paused_at = timezone.now()
+        pause.reason, pause.until, pause.message = Reason.REFUSED, None, message
+        pause.save()
+    logger.warning("Tenant %s: stripe paused (access removed in Stripe)", tenant.slug)
+
+
 def pause_resume_on_reconnect(*, tenant: Tenant, service: Service) -> None:
     """A connection was stored as working: a pause for its refused credential ends."""
     if ConnectionPause.objects.for_tenant(tenant).filter(service=service, reason=Reason.REFUSED).exists():

@@ -12,9 +12,13 @@ from .models import (
     Account,
     ApiKey,
     Fault,
+    OAuthApp,
+    OAuthGrant,
     RequestLog,
+    WebhookEndpoint,
     stripe_id,
 )
+from .oauth import DEAUTHORIZED, oauth_tokens
 from .params import as_int, invalid
 
 
@@ -135,3 +139,44 @@ def customer_update(
 def customer_delete(api_key: str, customer_id: str) -> dict[str, Any]:
     with transaction.atomic():
         return services.customer_delete(caller_for_key(api_key), customer_id)
+
+
+def platform_setup(
+    *,
+    client_id: str,
+    secret_key: str,
+    webhook_url: str,
+    webhook_secret: str,
+    redirect_uri: str,
+    name: str = "Stripe ↔ e-conomic sync",
+) -> OAuthApp:
+    """Our platform in the emulator, as an operator registers it at Stripe (README): its account
+    and secret key, the app (client id, redirect URI, permissions) and the Connect endpoint with
+    its signing secret, all with the values the product's settings hold. Idempotent."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_related("account").filter(key=secret_key).first()
+        if key is None:
+            key = ApiKey.objects.create(account=Account.objects.create(name="Platform"), key=secret_key)
+        app, _ = OAuthApp.objects.update_or_create(
+            client_id=client_id,
+            defaults={"platform": key.account, "name": name, "redirect_uris": [redirect_uri]},
+        )
+        WebhookEndpoint.objects.update_or_create(
+            account=key.account,
+            connect=True,
+            livemode=key.livemode,
+            defaults={
+                "stripe_id": stripe_id("we_"),
+                "url": webhook_url,
+                "enabled_events": ["customer.created", "customer.updated", "customer.deleted", DEAUTHORIZED],
+                "secret": webhook_secret,
+            },
+        )
+    return app
+
+
+def app_install(app: OAuthApp, account: Account) -> OAuthGrant:
+    """The account's owner installs the app without the consent page (the demo, set up before the
+    server answers): a grant whose tokens the product stores as if it had exchanged a code."""
+    OAuthGrant.objects.filter(app=app, account=account, livemode=False).update(revoked=True)
+    return OAuthGrant.objects.create(app=app, account=account, livemode=False, **oauth_tokens(False))

@@ -27,18 +27,25 @@ def signature_header(body: str, secret: str, *, timestamp: int | None = None) ->
     return f"t={timestamp},v1={signature}"
 
 
-def event_body(event: Event, api_version: str | None = None) -> str:
-    return json.dumps(event.render(api_version), indent=2)
+def event_body(event: Event, api_version: str | None = None, *, connected: bool = False) -> str:
+    return json.dumps(event.render(api_version, connected=connected), indent=2)
 
 
 def send_event(
-    event: Event, url: str, secret: str, *, api_version: str | None = None, endpoint_id: str = ""
+    event: Event,
+    url: str,
+    secret: str,
+    *,
+    api_version: str | None = None,
+    endpoint_id: str = "",
+    connected: bool = False,
 ) -> int | None:
     """POST one event to `url`, signed with `secret`, now; record the attempt; return the status.
 
-    `api_version`: the endpoint's pinned version, stamped on the event (else the event's own).
+    `api_version`: the endpoint's pinned version, stamped on the event (else the event's own);
+    `connected`: a platform's Connect endpoint, which is told the event's `account`.
     """
-    body = event_body(event, api_version)
+    body = event_body(event, api_version, connected=connected)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -98,9 +105,10 @@ def _take_held(account: Account, livemode: bool, *, all_of_them: bool = False) -
 
 
 def _deliver_to_endpoints(event: Event, account: Account) -> None:
-    """To the endpoints that listened when the event happened and still exist and listen."""
+    """To the endpoints that listened when the event happened and still exist and listen: the
+    account's own, and its platforms' Connect endpoints."""
     endpoints = WebhookEndpoint.objects.filter(
-        account=account, livemode=event.livemode, stripe_id__in=event.destined
+        livemode=event.livemode, stripe_id__in=event.destined
     ).order_by("id")
     for endpoint in endpoints:
         if endpoint.listens_to(event.type):
@@ -111,6 +119,7 @@ def _deliver_to_endpoints(event: Event, account: Account) -> None:
                     endpoint.secret,
                     api_version=endpoint.api_version or None,
                     endpoint_id=endpoint.stripe_id,
+                    connected=endpoint.connect,
                 )
     _count_pending(event)
 

@@ -109,6 +109,8 @@ class WebhookEndpoint(models.Model):
     metadata = models.JSONField(default=dict)
     status = models.CharField(max_length=20, default="enabled")
     secret = models.CharField(max_length=100)
+    # A platform's endpoint for events on its connected accounts (they carry `account`).
+    connect = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.stripe_id} → {self.url}"
@@ -137,12 +139,15 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.stripe_id} {self.type}"
 
-    def render(self, api_version: str | None = None) -> dict:
-        """The event as the API shows it now; `api_version` as an endpoint that pinned one gets it."""
+    def render(self, api_version: str | None = None, *, connected: bool = False) -> dict:
+        """The event as the API shows it now; `api_version` as an endpoint that pinned one gets it;
+        `connected`: as a platform's Connect endpoint gets it, naming the account it happened in."""
         body = dict(self.payload)
         body["pending_webhooks"] = self.pending_webhooks
         if api_version:
             body["api_version"] = api_version
+        if connected:
+            body["account"] = self.account.stripe_id
         return body
 
 
@@ -238,3 +243,60 @@ class SinkRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.created:%H:%M:%S}"
+
+
+# What a Stripe App may be granted, as the restricted keys' resources and levels (webhook_write
+# is gated by Stripe, so an app listens on its platform's Connect endpoint instead).
+APP_PERMISSIONS = {"customers": "write", "events": "read"}
+# Stripe's figures: a code is single use for 5 minutes; an access token lasts an hour, a refresh
+# token a year and rotates at each refresh.
+OAUTH_CODE_SECONDS = 5 * 60
+ACCESS_TOKEN_SECONDS = 3600
+REFRESH_TOKEN_SECONDS = 365 * 24 * 3600
+
+
+def default_app_permissions() -> dict[str, str]:
+    return dict(APP_PERMISSIONS)
+
+
+class OAuthApp(models.Model):
+    """A Stripe App with `stripe_api_access_type: oauth`, owned by its platform account."""
+
+    platform = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="apps")
+    client_id = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    # The manifest's `allowed_redirect_uris`: a redirect anywhere else is refused, never followed.
+    redirect_uris = models.JSONField(default=list)
+    permissions = models.JSONField(default=default_app_permissions)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+
+class OAuthCode(models.Model):
+    app = models.ForeignKey(OAuthApp, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField(default=False)
+    code = models.CharField(max_length=80, unique=True)
+    expires = models.IntegerField()
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"code for {self.account} ({'used' if self.used else 'unused'})"
+
+
+class OAuthGrant(models.Model):
+    """An account's installation of an app: its current tokens (the refresh token rotates)."""
+
+    app = models.ForeignKey(OAuthApp, on_delete=models.CASCADE, related_name="grants")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="grants")
+    livemode = models.BooleanField(default=False)
+    access_token = models.CharField(max_length=120, unique=True)
+    access_expires = models.IntegerField()
+    refresh_token = models.CharField(max_length=120, unique=True)
+    refresh_expires = models.IntegerField()
+    revoked = models.BooleanField(default=False)
+    created = models.IntegerField(default=now_ts)
+
+    def __str__(self) -> str:
+        return f"{self.app} installed in {self.account}{' (revoked)' if self.revoked else ''}"

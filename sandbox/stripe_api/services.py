@@ -13,7 +13,17 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from .delivery import event_deliver_on_commit
-from .models import DEFAULT_API_VERSION, Account, Customer, Event, WebhookEndpoint, now_ts, stripe_id
+from .models import (
+    DEFAULT_API_VERSION,
+    Account,
+    Customer,
+    Event,
+    OAuthApp,
+    OAuthGrant,
+    WebhookEndpoint,
+    now_ts,
+    stripe_id,
+)
 from .params import ApiError, as_int, as_list, invalid
 
 API_VERSION = DEFAULT_API_VERSION
@@ -454,6 +464,7 @@ def webhook_endpoint_create(caller: Caller, params: dict[str, Any]) -> dict[str,
         url=url,
         enabled_events=events,
         api_version=params.get("api_version") or "",
+        connect=str(params.get("connect", "")).lower() == "true",
         description=params.get("description") or "",
         metadata=metadata_merge({}, params.get("metadata") or {}),
         secret=stripe_id("whsec_", 32),
@@ -489,12 +500,38 @@ def event_emit(caller: Caller, event_type: str, obj: dict[str, Any], previous: d
     """Store an event and deliver it to the listening endpoints once the transaction commits.
 
     It is created in the account's default API version; an endpoint that pinned one gets it
-    stamped with that version on delivery.
+    stamped with that version on delivery. The account's own endpoints get it, and the Connect
+    endpoints of the platforms whose apps it installed (with `account` set).
     """
+    listening = [e for e in _endpoints(caller) if e.listens_to(event_type)]
+    listening += connect_endpoints(account=caller.account, livemode=caller.livemode, event_type=event_type)
+    return event_emit_to(caller, event_type, obj, listening, previous)
+
+
+def connect_endpoints(
+    *, account: Account, livemode: bool, event_type: str, apps: list[OAuthApp] | None = None
+) -> list[WebhookEndpoint]:
+    """The Connect endpoints of the platforms whose apps `account` has installed, listening."""
+    grants = OAuthGrant.objects.filter(account=account, livemode=livemode, revoked=False)
+    if apps is not None:
+        grants = grants.filter(app__in=apps)
+    endpoints = WebhookEndpoint.objects.filter(
+        account__in=grants.values("app__platform"), livemode=livemode, connect=True
+    )
+    return [e for e in endpoints.order_by("id") if e.listens_to(event_type)]
+
+
+def event_emit_to(
+    caller: Caller,
+    event_type: str,
+    obj: dict[str, Any],
+    listening: list[WebhookEndpoint],
+    previous: dict | None = None,
+) -> Event:
+    """Store an event destined to `listening` and deliver it to them once the transaction commits."""
     data: dict[str, Any] = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous
-    listening = [e for e in _endpoints(caller) if e.listens_to(event_type)]
     event_id = stripe_id("evt_")
     created = now_ts()
     payload = {

@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import control, faults, services
-from .models import ApiKey, IdempotentRequest, RequestLog, SinkRequest, stripe_id
+from . import control, faults, oauth, services
+from .models import ApiKey, IdempotentRequest, OAuthApp, RequestLog, SinkRequest, stripe_id
+from .oauth import GrantKey
 from .params import ApiError, invalid, parse_params
 from .services import Caller
 
@@ -29,7 +30,15 @@ def _mask(key: str) -> str:
     return f"{prefix}{'*' * 20}{key[-4:]}" if len(key) > 12 else "****"
 
 
-def _api_key(request: HttpRequest) -> ApiKey:
+def _api_key(request: HttpRequest) -> "ApiKey | GrantKey":
+    """The request's credential: a key of an account, or an app's access token; then its
+    `Stripe-Account` header, which every resource honours (a platform acting on an account that
+    installed its app, or a token naming its own account; anything else is refused)."""
+    principal = _credential(request)
+    return oauth.with_stripe_account(principal, request.headers.get("Stripe-Account", "").strip())
+
+
+def _credential(request: HttpRequest) -> "ApiKey | GrantKey":
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     key = ""
     if scheme.lower() == "bearer":
@@ -46,9 +55,12 @@ def _api_key(request: HttpRequest) -> ApiKey:
             "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
         )
     api_key = ApiKey.objects.select_related("account").filter(key=key).first()
-    if api_key is None:
+    if api_key is not None:
+        return api_key
+    grant = oauth.grant_for_token(key)
+    if grant is None:
         raise ApiError(401, f"Invalid API Key provided: {_mask(key)}")
-    return api_key
+    return oauth.access_token_principal(grant, key)
 
 
 def _json(body: dict) -> str:
@@ -138,7 +150,7 @@ _PERMISSION_NAMES = {
 }
 
 
-def _require(api_key: ApiKey, resource: str, level: str) -> None:
+def _require(api_key: "ApiKey | GrantKey", resource: str, level: str) -> None:
     """403 as Stripe answers a restricted key that lacks the permission (no error code)."""
     if api_key.allows(resource, level):
         return
@@ -151,7 +163,7 @@ def _require(api_key: ApiKey, resource: str, level: str) -> None:
     )
 
 
-def _error_body(exc: ApiError, request_id: str, api_key: ApiKey | None) -> dict:
+def _error_body(exc: ApiError, request_id: str, api_key: "ApiKey | GrantKey | None") -> dict:
     body = exc.body()
     if api_key is not None:
         mode = "" if api_key.livemode else "test/"
@@ -262,6 +274,25 @@ event = api_view(
 unknown = api_view({})
 
 
+def _platform_key(request: HttpRequest) -> ApiKey | None:
+    """A platform's own secret key (no `Stripe-Account`): what OAuth's endpoints authenticate with."""
+    try:
+        key = _credential(request)
+    except ApiError:
+        return None
+    return key if isinstance(key, ApiKey) and not key.restricted else None
+
+
+@csrf_exempt
+def oauth_token(request: HttpRequest) -> HttpResponse:
+    return oauth.token(request, _platform_key(request))
+
+
+@csrf_exempt
+def oauth_deauthorize(request: HttpRequest) -> HttpResponse:
+    return oauth.deauthorize(request, _platform_key(request))
+
+
 # --- test controls (not Stripe's API): authenticated with any key of the account they act on ---
 
 
@@ -327,6 +358,19 @@ def control_keys(request: HttpRequest, api_key: ApiKey) -> dict:
     livemode = str(params.get("livemode", "false")).lower() == "true"
     key = control.restricted_key_create(api_key.account, params.get("permissions") or {}, livemode=livemode)
     return {"key": key.key, "livemode": key.livemode, "permissions": key.permissions}
+
+
+@control_view
+def control_app_uninstall(request: HttpRequest, api_key: ApiKey) -> dict:
+    """`POST client_id=ca_…`: the account's owner removes that app in the Dashboard (its grant
+    ends, and the app's platform is sent `account.application.deauthorized`)."""
+    if request.method != "POST":
+        raise ApiError(405, "POST to remove an app.")
+    app = OAuthApp.objects.filter(client_id=_params(request).get("client_id", "")).first()
+    if app is None:
+        raise invalid("No such application.", param="client_id")
+    ended = oauth.app_uninstall(app=app, stripe_user_id=api_key.account.stripe_id, livemode=api_key.livemode)
+    return {"uninstalled": ended}
 
 
 _SINK_HEADERS = ("stripe-", "content-type", "user-agent")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import stripe
+from stripe import oauth_error
 
 # Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
 _KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
@@ -67,6 +68,11 @@ def _scrub(text: str) -> str:
     return _KEY_PATTERN.sub(lambda m: f"{m.group(1)}_••••", text)
 
 
+class StripeGrantRefused(StripeAuthFailed):
+    """OAuth `invalid_grant`: the code or refresh token is used, expired or revoked (the app was
+    removed). Asking again with it cannot succeed."""
+
+
 def _raise_mapped(exc: stripe.StripeError) -> NoReturn:
     error = _mapped(exc)
     # Stripe's support finds a call by its request id: keep it on every error.
@@ -75,6 +81,25 @@ def _raise_mapped(exc: stripe.StripeError) -> NoReturn:
 
 
 def _mapped(exc: stripe.StripeError) -> StripeError:
+    if isinstance(exc, oauth_error.OAuthError):
+        return _oauth_mapped(exc)
+    return _api_mapped(exc)
+
+
+def _oauth_mapped(exc: oauth_error.OAuthError) -> StripeError:
+    status = exc.http_status
+    if isinstance(exc, oauth_error.InvalidGrantError):
+        # Stripe's description may quote the code or token: never passed on.
+        return StripeGrantRefused(
+            "Stripe no longer accepts our app's access for this account (it was removed, revoked or "
+            "expired): connect with Stripe again.",
+            status=status,
+            code="invalid_grant",
+        )
+    return StripeRejected(f"Stripe refused the app's request ({exc.code}).", status=status, code=exc.code)
+
+
+def _api_mapped(exc: stripe.StripeError) -> StripeError:
     status = exc.http_status
     message = _scrub(exc.user_message or "")
     code = getattr(exc, "code", None)
@@ -157,11 +182,16 @@ class StripeClient:
         max_network_retries: int,
         timeout: float,
         on_response: ResponseHook | None = None,
+        stripe_account: str | None = None,
+        livemode: bool | None = None,
     ):
-        self.livemode = is_live_key(api_key)
+        """`stripe_account`: act on a connected account (the `Stripe-Account` header on every
+        call), with our app's access token as `api_key`; its `livemode` is then the grant's."""
+        self.livemode = is_live_key(api_key) if livemode is None else livemode
         self._http = _ObservedRequestsClient(timeout=timeout, on_response=on_response)
         self._client = stripe.StripeClient(
             api_key,
+            stripe_account=stripe_account,
             base_addresses={"api": base_url},
             stripe_version=API_VERSION,
             max_network_retries=max_network_retries,
@@ -268,6 +298,62 @@ class StripeClient:
         try:
             page = self._client.v1.webhook_endpoints.list(params={"limit": 100})
             return [_plain(endpoint) for endpoint in page.auto_paging_iter()]
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+
+
+class StripePlatform:
+    """Our Stripe App's own calls, made with the platform's secret key: exchanging an install's
+    code and refreshing an account's tokens (`/v1/oauth/token`), and revoking an account's grant
+    (Connect's `/oauth/deauthorize`). Answers are plain dicts; the tokens in them are never logged."""
+
+    def __init__(
+        self,
+        platform_key: str,
+        *,
+        client_id: str,
+        base_url: str,
+        connect_base_url: str,
+        timeout: float,
+        on_response: ResponseHook | None = None,
+    ):
+        self._http = _ObservedRequestsClient(timeout=timeout, on_response=on_response)
+        # No network retries: a refresh token is single use, and a retried refresh whose first
+        # answer was lost would present a rotated token (the caller decides, under its lock).
+        self._client = stripe.StripeClient(
+            platform_key,
+            client_id=client_id,
+            base_addresses={"api": base_url, "connect": connect_base_url},
+            stripe_version=API_VERSION,
+            max_network_retries=0,
+            http_client=self._http,
+        )
+
+    def __repr__(self) -> str:
+        return "StripePlatform()"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _token(self, **params: str) -> dict:
+        try:
+            answer = self._client.raw_request("post", "/v1/oauth/token", **params)
+            return _plain(self._client.deserialize(answer, api_mode="V1"))
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+
+    def token_from_code(self, code: str) -> dict:
+        """The install's code (single use, 5 minutes) for `access_token`, `refresh_token`,
+        `stripe_user_id`, `livemode`, `scope`, `token_type`."""
+        return self._token(grant_type="authorization_code", code=code)
+
+    def token_refreshed(self, refresh_token: str) -> dict:
+        """A new access token and a new refresh token; the one given is spent."""
+        return self._token(grant_type="refresh_token", refresh_token=refresh_token)
+
+    def deauthorize(self, stripe_user_id: str) -> None:
+        try:
+            self._client.oauth.deauthorize(params={"stripe_user_id": stripe_user_id})
         except stripe.StripeError as exc:
             _raise_mapped(exc)
 

@@ -9,12 +9,9 @@ from syncapp.clients.stripe import StripeClient
 from syncapp.metrics import api_call_observed
 from syncapp.models import StripeConnection, Tenant
 
-from .common import Service
+from .common import NotConnected, Service
 from .selectors import agreement_key, connection_for
-
-
-class NotConnected(Exception):
-    """The tenant has not connected this service yet; the message says what to do."""
+from .stripe_platform import stripe_access_token
 
 
 def economic_client_for(tenant: Tenant, *, background: bool = False) -> EconomicClient:
@@ -71,11 +68,28 @@ def economic_budget() -> DailyBudget:
 
 
 def stripe_client_for(account: StripeConnection | None) -> StripeClient:
-    """A client for one of the tenant's Stripe accounts."""
+    """A client for one of the tenant's Stripe accounts: its pasted key, or our app's access token
+    for it (refreshed first when it is about to expire) with its account in `Stripe-Account`."""
+    if account is not None and account.via_stripe_app:
+        return stripe_app_client(account, stripe_access_token(account=account))
     if account is None or not account.api_key:
         name = f" account “{account.name}”" if account is not None else ""
         raise NotConnected(f"Stripe{name} is not connected: add its API key on the Connections page.")
     return stripe_client(account.api_key)
+
+
+def stripe_app_client(
+    account: StripeConnection, access_token: str, *, on_response: ResponseHook = api_call_observed
+) -> StripeClient:
+    return StripeClient(
+        access_token,
+        base_url=settings.STRIPE_API_BASE,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        timeout=settings.STRIPE_TIMEOUT_SECONDS,
+        on_response=on_response,
+        stripe_account=account.account_id,
+        livemode=bool(account.livemode),
+    )
 
 
 def stripe_client(api_key: str, *, on_response: ResponseHook = api_call_observed) -> StripeClient:

@@ -28,6 +28,11 @@ class Credential(StrEnum):
     STRIPE_ACCOUNT_NAME = "stripe_account_name"
 
 
+class NotConnected(Exception):
+    """The tenant has not connected this service (or this Stripe account) yet, or its access was
+    removed; the message says what to do."""
+
+
 class CredentialRefused(Exception):
     """A credential failed its check; nothing was stored. `credential` says which one."""
 

@@ -24,9 +24,16 @@ from syncapp.clients.stripe import StripeClient
 from syncapp.metrics import api_call_observed
 from syncapp.models import StripeConnection, Tenant
 
-from .clients import economic_client, economic_client_for, stripe_client, stripe_client_for
+from .clients import (
+    economic_client,
+    economic_client_for,
+    stripe_app_client,
+    stripe_client,
+    stripe_client_for,
+)
 from .common import Service
 from .selectors import agreement_key, connection_for
+from .stripe_platform import stripe_access_token
 
 # Clients kept per thread: a worker thread serves few tenants at a time, and each costs a socket.
 POOL_SIZE = 16
@@ -108,18 +115,26 @@ def pooled_economic_client_for(tenant: Tenant) -> EconomicClient:
 
 
 def pooled_stripe_client_for(account: StripeConnection | None) -> StripeClient:
-    """A client for one Stripe account, kept open across syncs in this thread."""
-    if account is None or not account.api_key:
+    """A client for one Stripe account, kept open across syncs in this thread; an app-connected
+    account's token is refreshed first when due (a new token is a new version)."""
+    if account is not None and account.via_stripe_app:
+        api_key = stripe_access_token(account=account)
+
+        def build(observed: Callable) -> StripeClient:
+            return stripe_app_client(account, api_key, on_response=observed)
+    elif account is None or not account.api_key:
         return stripe_client_for(account)  # raises NotConnected with the merchant's wording
-    api_key = account.api_key
+    else:
+        api_key = account.api_key
+
+        def build(observed: Callable) -> StripeClient:
+            return stripe_client(api_key, on_response=observed)
+
     version = _version(
         api_key,
+        account.account_id,
         settings.STRIPE_API_BASE,
         settings.STRIPE_TIMEOUT_SECONDS,
         settings.STRIPE_MAX_NETWORK_RETRIES,
     )
-    return _pooled(
-        (Service.STRIPE, account.tenant_id, account.pk),
-        version,
-        lambda observed: stripe_client(api_key, on_response=observed),
-    )
+    return _pooled((Service.STRIPE, account.tenant_id, account.pk), version, build)

@@ -11,6 +11,7 @@ from syncapp.models import (
     Connection,
     ConnectionStatus,
     EconomicConnection,
+    StripeAccess,
     StripeConnection,
     Tenant,
 )
@@ -46,6 +47,20 @@ def stripe_account_first(*, tenant: Tenant) -> StripeConnection:
     if account is None:
         account, _ = StripeConnection.objects.for_tenant(tenant).get_or_create(name=FIRST_STRIPE_ACCOUNT_NAME)
     return account
+
+
+def app_account_for(*, stripe_user_id: str) -> StripeConnection | None:
+    """The tenant's Stripe account (with its tenant) that our app connects to this Stripe account,
+    for the platform's Connect endpoint; None when no merchant here connects it now."""
+    if not stripe_user_id:
+        return None
+    return (
+        StripeConnection.all_tenants.select_related("tenant")
+        .filter(access=StripeAccess.STRIPE_APP, account_id=stripe_user_id)
+        .filter(status__in=[ConnectionStatus.CONNECTED, ConnectionStatus.FAILING])
+        .order_by("id")
+        .first()
+    )
 
 
 def agreement_key(connection: EconomicConnection | None, tenant: Tenant) -> str:

@@ -18,11 +18,12 @@ from syncapp.clients.stripe import (
     StripeError,
     StripeUnavailable,
 )
-from syncapp.models import ConnectionStatus, StripeConnection, Tenant
+from syncapp.models import STRIPE_ACCOUNT_NAME_MAX, ConnectionStatus, StripeAccess, StripeConnection, Tenant
 
 from .clients import stripe_client
 from .common import Credential, CredentialRefused, mark_failing
 from .selectors import stripe_account_first, stripe_account_named, stripe_accounts_for, stripe_webhook_url
+from .stripe_app import stripe_app_revoke, stripe_endpoint_delete
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def _our_endpoint(gateway: StripeClient, *, url: str, known: StripeConnection | 
     return None
 
 
-MAX_ACCOUNT_NAME = StripeConnection._meta.get_field("name").max_length
+MAX_ACCOUNT_NAME = STRIPE_ACCOUNT_NAME_MAX
 
 
 def stripe_account_for_connect(*, tenant: Tenant, name: str | None) -> StripeConnection:
@@ -158,6 +159,10 @@ def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -
             connection.previous_webhook_secret = connection.webhook_secret
             connection.previous_webhook_secret_until = timezone.now() + PREVIOUS_SECRET_LIFETIME
         connection.api_key = credentials.api_key
+        # A pasted key replaces our app's access, if it had it (its grant is left to the merchant).
+        connection.access, connection.account_id = StripeAccess.API_KEY, ""
+        connection.access_token = connection.refresh_token = ""
+        connection.access_token_expires_at = None
         connection.livemode = credentials.livemode
         connection.webhook_secret = credentials.webhook_secret
         connection.webhook_endpoint_stripe_id = credentials.webhook_endpoint_id
@@ -168,7 +173,7 @@ def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -
     old_key, old_endpoint = replaced
     if old_endpoint and credentials.webhook_endpoint_id and old_endpoint != credentials.webhook_endpoint_id:
         # A new endpoint replaces ours: the old one would deliver every event a second time.
-        _delete_our_endpoint(tenant, api_key=old_key, endpoint_id=old_endpoint)
+        stripe_endpoint_delete(tenant, api_key=old_key, endpoint_id=old_endpoint)
     logger.info(
         "Tenant %s: Stripe account %s verified and stored (livemode=%s, webhook endpoint %s)",
         tenant.slug,
@@ -177,19 +182,6 @@ def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -
         credentials.webhook_endpoint_id or "entered by the merchant",
     )
     return connection
-
-
-def _delete_our_endpoint(tenant: Tenant, *, api_key: str, endpoint_id: str) -> bool:
-    """Delete a webhook endpoint we registered; False (and a warning in the log) when Stripe won't."""
-    client = stripe_client(api_key)
-    try:
-        client.delete_webhook_endpoint(endpoint_id)
-    except StripeError:
-        logger.warning("Tenant %s: could not delete its Stripe webhook endpoint %s", tenant.slug, endpoint_id)
-        return False
-    finally:
-        client.close()
-    return True
 
 
 def stripe_connect(
@@ -216,12 +208,15 @@ def stripe_disconnect_all(*, tenant: Tenant) -> bool:
 
 def stripe_disconnect(*, account: StripeConnection) -> bool:
     """Forget the key and secrets, and delete the webhook endpoint we registered (so Stripe stops
-    sending events nobody can verify). Returns False when the endpoint could not be deleted.
+    sending events nobody can verify); for an app-connected account, revoke our grant at Stripe
+    and forget its tokens. Returns False when Stripe could not be told.
     The account keeps its name and its history; connecting it again resumes it."""
     tenant = account.tenant
     endpoint_removed = True
-    if account.api_key and account.webhook_endpoint_stripe_id:
-        endpoint_removed = _delete_our_endpoint(
+    if account.via_stripe_app and account.refresh_token:
+        endpoint_removed = stripe_app_revoke(account=account)
+    elif account.api_key and account.webhook_endpoint_stripe_id:
+        endpoint_removed = stripe_endpoint_delete(
             tenant, api_key=account.api_key, endpoint_id=account.webhook_endpoint_stripe_id
         )
     StripeConnection.objects.for_tenant(tenant).filter(pk=account.pk).update(
@@ -230,6 +225,9 @@ def stripe_disconnect(*, account: StripeConnection) -> bool:
         previous_webhook_secret="",
         previous_webhook_secret_until=None,
         webhook_endpoint_stripe_id="",
+        access_token="",
+        refresh_token="",
+        access_token_expires_at=None,
         livemode=None,
         status=ConnectionStatus.NOT_CONNECTED,
         last_error="",

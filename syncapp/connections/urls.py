@@ -11,4 +11,5 @@ urlpatterns = [
     path("economic/callback/<str:state>/", views.economic_callback, name="economic_callback"),
     path("economic/disconnect/", views.economic_disconnect, name="economic_disconnect"),
     path("stripe/<int:account_id>/disconnect/", views.stripe_disconnect, name="stripe_disconnect"),
+    path("stripe/app/connect/", views.stripe_app_connect, name="stripe_app_connect"),
 ]

@@ -4,10 +4,13 @@ import secrets
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +21,7 @@ from syncapp.tenancy import tenant_view
 
 from . import economic as economic_services
 from . import stripe as stripe_services
+from . import stripe_app as stripe_app_services
 from .common import Credential, CredentialRefused, Service
 from .forms import StripeAccountAddForm, StripeConnectForm
 from .selectors import connection_for, stripe_account_first, stripe_accounts_for, stripe_webhook_url
@@ -76,10 +80,13 @@ def _page_context(tenant: Tenant, *, hide_secrets: bool = False, forms: dict | N
         "stripe": first,
         "stripe_status": _overall_status([account.status for account in accounts]),
         "stripe_failing": [account for account in accounts if account.status == ConnectionStatus.FAILING],
+        "stripe_oauth_enabled": settings.STRIPE_OAUTH_ENABLED,
     }
 
 
 def _overall_status(statuses: list[str]) -> str:
+    if ConnectionStatus.REVOKED in statuses:
+        return ConnectionStatus.REVOKED
     if ConnectionStatus.FAILING in statuses:
         return ConnectionStatus.FAILING
     return statuses[0]
@@ -240,3 +247,59 @@ def connections_check(request):
     else:
         messages.error(request, "A connection is failing: see the reason below.")
     return redirect("connections", slug=request.tenant.slug)
+
+
+@tenant_view(edit=True)
+@require_POST
+def stripe_app_connect(request):
+    """ "Connect with Stripe": to Stripe's install link, with a state bound to this member's session.
+
+    `account` reconnects one of the tenant's accounts; `name` connects another one under that name.
+    """
+    account = _posted_account(request) if request.POST.get("account") else None
+    if not request.session.session_key:
+        request.session.save()
+    url = stripe_app_services.stripe_install_url(
+        tenant=request.tenant,
+        user=request.user,
+        session_key=request.session.session_key,
+        account=account,
+        account_name=request.POST.get("name", ""),
+    )
+    return redirect(url)
+
+
+@never_cache
+@login_required
+@require_GET
+def stripe_app_callback(request):
+    """Where Stripe sends the browser back after its consent screen (the app's redirect URI)."""
+    try:
+        connection = stripe_app_services.stripe_install_complete(
+            user=request.user,
+            session_key=request.session.session_key or "",
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            error=request.GET.get("error", ""),
+        )
+    except stripe_app_services.InstallRefused as exc:
+        messages.error(request, exc.message)
+        # Redirect at once, so the code leaves the address bar and the browser history.
+        return redirect("connections", slug=exc.tenant.slug) if exc.tenant else redirect("home")
+    mode = _("live mode") if connection.livemode else _("test mode")
+    messages.success(
+        request,
+        _("Stripe account “%(name)s” is connected through our Stripe App (%(mode)s).")
+        % {"name": connection.name, "mode": mode},
+    )
+    return redirect("connections", slug=connection.tenant.slug)
+
+
+def stripe_revoked_banner(request) -> dict:
+    """Context processor: on a tenant's pages, the banner while one of its Stripe accounts has
+    removed our app in Stripe (its syncs are paused until it is connected again)."""
+    tenant = getattr(request, "tenant", None)
+    if not isinstance(tenant, Tenant):
+        return {}
+    revoked = StripeConnection.objects.for_tenant(tenant).filter(status=ConnectionStatus.REVOKED)
+    return {"stripe_revoked_accounts": list(revoked.values_list("name", flat=True))}

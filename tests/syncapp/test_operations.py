@@ -97,6 +97,29 @@ def test_production_refuses_to_start_with_an_invalid_fernet_key(keys):
     assert keys.split(",")[-1] not in result.stderr  # the value itself is never printed
 
 
+STRIPE_APP_ENV = {
+    "STRIPE_OAUTH_ENABLED": "true",
+    "STRIPE_CLIENT_ID": "ca_production",
+    "STRIPE_PLATFORM_SECRET_KEY": "sk_live_platform",
+    "STRIPE_PLATFORM_WEBHOOK_SECRET": "whsec_platform",
+}
+
+
+@pytest.mark.parametrize(
+    "missing", ["STRIPE_CLIENT_ID", "STRIPE_PLATFORM_SECRET_KEY", "STRIPE_PLATFORM_WEBHOOK_SECRET"]
+)
+def test_production_refuses_to_start_connect_with_stripe_without_the_platforms_values(missing):
+    env = {**PRODUCTION_ENV, **{k: v for k, v in STRIPE_APP_ENV.items() if k != missing}}
+    result = _manage("check", env=env)
+    _assert_refused_naming(result, missing)
+    assert "sk_live_platform" not in result.stderr
+
+
+def test_production_starts_connect_with_stripe_with_the_platforms_values():
+    result = _manage("check", env={**PRODUCTION_ENV, **STRIPE_APP_ENV})
+    assert result.returncode == 0, result.stderr
+
+
 def test_compose_file_wires_every_service():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]

@@ -179,7 +179,13 @@ def _raw(model, pk, column):
 
 def test_every_model_with_an_encrypted_field_is_found_through_the_registry():
     found = {model: [f.name for f in fields] for model, fields in crypto.encrypted_fields()}
-    assert found[StripeConnection] == ["api_key", "webhook_secret", "previous_webhook_secret"]
+    assert found[StripeConnection] == [
+        "api_key",
+        "webhook_secret",
+        "previous_webhook_secret",
+        "access_token",
+        "refresh_token",
+    ]
     assert found[EconomicConnection] == ["grant_token"]
 
 
@@ -234,3 +240,19 @@ def test_rotate_encryption_key_changes_nothing_when_a_secret_cannot_be_decrypted
     assert excinfo.value.returncode == 2
     assert "syncapp.EconomicConnection.grant_token" in str(excinfo.value)
     assert _raw(EconomicConnection, economic.pk, "grant_token") == before
+
+
+@pytest.mark.django_db
+def test_rotate_encryption_key_reencrypts_the_stripe_apps_tokens(tenant, settings, capsys):
+    key_a, key_b = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = key_a
+    stripe = StripeConnection.objects.for_tenant(tenant).create(
+        access="stripe_app", access_token="sk_test_oauth_ACCESS", refresh_token="rt_REFRESH"
+    )
+    settings.FIELD_ENCRYPTION_KEY = f"{key_b},{key_a}"
+    call_command("rotate_encryption_key")
+    assert json.loads(capsys.readouterr().out)["models"]["syncapp.StripeConnection"]["reencrypted"] == 2
+    settings.FIELD_ENCRYPTION_KEY = key_b  # key A retired
+    stripe = StripeConnection.objects.for_tenant(tenant).get(pk=stripe.pk)
+    assert (stripe.access_token, stripe.refresh_token) == ("sk_test_oauth_ACCESS", "rt_REFRESH")
+    assert "rt_REFRESH" not in _raw(StripeConnection, stripe.pk, "refresh_token")
