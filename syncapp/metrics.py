@@ -61,6 +61,9 @@ _local_lock = threading.Lock()
 FLUSH_SECONDS = 1.0
 _pending: dict[str, float] = {}
 _pending_lock = threading.Lock()
+# Held from taking a batch until it is in Redis: a scrape's own flush waits for the writer's batch in
+# hand, so a count is never in neither place.
+_writing_lock = threading.Lock()
 _writer_pid: int | None = None
 
 
@@ -117,11 +120,12 @@ def _write_pending_forever() -> None:
 
 def write_pending() -> None:
     """Write the counts this process has added up so far."""
-    with _pending_lock:
-        batch = dict(_pending)
-        _pending.clear()
-    if batch:
-        _add(batch)
+    with _writing_lock:
+        with _pending_lock:
+            batch = dict(_pending)
+            _pending.clear()
+        if batch:
+            _add(batch)
 
 
 def api_call_observed(service: str, method: str, status: int | None) -> None:
