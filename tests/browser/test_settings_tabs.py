@@ -221,7 +221,7 @@ def test_merchant_exports_then_imports_the_settings(merchant, tenant, tmp_path):
     page.get_by_role("button", name="Import settings").click()
     problems = page.get_by_test_id("problems")
     expect(problems).to_contain_text("extra: unknown key")
-    expect(problems).to_contain_text("version: must be 1 (this document says 3).")
+    expect(problems).to_contain_text("version: must be 1 or 2 (this document says 3).")
     shot(page, "6-import-problems")
     assert settings_document_for(tenant=tenant) == default_document()
 
