@@ -99,6 +99,12 @@ def economic_side_values(settings: SyncSettings, economic_customer: dict) -> dic
     return values
 
 
+def agreed_fingerprints(settings: SyncSettings, economic_customer: dict) -> dict[str, str]:
+    """Per field that may flow to Stripe, the fingerprint of e-conomic's value: what both sides
+    agree on right after the sync created the customer from Stripe's values."""
+    return {f: value_fingerprint(v) for f, v in economic_side_values(settings, economic_customer).items()}
+
+
 @dataclass(frozen=True)
 class FieldFlow:
     """Which way one field flows in this sync, and, when both sides changed it, who won."""
