@@ -6,6 +6,7 @@ records. Searching and creating hold the match values' locks (`claims.py`); the 
 lock, the record and the write to Stripe are `sync.py`'s, around them.
 """
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -413,9 +414,18 @@ def _put_update(
             number=number,
             payload=body,
         )
-    ctx.economic.update_customer(number, body)
     link.fingerprint = plan.fingerprint
     link.field_fingerprints = both_ways.agreed
+    if body == update_payload(current_customer=current, plan=dataclasses.replace(plan, update_fields={})):
+        # e-conomic already holds every value (a change that came from e-conomic, say): a PUT
+        # would only move its lastUpdated.
+        link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
+        return Outcome(
+            Action.UNCHANGED,
+            f"Linked to e-conomic customer {number}; it already has these values.",
+            number=number,
+        )
+    ctx.economic.update_customer(number, body)
     link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
     return Outcome(Action.UPDATED, " ".join([message, *both_ways.notes]), number=number, payload=body)
 

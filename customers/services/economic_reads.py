@@ -37,6 +37,8 @@ from .from_economic import economic_customer_apply
 from .pauses import active_pause, pause_note_trouble
 
 PAGE = 1000
+# The cursor of an agreement without customers yet: every customer made later is a change to read.
+BEFORE_ANY_CUSTOMER = "1970-01-01T00:00:00Z"
 
 
 # e-conomic sends one notification per changed customer: a burst (an import in e-conomic) starts
@@ -79,7 +81,7 @@ def economic_changes_read(*, tenant: Tenant) -> int:
         economic = pooled_economic_client_for(tenant)
         if not read.cursor:
             # The first read starts now: what changed before is the import's and the sync's past.
-            read.cursor = economic.newest_customer_update() or ""
+            read.cursor = economic.newest_customer_update() or BEFORE_ANY_CUSTOMER
             read.seen_at_cursor = []
             read.ran_at = timezone.now()
             read.save(update_fields=["cursor", "seen_at_cursor", "ran_at"])

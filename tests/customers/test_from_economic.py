@@ -16,10 +16,10 @@ from tests.fixtures_stripe import first_account
 Action, Direction = SyncRecord.Action, SyncRecord.Direction
 
 
-def two_way(merchant, *, address="economic_to_stripe", phone="both", rule="newest_wins"):
+def two_way(merchant, *, address="economic_to_stripe", phone="both", rule="newest_wins", minutes=5):
     configure(
         merchant.tenant,
-        sync={"update_existing": "always", "conflict_rule": rule},
+        sync={"update_existing": "always", "conflict_rule": rule, "economic_read_minutes": minutes},
         field_mappings=[
             {"economic_field": "name", "stripe_field": "name", "keep_updated": True},
             {"economic_field": "email", "stripe_field": "email", "keep_updated": True},
