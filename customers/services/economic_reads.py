@@ -30,7 +30,7 @@ from syncapp.connections.clients import NotConnected
 from syncapp.connections.pool import pooled_economic_client_for
 from syncapp.models import ConnectionStatus, EconomicConnection, Tenant
 
-from ..errors import PERMANENT, TRANSIENT, as_transient
+from ..errors import PERMANENT, REFUSED, TRANSIENT, as_transient
 from ..models import EconomicRead
 from ..queue import enqueue_economic_read
 from .from_economic import economic_customer_apply
@@ -95,7 +95,8 @@ def economic_changes_read(*, tenant: Tenant) -> int:
             economic_customer_apply(tenant=tenant, economic_customer=customer)
             _advance(read, customer)
             applied += 1
-    except TRANSIENT as exc:
+    except (*TRANSIENT, *REFUSED) as exc:
+        # Throttling, an outage or a refused credential pause the tenant's reads with its events.
         error = as_transient(exc)
         pause_note_trouble(tenant=tenant, error=error)
         raise error from exc
