@@ -21,7 +21,9 @@ from ..catalog import (
     DANISH_CVR_PATH,
     METADATA_PREFIX,
     STRIPE_COUNTRY_FIELDS,
+    economic_field_label,
     economic_field_words,
+    stripe_field_label,
     stripe_field_words,
 )
 from ..vocabulary import ConflictRule, Direction, Side
@@ -171,6 +173,51 @@ def _winner(rule: ConflictRule, stripe_at: datetime | None, economic_at: datetim
     if stripe_at is not None and (economic_at is None or stripe_at > economic_at):
         return Side.STRIPE
     return Side.ECONOMIC
+
+
+@dataclass(frozen=True)
+class FieldSides:
+    """One mapped field's value on each side (in e-conomic's terms) and its direction: a row of the
+    preview's "both directions" table."""
+
+    economic_field: str
+    stripe_field: str
+    direction: Direction
+    stripe_value: str | None
+    economic_value: str | None
+
+    @property
+    def in_step(self) -> bool:
+        return value_fingerprint(self.stripe_value) == value_fingerprint(self.economic_value)
+
+    @property
+    def economic_label(self) -> str:
+        return economic_field_label(self.economic_field)
+
+    @property
+    def stripe_label(self) -> str:
+        return stripe_field_label(self.stripe_field)
+
+
+def field_sides(
+    settings: SyncSettings, stripe_customer: dict, economic_customer: dict | None
+) -> tuple[FieldSides, ...]:
+    """Every mapped field with Stripe's and e-conomic's value (None without an e-conomic customer)."""
+    rows = []
+    for m in settings.field_mappings:
+        if not m.stripe_field:
+            continue
+        raw = (economic_customer or {}).get(m.economic_field)
+        rows.append(
+            FieldSides(
+                m.economic_field,
+                m.stripe_field,
+                m.direction,
+                economic_value(m, stripe_value(stripe_customer, m.stripe_field), []),
+                str(raw).strip() or None if raw is not None else None,
+            )
+        )
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

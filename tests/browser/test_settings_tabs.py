@@ -252,6 +252,40 @@ def test_merchant_previews_a_customer_the_sync_would_create(
     assert [c["customerNumber"] for c in economic_agreement.customers()] == [7]
 
 
+def test_the_preview_shows_both_directions_for_a_matched_customer(
+    login_page, live_server, sandbox_urls, economic_connected_tenant, stripe_account, economic_agreement
+):
+    tenant = economic_connected_tenant
+    connect_stripe(tenant, stripe_account.api_key)
+    document = default_document()
+    for mapping in document["field_mappings"]:
+        if mapping["economic_field"] == "telephoneAndFaxNumber":
+            mapping["direction"] = "economic_to_stripe"
+        if mapping["economic_field"] == "city":
+            mapping["direction"] = "both"
+    settings_save(tenant=tenant, user=None, document=document, source="field_mappings")
+    customer = stripe_account.create_customer(
+        email="anna@firma.dk", name="Firma ApS", phone="11111111", address={"city": "Aarhus C"}
+    )
+    economic_agreement.add_customer(
+        number=7, name="Firma ApS", email="anna@firma.dk", telephoneAndFaxNumber="22222222", city="Aarhus C"
+    )
+
+    page = login_page(MembershipFactory(tenant=tenant, role="viewer").user)
+    page.goto(f"{live_server.url}/t/{tenant.slug}/settings/preview/?customer={customer['id']}")
+
+    phone = page.get_by_test_id("preview-direction-telephoneAndFaxNumber")
+    expect(phone).to_contain_text("11111111")
+    expect(phone).to_contain_text("22222222")
+    expect(phone).to_contain_text("e-conomic → Stripe")
+    expect(phone).to_contain_text("differs")
+    city = page.get_by_test_id("preview-direction-city")
+    expect(city).to_contain_text("Both ways")
+    expect(city).not_to_contain_text("differs")
+    expect(page.get_by_test_id("preview-direction-name")).to_contain_text("Stripe → e-conomic")
+    shot(page, "5b-preview-both-directions")
+
+
 def test_merchant_exports_then_imports_the_settings(merchant, tenant, tmp_path):
     page, base = merchant
     document = default_document()
