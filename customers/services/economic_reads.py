@@ -30,7 +30,7 @@ from syncapp.connections.clients import NotConnected
 from syncapp.connections.pool import pooled_economic_client_for
 from syncapp.models import ConnectionStatus, EconomicConnection, Tenant
 
-from ..errors import PERMANENT, REFUSED, TRANSIENT, as_transient
+from ..errors import PERMANENT, REFUSED, TRANSIENT, TransientSyncError, as_transient
 from ..models import EconomicRead
 from ..queue import enqueue_economic_read
 from .from_economic import economic_customer_apply
@@ -95,6 +95,9 @@ def economic_changes_read(*, tenant: Tenant) -> int:
             economic_customer_apply(tenant=tenant, economic_customer=customer)
             _advance(read, customer)
             applied += 1
+    except TransientSyncError as error:  # Stripe's or e-conomic's, while applying a customer
+        pause_note_trouble(tenant=tenant, error=error)
+        raise
     except (*TRANSIENT, *REFUSED) as exc:
         # Throttling, an outage or a refused credential pause the tenant's reads with its events.
         error = as_transient(exc)

@@ -194,3 +194,24 @@ def test_a_refused_stripe_key_is_recorded_as_a_failure_of_this_direction(merchan
     (record,) = to_stripe_records(merchant)
     assert record.action == Action.FAILED
     assert record.message.startswith(f"Could not update Stripe from e-conomic customer {number}:")
+
+
+def test_a_throttled_read_pauses_the_tenant_and_keeps_its_cursor(merchant, linked):
+    from customers.errors import TransientSyncError
+    from customers.models import ConnectionPause
+
+    customer_id, number = linked
+    merchant.economic.edit_customer(number, address="Fix 10", at=stamp(2))
+    before = EconomicRead.objects.for_tenant(merchant.tenant).get().cursor
+    merchant.economic.set_faults(throttle=1, retry_after=30)
+
+    with pytest.raises(TransientSyncError):
+        economic_changes_read(tenant=merchant.tenant)
+
+    pause = ConnectionPause.objects.for_tenant(merchant.tenant).get(service="economic")
+    assert pause.active
+    assert EconomicRead.objects.for_tenant(merchant.tenant).get().cursor == before
+    merchant.economic.clear_faults()
+    economic_mark = merchant.economic.mark()
+    assert economic_changes_read(tenant=merchant.tenant) == 0  # paused: no call at all
+    assert merchant.economic_calls(economic_mark) == 0
