@@ -2,8 +2,10 @@
 deletion, any change or re-numbering of a customer, one request per customer, calling the URL set
 up for the agreement with [NEWNUMBER] and [OLDNUMBER] filled in. No signature, no body to trust.
 
-The request's method is not documented; the emulator sends a POST with an empty body. It is sent
-after the change commits, from a thread, so the API call that made the change never waits on it.
+e-conomic's developer page ("Working with webhooks", e-conomic.com/developer/working-with-web-hooks)
+says it invokes an HTTP POST (an older version of the page said GET or POST), not bundled, not
+guaranteed instant, retried on failure; the emulator sends one POST with an empty body, after the
+change commits, from a thread, so the API call that made the change never waits on it.
 """
 
 import logging
