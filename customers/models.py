@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
@@ -81,6 +82,9 @@ class CustomerLink(TenantOwnedModel):
     created_by_us = models.BooleanField(default=False)
     # Hash of the mapped values last written to e-conomic: an update is sent only when it changes.
     fingerprint = models.CharField(max_length=64, blank=True)
+    # Per e-conomic field that may flow to Stripe: the fingerprint of the value both sides last
+    # agreed on (the one we wrote, either way). Our own write coming back matches it: no call.
+    field_fingerprints = models.JSONField(default=dict, blank=True)
     # Set (and committed) just before POST /customers: if the reply is lost, the retry knows the
     # customer it then finds by searching is the one we created.
     create_started = models.DateTimeField(null=True, blank=True)
@@ -110,6 +114,13 @@ class SyncRecord(TenantOwnedModel):
         SKIPPED = "skipped", "Skipped"
         NEEDS_REVIEW = "needs_review", "Needs review"
         FAILED = "failed", "Failed"
+        UPDATED_IN_STRIPE = "updated_in_stripe", _("Updated in Stripe")
+
+    class Direction(models.TextChoices):
+        """Which way the record's sync ran."""
+
+        TO_ECONOMIC = "to_economic", _("Stripe → e-conomic")
+        TO_STRIPE = "to_stripe", _("e-conomic → Stripe")
 
     event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Null only when the sync could not tell which account (the log keeps its record regardless).
@@ -119,6 +130,7 @@ class SyncRecord(TenantOwnedModel):
     # The customer's name in Stripe at this sync: personal data, removed with the e-mail.
     stripe_name = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
+    direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.TO_ECONOMIC)
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
     message = models.TextField()
     warnings = models.JSONField(default=list, blank=True)
@@ -393,3 +405,26 @@ class CreateClaim(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Create claim of link {self.link_id} ({self.economic_customer_number or 'in flight'})"
+
+
+class EconomicRead(TenantOwnedModel):
+    """Where the tenant's read of e-conomic customers changed since the last one stands.
+
+    e-conomic's `lastUpdated` has whole seconds, so several customers can share the cursor's
+    second, and one changed later within that second would be missed by `$gt:`. The read asks
+    `lastUpdated$gte:<cursor>` and skips the (number, lastUpdated) pairs it has already handled
+    at exactly the cursor (`seen_at_cursor`): nothing is missed and nothing is applied twice.
+    """
+
+    cursor = models.CharField(max_length=40, blank=True)  # e-conomic's lastUpdated, as it writes it
+    seen_at_cursor = models.JSONField(default=list, blank=True)  # customer numbers read at the cursor
+    due_at = models.DateTimeField(default=timezone.now)
+    ran_at = models.DateTimeField(null=True, blank=True)
+    changed_total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_economic_read_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"e-conomic read of tenant {self.tenant_id} at {self.cursor or 'the start'}"

@@ -22,6 +22,8 @@ PROCESS_EVENT = "customers.tasks.process_event"
 SYNC_CUSTOMER = "customers.tasks.sync_customer"
 RUN_IMPORT = "customers.tasks.run_import"
 RECONCILE = "customers.tasks.reconcile_tenant"
+READ_ECONOMIC = "customers.tasks.read_economic_changes"
+RETRY_ECONOMIC_CUSTOMER = "customers.tasks.retry_economic_customer"
 
 
 def enqueue_event(event_id: int, token: str = "") -> None:
@@ -44,6 +46,14 @@ def enqueue_import(run_id: int, token: str = "") -> None:
 
 def enqueue_reconcile(tenant_id: int) -> None:
     _after_commit(RECONCILE, tenant_id)
+
+
+def enqueue_economic_read(tenant_id: int) -> None:
+    _after_commit(READ_ECONOMIC, tenant_id)
+
+
+def enqueue_economic_customer_retry(tenant_id: int, number: int) -> None:
+    _after_commit(RETRY_ECONOMIC_CUSTOMER, tenant_id, number)
 
 
 def requeue_events(event_ids: Iterable[int], token: str) -> None:

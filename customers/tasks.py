@@ -9,6 +9,7 @@ lease back at once.
 from dataclasses import asdict
 
 from celery import shared_task
+from django.core.cache import cache
 
 from syncapp.models import StripeConnection, Tenant
 
@@ -16,6 +17,8 @@ from .errors import TransientSyncError
 from .privacy.retention import personal_data_purge
 from .services import customer_sync, event_process, events_sweep, sync_record_failed
 from .services.claims import claims_purge
+from .services.economic_reads import economic_changes_read, economic_reads_due
+from .services.from_economic import economic_customer_retry
 from .services.imports import import_continue, imports_sweep
 from .services.pauses import pauses_probe
 from .services.reconcile import tenant_reconcile, tenants_reconcile
@@ -78,3 +81,33 @@ def reconcile_tenant(tenant_id: int) -> int:
 @shared_task
 def reconcile_tenants() -> int:
     return tenants_reconcile()
+
+
+@shared_task
+def read_economic_due() -> int:
+    return economic_reads_due()
+
+
+# A read holds this while it runs: a hint arriving meanwhile does not start a second one beside it.
+READ_RUNNING_SECONDS = 300
+
+
+@shared_task
+def read_economic_changes(tenant_id: int) -> int:
+    running = f"economic-read-running:{tenant_id}"
+    if not cache.add(running, 1, READ_RUNNING_SECONDS):
+        return 0
+    try:
+        return economic_changes_read(tenant=Tenant.objects.get(pk=tenant_id))
+    except TransientSyncError:
+        return 0  # the cursor kept what was applied; the next read (or the pause's end) continues
+    finally:
+        cache.delete(running)
+
+
+@shared_task
+def retry_economic_customer(tenant_id: int, number: int) -> int:
+    try:
+        return len(economic_customer_retry(tenant=Tenant.objects.get(pk=tenant_id), number=number))
+    except TransientSyncError:
+        return 0

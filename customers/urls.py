@@ -2,13 +2,19 @@
 
 from django.urls import path
 
-from . import log_views, review_views, views, webhooks
+from . import economic_notifications, log_views, review_views, views, webhooks
 from .privacy import views as privacy_views
 
 urlpatterns = [
     # Before the per-account route, whose endpoint ids are random and never "connect".
     path("webhooks/stripe/connect/", webhooks.stripe_connect_webhook, name="stripe_connect_webhook"),
     path("webhooks/stripe/<str:endpoint_id>/", webhooks.stripe_webhook, name="stripe_webhook"),
+    # e-conomic fills in [NEWNUMBER] and [OLDNUMBER]; they are read by nobody (a hint, not data).
+    path(
+        "webhooks/economic/<str:notification_id>/<str:new_number>/<str:old_number>/",
+        economic_notifications.economic_notification,
+        name="economic_notification",
+    ),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
     path(

@@ -18,7 +18,7 @@ from .log_selectors import in_dates
 from .models import ImportReportRow, ImportRun, SyncRecord
 from .privacy.retention import sync_record_retention_months
 from .selectors import account_filter, import_progress_for, sync_records_for, with_later_outcome
-from .services import sync_retry
+from .services import sync_record_retry
 from .services.import_report import WOULD, report_counts, report_csv_write, report_rows_for, spreadsheet_style
 from .services.imports import ImportAccountUnknown, ImportAlreadyRunning, import_cancel, import_start
 
@@ -78,11 +78,7 @@ class DateFilterForm(forms.Form):
 @require_POST
 def sync_log_retry(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
-    sync_retry(
-        tenant=request.tenant,
-        stripe_customer_id=record.stripe_customer_id,
-        stripe_account_id=record.stripe_account_id,
-    )
+    sync_record_retry(tenant=request.tenant, record=record)
     messages.success(
         request, f"Sync of {record.stripe_customer_id} queued: its result appears here in a moment."
     )

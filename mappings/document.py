@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pycountry
+from django.utils.translation import gettext as _
 
 from .catalog import (
     FILTERABLE_ECONOMIC_FIELDS,
@@ -20,9 +21,23 @@ from .catalog import (
     stripe_field_problem,
 )
 from .engine import Defaults, FieldMapping, MatchRule, SyncSettings
-from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue, OnStripeDelete, UpdateExisting
+from .engine.two_way import inversion_problem
+from .vocabulary import (
+    ConflictRule,
+    Direction,
+    NumberMode,
+    OnAmbiguous,
+    OnEmptyValue,
+    OnStripeDelete,
+    UpdateExisting,
+)
 
-VERSION = 1
+# Version 2 adds a direction per field mapping and the sync's conflict rule and read interval; a
+# version 1 document is read as every field flowing from Stripe to e-conomic, as it always did.
+VERSION = 2
+VERSIONS = (1, 2)
+VERSION_2_ONLY = {"direction"}
+READ_MINUTES_MIN, READ_MINUTES_MAX, READ_MINUTES_DEFAULT = 1, 1440, 5
 # e-conomic's numbers (terms, groups, zones, layouts) are whole numbers in this range.
 NUMBER_MAX = 999_999_999
 # A real document is three levels deep; anything far deeper is not a settings export.
@@ -71,9 +86,20 @@ _DEFAULT = {
         "vat_zone_by_country": None,
     },
     "field_mappings": [
-        {"economic_field": e, "stripe_field": s, "keep_updated": True} for e, s in _DEFAULT_FIELD_MAPPINGS
+        {
+            "economic_field": e,
+            "stripe_field": s,
+            "keep_updated": True,
+            "direction": Direction.STRIPE_TO_ECONOMIC,
+        }
+        for e, s in _DEFAULT_FIELD_MAPPINGS
     ],
-    "sync": {"update_existing": UpdateExisting.CREATED_BY_US, "on_stripe_delete": OnStripeDelete.IGNORE},
+    "sync": {
+        "update_existing": UpdateExisting.CREATED_BY_US,
+        "on_stripe_delete": OnStripeDelete.IGNORE,
+        "conflict_rule": ConflictRule.NEWEST_WINS,
+        "economic_read_minutes": READ_MINUTES_DEFAULT,
+    },
 }
 
 
@@ -133,14 +159,17 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
         ("matching", _check_matching),
         ("customer_number", _check_customer_number),
         ("defaults", _check_defaults),
-        ("field_mappings", _check_field_mappings),
     ):
         if key not in doc:
             problems.append(f"{key}: missing.")
         else:
             check(doc[key], problems)
+    if "field_mappings" not in doc:
+        problems.append("field_mappings: missing.")
+    else:
+        _check_field_mappings(doc["field_mappings"], problems, version=doc.get("version"))
     if "sync" in doc:
-        _check_sync(doc["sync"], problems)
+        _check_sync(doc["sync"], problems, version=doc.get("version"))
     if "accounts" in doc:
         _check_accounts(doc["accounts"], problems)
     if economic_lists is not None:
@@ -152,8 +181,10 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
 def _check_version(version: object, problems: list[str]) -> None:
     if version is None:
         problems.append(f'version: missing (a settings export starts with "version": {VERSION}).')
-    elif version != VERSION:
-        problems.append(f"version: must be {VERSION} (this document says {version!r}).")
+    elif version not in VERSIONS or isinstance(version, bool):
+        problems.append(
+            f"version: must be {' or '.join(str(v) for v in VERSIONS)} (this document says {version!r})."
+        )
 
 
 def _all_defaults(doc: dict) -> Iterator[tuple[str, dict]]:
@@ -191,9 +222,16 @@ def parse(doc: dict, *, account: str | None = None) -> SyncSettings:
             vat_zone_by_country=defaults.get("vat_zone_by_country"),
         ),
         field_mappings=tuple(
-            FieldMapping(m["economic_field"], m.get("stripe_field"), m.get("keep_updated", True))
+            FieldMapping(
+                m["economic_field"],
+                m.get("stripe_field"),
+                m.get("keep_updated", True),
+                Direction(m.get("direction", Direction.STRIPE_TO_ECONOMIC)),
+            )
             for m in doc["field_mappings"]
         ),
+        conflict_rule=ConflictRule(sync["conflict_rule"]),
+        economic_read_minutes=sync["economic_read_minutes"],
         update_existing=UpdateExisting(sync["update_existing"]),
         on_stripe_delete=OnStripeDelete(sync["on_stripe_delete"]),
         on_ambiguous=OnAmbiguous(matching.get("on_ambiguous", OnAmbiguous.REVIEW)),
@@ -336,13 +374,17 @@ def _optional_number(value: object, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: “{_shown(value)}” is not a whole number from 1 to {NUMBER_MAX:,}.")
 
 
-def _check_field_mappings(mappings: object, problems: list[str]) -> None:
+def _check_field_mappings(mappings: object, problems: list[str], *, version: object = VERSION) -> None:
     if not isinstance(mappings, list):
         problems.append("field_mappings: must be a list.")
         return
     seen = set()
+    allowed = {"economic_field", "stripe_field", "keep_updated"}
+    if version != 1:
+        allowed |= VERSION_2_ONLY
     for where, mapping in _objects_in(mappings, "field_mappings", problems):
-        _unknown_keys(mapping, {"economic_field", "stripe_field", "keep_updated"}, f"{where}.", problems)
+        _unknown_keys(mapping, allowed, f"{where}.", problems)
+        _check_direction(mapping, where, problems)
         economic = mapping.get("economic_field")
         if economic not in MAPPABLE_ECONOMIC_FIELDS:
             problems.append(
@@ -358,10 +400,47 @@ def _check_field_mappings(mappings: object, problems: list[str]) -> None:
             problems.append(f"{where}.keep_updated: must be true or false.")
 
 
-def _check_sync(sync: object, problems: list[str]) -> None:
+def _check_direction(mapping: dict, where: str, problems: list[str]) -> None:
+    direction = mapping.get("direction", Direction.STRIPE_TO_ECONOMIC)
+    _one_of(direction, tuple(Direction), f"{where}.direction", problems)
+    if direction == Direction.STRIPE_TO_ECONOMIC or direction not in tuple(Direction):
+        return
+    if mapping.get("economic_field") not in MAPPABLE_ECONOMIC_FIELDS or stripe_field_problem(
+        mapping.get("stripe_field")
+    ):
+        return  # named above already
+    problem = inversion_problem(
+        FieldMapping(mapping["economic_field"], mapping["stripe_field"], True, Direction(direction))
+    )
+    if problem:
+        problems.append(
+            _("%(where)s.direction: cannot flow from e-conomic to Stripe: %(why)s")
+            % {"where": where, "why": problem}
+        )
+
+
+def _check_sync(sync: object, problems: list[str], *, version: object = VERSION) -> None:
     if not _is_object(sync, "sync", problems):
         return
-    _unknown_keys(sync, {"update_existing", "on_stripe_delete"}, "sync.", problems)
+    allowed = {"update_existing", "on_stripe_delete"}
+    if version != 1:
+        allowed |= {"conflict_rule", "economic_read_minutes"}
+    _unknown_keys(sync, allowed, "sync.", problems)
+    if "conflict_rule" in sync:
+        _one_of(sync["conflict_rule"], tuple(ConflictRule), "sync.conflict_rule", problems)
+    minutes = sync.get("economic_read_minutes", READ_MINUTES_DEFAULT)
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not READ_MINUTES_MIN <= minutes <= READ_MINUTES_MAX
+    ):
+        problems.append(
+            _(
+                "sync.economic_read_minutes: “%(value)s” is not a whole number of minutes "
+                "from %(low)s to %(high)s."
+            )
+            % {"value": _shown(minutes), "low": READ_MINUTES_MIN, "high": READ_MINUTES_MAX}
+        )
     if "update_existing" in sync:
         _one_of(sync["update_existing"], tuple(UpdateExisting), "sync.update_existing", problems)
     if "on_stripe_delete" in sync:

@@ -2,6 +2,7 @@
 
 import pycountry
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .catalog import (
     ECONOMIC_FIELDS,
@@ -12,8 +13,17 @@ from .catalog import (
     metadata_key_problem,
     stripe_field_label,
 )
-from .document import ACCOUNT_DEFAULTS, NotADocument, document_from_json
-from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue
+from .document import (
+    ACCOUNT_DEFAULTS,
+    READ_MINUTES_DEFAULT,
+    READ_MINUTES_MAX,
+    READ_MINUTES_MIN,
+    NotADocument,
+    document_from_json,
+)
+from .engine import FieldMapping
+from .engine.two_way import inversion_problem
+from .vocabulary import ConflictRule, Direction, NumberMode, OnAmbiguous, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
 STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
@@ -279,9 +289,21 @@ class AccountOverridesForm(forms.Form):
 
 
 class FieldMappingsForm(forms.Form):
-    """One row per e-conomic field: which Stripe field fills it, and whether updates follow."""
+    """One row per e-conomic field: which Stripe field fills it, whether updates follow, and which
+    way it flows; below the rows, the conflict rule for fields set to both ways and how often
+    e-conomic is read for changes."""
 
     UPDATE_CHOICES = [("keep", "Keep updated from Stripe"), ("create", "Set on create only")]
+    DIRECTION_CHOICES = [
+        (Direction.STRIPE_TO_ECONOMIC, _("Stripe → e-conomic")),
+        (Direction.ECONOMIC_TO_STRIPE, _("e-conomic → Stripe")),
+        (Direction.BOTH, _("Both ways")),
+    ]
+    CONFLICT_CHOICES = [
+        (ConflictRule.NEWEST_WINS, _("The newest change wins")),
+        (ConflictRule.STRIPE_WINS, _("Stripe wins")),
+        (ConflictRule.ECONOMIC_WINS, _("e-conomic wins")),
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -296,47 +318,98 @@ class FieldMappingsForm(forms.Form):
             self.fields[f"{name}__update"] = forms.ChoiceField(
                 label=f"Updates of {label}", choices=self.UPDATE_CHOICES
             )
+            self.fields[f"{name}__direction"] = forms.ChoiceField(
+                label=_("Direction of %(field)s") % {"field": label},
+                choices=self.DIRECTION_CHOICES,
+                initial=Direction.STRIPE_TO_ECONOMIC,
+                required=False,  # left out: Stripe → e-conomic, as before directions existed
+            )
+        self.fields["conflict_rule"] = forms.ChoiceField(
+            label=_("When both sides changed a field set to both ways"),
+            choices=self.CONFLICT_CHOICES,
+            initial=ConflictRule.NEWEST_WINS,
+            required=False,
+        )
+        self.fields["economic_read_minutes"] = forms.IntegerField(
+            label=_("Read e-conomic for changes every (minutes)"),
+            min_value=READ_MINUTES_MIN,
+            max_value=READ_MINUTES_MAX,
+            initial=READ_MINUTES_DEFAULT,
+            required=False,
+        )
 
     @staticmethod
-    def initial_from(mappings: list[dict]) -> dict:
+    def initial_from(mappings: list[dict], sync: dict | None = None) -> dict:
+        sync = sync or {}
         initial = {f"{name}__update": "keep" for name in MAPPABLE_ECONOMIC_FIELDS}
+        initial["conflict_rule"] = sync.get("conflict_rule", ConflictRule.NEWEST_WINS)
+        initial["economic_read_minutes"] = sync.get("economic_read_minutes", READ_MINUTES_DEFAULT)
         for mapping in mappings:
             name = mapping["economic_field"]
             initial[f"{name}__stripe"], initial[f"{name}__key"] = split_stripe_field(
                 mapping.get("stripe_field")
             )
             initial[f"{name}__update"] = "keep" if mapping.get("keep_updated", True) else "create"
+            initial[f"{name}__direction"] = mapping.get("direction", Direction.STRIPE_TO_ECONOMIC)
         return initial
 
     def rows(self) -> list[dict]:
         rows = []
         for name in MAPPABLE_ECONOMIC_FIELDS:
             stripe, key, update = self[f"{name}__stripe"], self[f"{name}__key"], self[f"{name}__update"]
+            direction = self[f"{name}__direction"]
             choice = stripe.value() or None
             path = METADATA_PREFIX + (key.value() or "") if choice == METADATA_CHOICE else choice
+            not_offered = inversion_problem(FieldMapping(name, path, True)) if path else None
             rows.append(
                 {
                     "field": ECONOMIC_FIELDS[name],
                     "stripe": stripe,
                     "key": key,
                     "update": update,
+                    "direction": direction,
                     "mapped_label": stripe_field_label(path),
                     # Whether updates follow means nothing for a field that is not filled at all.
-                    "update_label": dict(self.UPDATE_CHOICES).get(update.value(), "") if path else "—",
-                    "has_errors": bool(stripe.errors or key.errors or update.errors),
+                    "update_label": self._update_label(update.value(), direction.value()) if path else "—",
+                    "direction_label": dict(self.DIRECTION_CHOICES).get(direction.value(), "")
+                    if path
+                    else "—",
+                    # Why e-conomic → Stripe is not offered for this mapping (shown on the row).
+                    "not_offered": not_offered,
+                    "has_errors": bool(stripe.errors or key.errors or update.errors or direction.errors),
                 }
             )
         return rows
+
+    def _update_label(self, update: str, direction: str) -> str:
+        if direction == Direction.ECONOMIC_TO_STRIPE:
+            # Stripe fills it when the customer is created; after that only e-conomic's changes flow.
+            return str(_("Set on create; then from e-conomic"))
+        return dict(self.UPDATE_CHOICES).get(update, "")
+
+    def _direction_label(self, value: str) -> str:
+        return dict(self.DIRECTION_CHOICES).get(value, "")
 
     def clean(self):
         cleaned = super().clean()
         mappings = []
         for name in MAPPABLE_ECONOMIC_FIELDS:
             path = _joined_stripe_field(self, f"{name}__stripe", f"{name}__key")
-            if path:
-                keep = cleaned.get(f"{name}__update") != "create"
-                mappings.append({"economic_field": name, "stripe_field": path, "keep_updated": keep})
+            if not path:
+                continue
+            keep = cleaned.get(f"{name}__update") != "create"
+            direction = cleaned.get(f"{name}__direction") or Direction.STRIPE_TO_ECONOMIC
+            problem = inversion_problem(FieldMapping(name, path, keep, Direction(direction)))
+            if direction != Direction.STRIPE_TO_ECONOMIC and problem:
+                self.add_error(f"{name}__direction", problem)
+            mappings.append(
+                {"economic_field": name, "stripe_field": path, "keep_updated": keep, "direction": direction}
+            )
         cleaned["section"] = mappings
+        cleaned["sync"] = {
+            "conflict_rule": cleaned.get("conflict_rule") or ConflictRule.NEWEST_WINS,
+            "economic_read_minutes": cleaned.get("economic_read_minutes") or READ_MINUTES_DEFAULT,
+        }
         return cleaned
 
 

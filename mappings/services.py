@@ -15,6 +15,7 @@ from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
 from .document import default_document, parse, validate_document
 from .engine import CustomerPlan, MatchResult, SyncSettings, find_match, plan_customer
+from .engine.two_way import FieldSides, field_sides
 from .models import SettingsChange, SettingsSource, SyncSettingsDocument
 from .selectors import sync_settings_for
 
@@ -184,6 +185,9 @@ class Preview:
     plan: CustomerPlan | None
     match: MatchResult | None
     defaults_complete: bool
+    # Each mapped field on both sides, with its direction (the e-conomic side empty when the match
+    # found no customer).
+    sides: tuple[FieldSides, ...] = ()
 
 
 def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
@@ -202,7 +206,8 @@ def settings_preview(*, tenant: Tenant, stripe_customer_id: str) -> Preview:
         match = find_match(plan, lambda query: economic.search_customers(query.filter))
     except (NotConnected, EconomicError) as exc:
         raise PreviewFailed(f"e-conomic could not be searched: {exc}") from exc
-    return Preview(customer, plan, match, settings.defaults_complete)
+    sides = field_sides(settings, customer, match.found)
+    return Preview(customer, plan, match, settings.defaults_complete, sides)
 
 
 def _stripe_customer_in_any_account(tenant: Tenant, stripe_customer_id: str) -> tuple[StripeConnection, dict]:

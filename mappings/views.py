@@ -21,6 +21,7 @@ from . import services
 from .catalog import DANISH_CVR_PATH
 from .checks import settings_sample_warnings
 from .diff import document_diff
+from .document import VERSION
 from .forms import (
     MAX_IMPORT_BYTES,
     AccountOverridesForm,
@@ -55,12 +56,19 @@ class SaveOutcome:
         return not self.problems and not self.warnings
 
 
-def _save_section(request, source: str, key: str, section, *, check_sample: bool = False) -> SaveOutcome:
+def _save_section(
+    request, source: str, key: str, section, *, check_sample: bool = False, sync: dict | None = None
+) -> SaveOutcome:
     """Put one tab's section into the document and save it. With `check_sample`, the fields it
     reads are first checked on the merchant's recent Stripe customers: a warning is shown and
-    nothing saved until the member confirms (for this very section)."""
+    nothing saved until the member confirms (for this very section). `sync` are the keys of the
+    "sync" section the tab also sets (the Field mappings tab's conflict rule and read interval)."""
     document = copy.deepcopy(settings_document_for(tenant=request.tenant))
     document[key] = section
+    if sync:
+        # The tab saves what only version 2 holds: an older document is read as version 2 now.
+        document["version"] = VERSION
+        document["sync"] = {**document.get("sync", {}), **sync}
     confirmation = hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:16]
     if check_sample and request.POST.get("confirm_warnings") != confirmation:
         warnings = settings_sample_warnings(tenant=request.tenant, document=document)
@@ -181,12 +189,21 @@ def _edit_section(
         form = form_class(request.POST)
         if form.is_valid():
             outcome = _save_section(
-                request, source, key, form.cleaned_data["section"], check_sample=check_sample
+                request,
+                source,
+                key,
+                form.cleaned_data["section"],
+                check_sample=check_sample,
+                sync=form.cleaned_data.get("sync"),
             )
             if outcome.saved:
                 return redirect(f"mappings:{tab}", slug=request.tenant.slug)
     else:
-        initial = form_class.initial_from(document[key])
+        initial = (
+            form_class.initial_from(document[key], document.get("sync"))
+            if form_class is FieldMappingsForm
+            else form_class.initial_from(document[key])
+        )
         suggested = suggest(request, initial) if suggest else []
         form = form_class(initial=initial)
     context = {"form": form, "outcome": outcome, "problems": outcome.problems, "suggested": suggested}

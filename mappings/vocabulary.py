@@ -47,3 +47,26 @@ class MatchOutcome(StrEnum):
     AMBIGUOUS = "ambiguous"  # several customers: the merchant must decide
     NOT_FOUND = "not_found"  # nobody: create one
     BLOCKED = "blocked"  # the plan cannot search (an empty or invalid match value)
+
+
+class Direction(StrEnum):
+    """Which way one mapped field flows between Stripe and e-conomic."""
+
+    STRIPE_TO_ECONOMIC = "stripe_to_economic"  # what the sync always did, and the default
+    ECONOMIC_TO_STRIPE = "economic_to_stripe"  # a bookkeeper's fix in e-conomic reaches Stripe
+    BOTH = "both"  # either side's change reaches the other; a conflict follows the tenant's rule
+
+
+class ConflictRule(StrEnum):
+    """Which side wins a field set to flow both ways when both sides changed it between syncs."""
+
+    NEWEST_WINS = "newest_wins"
+    STRIPE_WINS = "stripe_wins"
+    ECONOMIC_WINS = "economic_wins"
+
+
+class Side(StrEnum):
+    """One of the two systems, as a conflict's winner names it."""
+
+    STRIPE = "stripe"
+    ECONOMIC = "economic"

@@ -192,11 +192,21 @@ class EconomicConnection(Connection):
     """A tenant's e-conomic agreement, reached with its grant token (write-only)."""
 
     grant_token = EncryptedTextField(blank=True)
+    # Random, unguessable id in the URL e-conomic's "Customer updated" web hook calls; it names the
+    # tenant whose read of changes to start. e-conomic signs nothing: the call is a hint, never data.
+    notification_id = models.CharField(
+        max_length=64, unique=True, default=new_webhook_endpoint_id, editable=False
+    )
     agreement_number = models.IntegerField(null=True, blank=True)
     company_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant"], name="one_economic_connection_per_tenant")]
+
+    @property
+    def notification_path(self) -> str:
+        """The path of the URL to set up as e-conomic's "Customer updated" web hook."""
+        return f"/webhooks/economic/{self.notification_id}/[NEWNUMBER]/[OLDNUMBER]/"
 
     def __str__(self) -> str:
         return f"e-conomic connection of tenant {self.tenant_id}"

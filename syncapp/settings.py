@@ -453,6 +453,9 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
+# How often beat looks for tenants whose read of e-conomic changes is due (each reads at the interval
+# its settings give, 5 minutes by default).
+ECONOMIC_READ_TICK_SECONDS = env.float("ECONOMIC_READ_TICK_SECONDS", default=60.0)
 # Beat ticks at least this often and touches its heartbeat file each time (compose's health check).
 CELERY_BEAT_SCHEDULER = "syncapp.celery.HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -466,6 +469,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each tenant gets at most one alert e-mail an hour; the task checks every few minutes.
     "send-alerts": {"task": "customers.send_alerts", "schedule": 300.0},
+    # Each tenant's read of e-conomic changes runs at its own interval; this only checks who is due.
+    "read-economic-due": {
+        "task": "customers.tasks.read_economic_due",
+        "schedule": ECONOMIC_READ_TICK_SECONDS,
+    },
     # The owners' e-mail when an agreement has used most of e-conomic's daily budget.
     "send-budget-alerts": {"task": "syncapp.connections.send_budget_alerts", "schedule": 300.0},
     # Issue 15: retention in bounded batches, and closed accounts deleted after their grace period.

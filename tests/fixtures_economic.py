@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 from django.utils import timezone
 
 from sandbox.economic_api import faults
@@ -56,6 +57,19 @@ class EconomicAgreement:
     def customer(self, number: int) -> dict | None:
         found = Customer.objects.filter(agreement=self.agreement, number=number).first()
         return customer_body(found, "") if found else None
+
+    def edit_customer(self, number: int, *, at: str | None = None, **fields: Any) -> dict:
+        """A bookkeeper's edit in e-conomic, through the emulator's control API (over HTTP), at
+        the time `at` ("2026-12-04T12:00:00Z"; now when None). Not in the request log."""
+        from django.conf import settings as django_settings
+
+        response = requests.post(
+            f"{django_settings.ECONOMIC_API_URL}/_control/customers/{number}",
+            json={"agreementNumber": self.agreement_number, "fields": fields, "lastUpdated": at},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def set_faults(self, **settings: Any) -> None:
         """latency, throttle (+retry_after), throttle_without_retry_after (a count),

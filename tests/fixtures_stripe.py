@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.stripe_api import control, delivery, services
-from sandbox.stripe_api.models import Account, Delivery, Event, Fault, SinkRequest, stripe_id
+from sandbox.stripe_api.models import Account, Customer, Delivery, Event, Fault, SinkRequest, stripe_id
 from sandbox.stripe_api.seed import seed_account
 from syncapp.models import FIRST_STRIPE_ACCOUNT_NAME, ConnectionStatus, StripeConnection, Tenant
 from tests.conftest import wait_for
@@ -30,6 +30,10 @@ class StripeAccount:
 
     def update_customer(self, customer_id: str, *, idempotency_key: str | None = None, **params: Any) -> dict:
         return control.customer_update(self.api_key, customer_id, idempotency_key=idempotency_key, **params)
+
+    def retrieve_customer(self, customer_id: str) -> dict:
+        """The customer as Stripe holds it now (straight from the emulator, not a logged call)."""
+        return Customer.objects.get(account=self.account, stripe_id=customer_id).data
 
     def delete_customer(self, customer_id: str) -> dict:
         return control.customer_delete(self.api_key, customer_id)

@@ -104,3 +104,22 @@ def test_only_the_connections_package_reads_credentials(package):
         if isinstance(node, ast.Attribute) and node.attr in CREDENTIAL_FIELDS
     )
     assert readers == []
+
+
+# Issue 24: the Stripe → e-conomic update (fields set to both ways) and the e-conomic → Stripe read
+# decide which way a field flows with the one pure function, so they can never disagree on a field.
+@pytest.mark.parametrize("module", ["customers.services.both_ways", "customers.services.from_economic"])
+def test_both_directions_decide_with_the_one_pure_function(module):
+    assert "mappings.engine.two_way.fields_to_flow" in imported_names(module, source_modules()[module])
+
+
+# The two webhook entries (Stripe's events, e-conomic's notifications) store or hint and return:
+# neither reaches a client or opens one.
+@pytest.mark.parametrize("module", ["customers.webhooks", "customers.economic_notifications"])
+def test_webhook_entries_open_no_client(module):
+    names = imported_names(module, source_modules()[module])
+    reached = sorted(
+        n for n in names if n.startswith(("syncapp.connections.pool", "syncapp.connections.clients"))
+    )
+    assert reached == []
+    assert not any(n.startswith("syncapp.clients.economic") for n in names)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from customers.models import (
     AlertDigest,
     ConnectionPause,
+    EconomicRead,
     ImportReportRow,
     ImportRun,
     Reconciliation,
@@ -163,6 +164,17 @@ def _fill_every_table(merchant, site_url: str) -> dict:
     )
     Reconciliation.objects.for_tenant(tenant).create(
         stripe_account=first_account(tenant), ran_at=now, healed=1, healed_total=1
+    )
+    EconomicRead.objects.for_tenant(tenant).create(
+        cursor="2026-12-04T12:00:00Z", seen_at_cursor=[1], ran_at=now, changed_total=1
+    )
+    SyncRecord.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
+        stripe_customer_id="cus_from_economic",
+        action=SyncRecord.Action.UPDATED_IN_STRIPE,
+        direction=SyncRecord.Direction.TO_STRIPE,
+        economic_customer_number=1,
+        message="Updated in Stripe from e-conomic customer 1: address.",
     )
     owner = MembershipFactory(tenant=tenant, role=Role.OWNER).user
     MembershipFactory(tenant=tenant, role=Role.VIEWER)

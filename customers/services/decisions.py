@@ -6,6 +6,7 @@ records. Searching and creating hold the match values' locks (`claims.py`); the 
 lock, the record and the write to Stripe are `sync.py`'s, around them.
 """
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from mappings.engine import (
     find_match,
     update_payload,
 )
+from mappings.engine.two_way import agreed_fingerprints
 from mappings.match_index import MatchIndex
 from mappings.selectors import agreement_match_fields
 from mappings.vocabulary import MatchOutcome, OnAmbiguous, OnStripeDelete, UpdateExisting
@@ -34,6 +36,7 @@ from syncapp.models import StripeConnection, Tenant
 
 from ..errors import merchant_message
 from ..models import CustomerLink, SyncRecord
+from .both_ways import both_ways_update
 from .claims import (
     claims_confirm,
     claims_drop,
@@ -286,7 +289,11 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
             _create_not_in_flight(ctx)
         raise
     number = int(created["customerNumber"])
-    _save_link(ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint)
+    # Both sides hold the same values now: the start of every field's two-way history.
+    agreed = agreed_fingerprints(ctx.settings, {**payload, **created})
+    _save_link(
+        ctx, number=number, created_by_us=True, fingerprint=plan.fingerprint, field_fingerprints=agreed
+    )
     if ctx.match_index is not None:
         ctx.match_index.add({**payload, "customerNumber": number})
     return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
@@ -397,7 +404,9 @@ def _put_update(
     ctx: SyncContext, link: CustomerLink, plan: CustomerPlan, number: int, message: str
 ) -> Outcome:
     # PUT replaces the whole customer: start from what e-conomic has now.
-    body = update_payload(current_customer=ctx.economic.get_customer(number), plan=plan)
+    current = ctx.economic.get_customer(number)
+    both_ways = both_ways_update(ctx, link, plan, current)
+    body = update_payload(current_customer=current, plan=both_ways.plan)
     if ctx.dry_run:
         return Outcome(
             Action.UPDATED,
@@ -405,10 +414,20 @@ def _put_update(
             number=number,
             payload=body,
         )
-    ctx.economic.update_customer(number, body)
     link.fingerprint = plan.fingerprint
-    link.save(update_fields=["fingerprint", "updated"])
-    return Outcome(Action.UPDATED, message, number=number, payload=body)
+    link.field_fingerprints = both_ways.agreed
+    if body == update_payload(current_customer=current, plan=dataclasses.replace(plan, update_fields={})):
+        # e-conomic already holds every value (a change that came from e-conomic, say): a PUT
+        # would only move its lastUpdated.
+        link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
+        return Outcome(
+            Action.UNCHANGED,
+            f"Linked to e-conomic customer {number}; it already has these values.",
+            number=number,
+        )
+    ctx.economic.update_customer(number, body)
+    link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
+    return Outcome(Action.UPDATED, " ".join([message, *both_ways.notes]), number=number, payload=body)
 
 
 def _drop_link(ctx: SyncContext, link: CustomerLink) -> None:
@@ -425,6 +444,7 @@ def _save_link(
     fingerprint: str,
     create_started: datetime | None = None,
     claim: bool = False,
+    field_fingerprints: dict[str, str] | None = None,
 ) -> CustomerLink:
     link, _ = CustomerLink.objects.for_tenant(ctx.tenant).update_or_create(
         stripe_customer_id=ctx.stripe_customer_id,
@@ -434,6 +454,7 @@ def _save_link(
             "created_by_us": created_by_us,
             "fingerprint": fingerprint,
             "create_started": create_started,
+            "field_fingerprints": field_fingerprints or {},
         },
     )
     link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again

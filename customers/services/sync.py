@@ -35,7 +35,7 @@ from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
 from ..privacy.retention import RemovalReason
-from ..queue import enqueue_customer_sync
+from ..queue import enqueue_customer_sync, enqueue_economic_customer_retry
 from ..telemetry import sync_recorded
 from .decisions import (
     Outcome,
@@ -319,3 +319,15 @@ def sync_record_failed(
 def sync_retry(*, tenant: Tenant, stripe_customer_id: str, stripe_account_id: int | None = None) -> None:
     """A merchant's Retry in the sync log, or support's in the admin: sync the customer again, soon."""
     enqueue_customer_sync(tenant.pk, stripe_customer_id, stripe_account_id)
+
+
+def sync_record_retry(*, tenant: Tenant, record: SyncRecord) -> None:
+    """The sync log's Retry of one record, in the direction it ran."""
+    if record.direction == SyncRecord.Direction.TO_STRIPE and record.economic_customer_number:
+        enqueue_economic_customer_retry(tenant.pk, record.economic_customer_number)
+    else:
+        sync_retry(
+            tenant=tenant,
+            stripe_customer_id=record.stripe_customer_id,
+            stripe_account_id=record.stripe_account_id,
+        )

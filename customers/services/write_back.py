@@ -13,6 +13,7 @@ from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, merchant_message
 from ..models import StripeEvent
+from .from_economic import TO_STRIPE_KEY_PREFIX
 
 IDEMPOTENCY_KEY_PREFIX = "econ-number-"
 METADATA = "metadata."
@@ -69,6 +70,7 @@ def _not_stored(key: str, why: str) -> WriteBack:
 
 
 def is_own_echo(event: StripeEvent) -> bool:
-    """The `customer.updated` our own write-back caused: nothing in it for the sync to do."""
+    """The `customer.updated` our own write caused (the number written back, or fields from
+    e-conomic): nothing in it for the sync to do."""
     key = (event.payload.get("request") or {}).get("idempotency_key") or ""
-    return event.type == "customer.updated" and key.startswith(IDEMPOTENCY_KEY_PREFIX)
+    return event.type == "customer.updated" and key.startswith((IDEMPOTENCY_KEY_PREFIX, TO_STRIPE_KEY_PREFIX))

@@ -70,7 +70,9 @@ def _mapped_fields(
         if value is None:
             continue
         mapped[mapping.economic_field] = value
-        if mapping.keep_updated:
+        # A field set to flow from e-conomic only is never updated from Stripe: that would overwrite
+        # the bookkeeper's fix. A new customer still gets it (there is nothing to overwrite yet).
+        if mapping.keep_updated and mapping.to_economic:
             update_fields[mapping.economic_field] = value
     return mapped, update_fields
 

@@ -3,7 +3,15 @@
 from dataclasses import dataclass
 
 from ..catalog import economic_field_words
-from ..vocabulary import NumberMode, OnAmbiguous, OnEmptyValue, OnStripeDelete, UpdateExisting
+from ..vocabulary import (
+    ConflictRule,
+    Direction,
+    NumberMode,
+    OnAmbiguous,
+    OnEmptyValue,
+    OnStripeDelete,
+    UpdateExisting,
+)
 
 # What e-conomic needs to create a customer besides its name, by the labels of the defaults tab.
 REQUIRED_DEFAULTS = ("Payment terms", "Customer group", "Currency", "VAT zone")
@@ -20,6 +28,15 @@ class FieldMapping:
     economic_field: str
     stripe_field: str | None
     keep_updated: bool  # False = set on create only
+    direction: Direction = Direction.STRIPE_TO_ECONOMIC
+
+    @property
+    def to_economic(self) -> bool:
+        return self.direction != Direction.ECONOMIC_TO_STRIPE
+
+    @property
+    def to_stripe(self) -> bool:
+        return self.direction != Direction.STRIPE_TO_ECONOMIC
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,14 @@ class SyncSettings:
     update_existing: UpdateExisting
     on_stripe_delete: OnStripeDelete
     on_ambiguous: OnAmbiguous = OnAmbiguous.REVIEW
+    conflict_rule: ConflictRule = ConflictRule.NEWEST_WINS
+    # How often e-conomic is read for customers changed since the last read (fields flowing to Stripe).
+    economic_read_minutes: int = 5
+
+    @property
+    def reads_economic(self) -> bool:
+        """Whether any mapped field flows from e-conomic to Stripe (else nothing is read)."""
+        return any(m.to_stripe and m.stripe_field for m in self.field_mappings)
 
     @property
     def missing_defaults(self) -> list[str]:

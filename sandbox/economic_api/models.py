@@ -32,6 +32,9 @@ class Agreement(models.Model):
     # The sign-up (the product's tenant slug) the grant page treats as this agreement's owner
     # (grants.py); empty until one is granted access to it.
     granted_to = models.CharField(max_length=50, blank=True, db_index=True)
+    # The "Customer updated" web hook a SuperUser set up in e-conomic's settings (All settings →
+    # Extensions → Web hooks), with its [NEWNUMBER] and [OLDNUMBER] placeholders; empty: none.
+    customer_webhook_url = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["agreement_number"]

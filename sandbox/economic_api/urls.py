@@ -15,4 +15,6 @@ urlpatterns = [
     path("requestaccess.aspx", views.request_access, name="requestaccess"),
     path("_control/faults", views.control_faults, name="control-faults"),
     path("_control/requests", views.control_requests, name="control-requests"),
+    path("_control/customers/<int:number>", views.control_customer_edit, name="control-customer-edit"),
+    path("_control/webhook", views.control_webhook, name="control-webhook"),
 ]

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import faults, grants, resources
+from . import faults, grants, notifications, resources
 from .api import base_url, economic_api, json_body
 from .errors import ApiError, ValidationErrors
 from .models import Agreement, App, Customer, RequestLogEntry
@@ -104,6 +105,7 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
         customer = Customer.objects.create(
             agreement=agreement, number=number, data=data, last_updated=timezone.now()
         )
+        notifications.customer_changed(agreement, number=number)
     response = JsonResponse(resources.customer_body(customer, base), status=201)
     response["Location"] = f"{base}/customers/{number}"
     return response
@@ -139,6 +141,7 @@ def customer(request: HttpRequest, agreement: Agreement, number: int) -> HttpRes
             raise ApiError(404, f"Customer {number} not found.", error_code="E04040")
         if request.method == "DELETE":
             found.delete()
+            notifications.customer_changed(agreement, number=number)
             return HttpResponse(status=204)
         _, data = resources.validate_customer(payload, agreement=agreement, number_in_url=number)
         # A full replacement, except this flag: e-conomic changes it only with PATCH.
@@ -148,6 +151,7 @@ def customer(request: HttpRequest, agreement: Agreement, number: int) -> HttpRes
         found.data = data
         found.last_updated = timezone.now()
         found.save(update_fields=["data", "last_updated"])
+        notifications.customer_changed(agreement, number=number)
     return JsonResponse(resources.customer_body(found, base))
 
 
@@ -257,4 +261,54 @@ def control_requests(request: HttpRequest) -> HttpResponse:
                 for e in entries[:1000]
             ]
         }
+    )
+
+
+@csrf_exempt
+@require_POST
+def control_customer_edit(request: HttpRequest, number: int) -> HttpResponse:
+    """Test control, a bookkeeper's edit in e-conomic's web app: `{"agreementNumber": n, "fields":
+    {"address": "..."}, "lastUpdated": "2026-12-04T12:00:00Z"}` changes those fields (validated as
+    a PUT would be) at that time (now when left out), and notifies the agreement's web hook."""
+    try:
+        payload = json_body(request)
+        agreement = Agreement.objects.get(agreement_number=payload["agreementNumber"])
+        at = parse_datetime(payload["lastUpdated"]) if payload.get("lastUpdated") else timezone.now()
+        if at is None:
+            raise ValueError("lastUpdated is not a date and time")
+        with transaction.atomic():
+            found = Customer.objects.select_for_update().get(agreement=agreement, number=number)
+            body = {**found.data, **payload["fields"], "customerNumber": number}
+            _, data = resources.validate_customer(body, agreement=agreement, number_in_url=number)
+            found.data, found.last_updated = data, at
+            found.save(update_fields=["data", "last_updated"])
+            notifications.customer_changed(agreement, number=number)
+    except ApiError as exc:
+        return JsonResponse({"error": f"Refused: {exc}"}, status=400)
+    except (
+        KeyError,
+        TypeError,
+        AttributeError,
+        ValueError,
+        Agreement.DoesNotExist,
+        Customer.DoesNotExist,
+    ) as exc:
+        return JsonResponse({"error": f"Bad edit request: {exc}"}, status=400)
+    return JsonResponse(resources.customer_body(found, base_url(request)))
+
+
+@csrf_exempt
+@require_POST
+def control_webhook(request: HttpRequest) -> HttpResponse:
+    """Test control, the web hook a SuperUser sets up in e-conomic's settings: `{"agreementNumber":
+    n, "url": "https://.../[NEWNUMBER]?old=[OLDNUMBER]"}` ("" removes it)."""
+    try:
+        payload = json_body(request)
+        agreement = Agreement.objects.get(agreement_number=payload["agreementNumber"])
+        agreement.customer_webhook_url = str(payload["url"])[:500]
+        agreement.save(update_fields=["customer_webhook_url"])
+    except (ApiError, KeyError, TypeError, AttributeError, Agreement.DoesNotExist) as exc:
+        return JsonResponse({"error": f"Bad web hook request: {exc}"}, status=400)
+    return JsonResponse(
+        {"agreementNumber": agreement.agreement_number, "url": agreement.customer_webhook_url}
     )

@@ -226,6 +226,13 @@ class EconomicClient:
                 return
             last_number = customers[-1]["customerNumber"]
 
+    def newest_customer_update(self) -> str | None:
+        """The latest `lastUpdated` of any customer (one call), or None when there are none: where a
+        read of changes starts without reading what happened before it."""
+        page = self._request("GET", "/customers", params={"pagesize": 1, "sort": "-lastUpdated"})
+        customers = page.get("collection", [])
+        return customers[0].get("lastUpdated") if customers else None
+
     def get_customer(self, number: int) -> dict:
         return self._request("GET", f"/customers/{int(number)}")
 

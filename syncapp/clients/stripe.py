@@ -278,6 +278,19 @@ class StripeClient:
             _raise_mapped(exc)
         return _plain(customer)
 
+    def update_customer(self, customer_id: str, params: dict[str, Any], *, idempotency_key: str) -> dict:
+        """Set the given fields (`address` and `metadata` merge key by key, as Stripe does).
+
+        Like `update_metadata`, the idempotency key comes back in the `customer.updated` event.
+        """
+        try:
+            customer = self._client.v1.customers.update(
+                customer_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            _raise_mapped(exc)
+        return _plain(customer)
+
     def create_webhook_endpoint(self, *, url: str, events: list[str]) -> dict:
         """Creates the endpoint; the answer's `secret` is shown by Stripe this once only."""
         try:

@@ -138,3 +138,15 @@ def connections_summary(*, tenant: Tenant) -> dict:
         Service.STRIPE.value: accounts[0] if accounts else {"status": ConnectionStatus.NOT_CONNECTED.value},
         "stripe_accounts": accounts,
     }
+
+
+def economic_connection_notified(*, notification_id: str) -> EconomicConnection | None:
+    """The connection whose "Customer updated" web hook URL carries this id (any tenant's)."""
+    if not notification_id:
+        return None
+    connections = EconomicConnection.all_tenants.select_related("tenant")
+    return connections.filter(notification_id=notification_id).first()
+
+
+def economic_notification_url(connection: EconomicConnection) -> str:
+    return settings.SITE_URL + connection.notification_path

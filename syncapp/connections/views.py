@@ -24,7 +24,13 @@ from . import stripe as stripe_services
 from . import stripe_app as stripe_app_services
 from .common import Credential, CredentialRefused, Service
 from .forms import StripeAccountAddForm, StripeConnectForm
-from .selectors import connection_for, stripe_account_first, stripe_accounts_for, stripe_webhook_url
+from .selectors import (
+    connection_for,
+    economic_notification_url,
+    stripe_account_first,
+    stripe_accounts_for,
+    stripe_webhook_url,
+)
 
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
@@ -74,6 +80,9 @@ def _page_context(tenant: Tenant, *, hide_secrets: bool = False, forms: dict | N
         "economic": economic,
         "economic_status": economic.status if economic else ConnectionStatus.NOT_CONNECTED,
         "economic_token_masked": mask(economic.grant_token) if economic else "",
+        "economic_notification_url": economic_notification_url(economic)
+        if economic and economic.status != ConnectionStatus.NOT_CONNECTED and not hide_secrets
+        else "",
         "stripe_cards": cards,
         "several_stripe_accounts": len(cards) > 1,
         # The dashboard card's summary: connected when every account is, failing when one fails.

@@ -105,8 +105,59 @@ def test_merchant_edits_a_mapping_row_and_saves_mappings(merchant, tenant):
         "economic_field": "mobilePhone",
         "stripe_field": "phone",
         "keep_updated": False,
+        "direction": "stripe_to_economic",
     }
     assert mappings["name"]["stripe_field"] == "name"
+
+
+def test_merchant_sets_directions_and_the_conflict_rule_and_is_told_why_one_is_not_offered(merchant, tenant):
+    page, base = merchant
+    page.goto(f"{base}fields/")
+    address = page.get_by_test_id("mapping-row-address")
+    # Built from two Stripe lines: it cannot be split back, and the row says so.
+    expect(page.get_by_test_id("not-offered-address")).to_contain_text("cannot be split back")
+    phone = page.get_by_test_id("mapping-row-telephoneAndFaxNumber")
+    phone.get_by_role("button", name="Edit Phone").click()
+    phone.get_by_label("Direction of Phone").select_option(label="Both ways")
+    phone.get_by_role("button", name="Done with Phone").click()
+    expect(phone).to_contain_text("Both ways")
+    address.get_by_role("button", name="Edit Address").click()
+    address.get_by_label("Stripe field for Address").select_option(label="Billing address, line 1")
+    address.get_by_label("Direction of Address").select_option(label="e-conomic → Stripe")
+    address.get_by_role("button", name="Done with Address").click()
+    page.get_by_label("When both sides changed a field set to both ways").select_option(
+        label="e-conomic wins"
+    )
+    page.get_by_label("Read e-conomic for changes every (minutes)").fill("3")
+    shot(page, "4b-field-directions-edited")
+    page.get_by_role("button", name="Save Mappings").click()
+
+    expect(page.get_by_text("Customer field mappings saved.")).to_be_visible()
+    document = settings_document_for(tenant=tenant)
+    mappings = {m["economic_field"]: m for m in document["field_mappings"]}
+    assert mappings["telephoneAndFaxNumber"]["direction"] == "both"
+    assert mappings["address"] == {
+        "economic_field": "address",
+        "stripe_field": "address.line1",
+        "keep_updated": True,
+        "direction": "economic_to_stripe",
+    }
+    assert document["sync"]["conflict_rule"] == "economic_wins"
+    assert document["sync"]["economic_read_minutes"] == 3
+    expect(page.get_by_test_id("direction-address")).to_contain_text("e-conomic → Stripe")
+    expect(page.get_by_test_id("not-offered-address")).to_have_count(0)
+    shot(page, "4c-field-directions-saved")
+
+
+def test_a_direction_a_mapping_cannot_take_is_refused_with_the_reason(merchant, tenant):
+    page, base = merchant
+    page.goto(f"{base}fields/")
+    address = page.get_by_test_id("mapping-row-address")
+    address.get_by_role("button", name="Edit Address").click()
+    address.get_by_label("Direction of Address").select_option(label="Both ways")
+    page.get_by_role("button", name="Save Mappings").click()
+    expect(address.get_by_role("alert")).to_contain_text("cannot be split back into them")
+    assert settings_document_for(tenant=tenant) == default_document()
 
 
 def test_cancel_discards_edited_mapping_rows(merchant, tenant):
@@ -201,6 +252,40 @@ def test_merchant_previews_a_customer_the_sync_would_create(
     assert [c["customerNumber"] for c in economic_agreement.customers()] == [7]
 
 
+def test_the_preview_shows_both_directions_for_a_matched_customer(
+    login_page, live_server, sandbox_urls, economic_connected_tenant, stripe_account, economic_agreement
+):
+    tenant = economic_connected_tenant
+    connect_stripe(tenant, stripe_account.api_key)
+    document = default_document()
+    for mapping in document["field_mappings"]:
+        if mapping["economic_field"] == "telephoneAndFaxNumber":
+            mapping["direction"] = "economic_to_stripe"
+        if mapping["economic_field"] == "city":
+            mapping["direction"] = "both"
+    settings_save(tenant=tenant, user=None, document=document, source="field_mappings")
+    customer = stripe_account.create_customer(
+        email="anna@firma.dk", name="Firma ApS", phone="11111111", address={"city": "Aarhus C"}
+    )
+    economic_agreement.add_customer(
+        number=7, name="Firma ApS", email="anna@firma.dk", telephoneAndFaxNumber="22222222", city="Aarhus C"
+    )
+
+    page = login_page(MembershipFactory(tenant=tenant, role="viewer").user)
+    page.goto(f"{live_server.url}/t/{tenant.slug}/settings/preview/?customer={customer['id']}")
+
+    phone = page.get_by_test_id("preview-direction-telephoneAndFaxNumber")
+    expect(phone).to_contain_text("11111111")
+    expect(phone).to_contain_text("22222222")
+    expect(phone).to_contain_text("e-conomic → Stripe")
+    expect(phone).to_contain_text("differs")
+    city = page.get_by_test_id("preview-direction-city")
+    expect(city).to_contain_text("Both ways")
+    expect(city).not_to_contain_text("differs")
+    expect(page.get_by_test_id("preview-direction-name")).to_contain_text("Stripe → e-conomic")
+    shot(page, "5b-preview-both-directions")
+
+
 def test_merchant_exports_then_imports_the_settings(merchant, tenant, tmp_path):
     page, base = merchant
     document = default_document()
@@ -221,7 +306,7 @@ def test_merchant_exports_then_imports_the_settings(merchant, tenant, tmp_path):
     page.get_by_role("button", name="Import settings").click()
     problems = page.get_by_test_id("problems")
     expect(problems).to_contain_text("extra: unknown key")
-    expect(problems).to_contain_text("version: must be 1 (this document says 3).")
+    expect(problems).to_contain_text("version: must be 1 or 2 (this document says 3).")
     shot(page, "6-import-problems")
     assert settings_document_for(tenant=tenant) == default_document()
 

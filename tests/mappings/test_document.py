@@ -135,8 +135,8 @@ def test_a_forty_character_metadata_key_is_fine():
 
 
 def test_missing_sections_and_a_wrong_version_are_named():
-    assert validate_document({"version": 2}) == [
-        "version: must be 1 (this document says 2).",
+    assert validate_document({"version": 3}) == [
+        "version: must be 1 or 2 (this document says 3).",
         "matching: missing.",
         "customer_number: missing.",
         "defaults: missing.",

@@ -89,7 +89,7 @@ def test_an_invalid_save_raises_with_the_problems(tenant):
     document["version"] = 7
     with pytest.raises(SettingsInvalid) as raised:
         settings_save(tenant=tenant, user=None, document=document, source="import")
-    assert raised.value.problems == ["version: must be 1 (this document says 7)."]
+    assert raised.value.problems == ["version: must be 1 or 2 (this document says 7)."]
 
 
 def test_preview_finds_the_economic_customer_the_rule_would_match(

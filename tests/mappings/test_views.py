@@ -192,6 +192,7 @@ def test_save_mappings_saves_every_row_at_once(owner_client, tenant):
         "economic_field": "mobilePhone",
         "stripe_field": "phone",
         "keep_updated": False,
+        "direction": "stripe_to_economic",
     }
     assert mappings["corporateIdentificationNumber"]["stripe_field"] == "metadata.cvr"
     assert "telephoneAndFaxNumber" not in mappings

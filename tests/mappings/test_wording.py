@@ -57,7 +57,7 @@ def test_an_import_without_a_version_says_it_is_missing_not_none():
     document = settings_document()
     del document["version"]
     problems = validate_document(document)
-    assert 'version: missing (a settings export starts with "version": 1).' in problems
+    assert 'version: missing (a settings export starts with "version": 2).' in problems
     assert not [p for p in problems if "None" in p]
 
 

@@ -36,6 +36,8 @@
     row.querySelector('[data-shown="stripe"]').textContent = text;
     var update = row.querySelector('select[name$="__update"]');
     row.querySelector('[data-shown="update"]').textContent = select.value ? optionText(update) : "—";
+    var direction = row.querySelector('select[name$="__direction"]');
+    row.querySelector('[data-shown="direction"]').textContent = select.value ? optionText(direction) : "—";
   }
 
   function setUpMappingRows(form) {
