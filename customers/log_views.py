@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mappings.services import economic_list_names
@@ -42,7 +43,7 @@ def sync_retry_kind(request):
     key = request.POST.get("kind", "")
     kind = next((k for k in failures_by_kind(tenant=request.tenant) if k.key == key), None)
     if kind is None:
-        messages.warning(request, "Those failures are no longer there: nothing was retried.")
+        messages.warning(request, _("Those failures are no longer there: nothing was retried."))
         return redirect("sync_failures", slug=request.tenant.slug)
     for customer_id in kind.customers:
         sync_retry(tenant=request.tenant, stripe_customer_id=customer_id)

@@ -151,6 +151,11 @@ class SyncRecord(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.action} {self.stripe_customer_id}"
 
+    @property
+    def explanation(self) -> str:
+        """The record's sentence in the reader's language."""
+        return self.message
+
 
 class ImportRun(TenantOwnedModel):
     """One import of every existing Stripe customer, with its progress for the merchant to watch.

@@ -4,6 +4,7 @@ bulk action with its confirmation."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from syncapp.tenancy import tenant_view
 
@@ -59,7 +60,7 @@ def review_detail(request, item_id: int):
         form = ChoiceForm(request.POST)
         if form.is_valid():
             return _resolve(request, item, form.cleaned_data["choice"], form.cleaned_data["number"])
-        messages.error(request, "Choose a candidate to link, create a new customer, or skip.")
+        messages.error(request, _("Choose a candidate to link, create a new customer, or skip."))
     sides = review_sides(tenant=request.tenant, item=item) if item.is_open else None
     return render(request, "customers/review_detail.html", {"item": item, "sides": sides})
 
@@ -88,7 +89,7 @@ def review_bulk(request):
         return redirect("review", slug=request.tenant.slug)
     form = BulkForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
-        messages.warning(request, "Tick the customers to act on, and choose what to do with them.")
+        messages.warning(request, _("Tick the customers to act on, and choose what to do with them."))
         return redirect("review", slug=request.tenant.slug)
     items, choice = list(form.cleaned_data["items"]), form.cleaned_data["choice"]
     if request.POST.get("confirmed") != "yes":

@@ -2,6 +2,7 @@
 
 import pycountry
 from django import forms
+from django.utils.translation import gettext as _
 
 from .catalog import (
     ECONOMIC_FIELDS,
@@ -139,7 +140,7 @@ class NumberForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("mode") == NumberMode.STRIPE:
             if not cleaned.get("number_field"):
-                self.add_error("number_field", "Choose the Stripe field that holds the customer number.")
+                self.add_error("number_field", _("Choose the Stripe field that holds the customer number."))
             cleaned["section"] = {
                 "mode": NumberMode.STRIPE,
                 "stripe_field": _joined_stripe_field(self, "number_field", "number_key"),
@@ -232,7 +233,7 @@ class DefaultsForm(forms.Form):
         if cleaned.get("vat_by_country"):
             for name in ("home_country", *self.ZONES):
                 if cleaned.get(name) in (None, ""):
-                    self.add_error(name, "Needed when the VAT zone follows the country.")
+                    self.add_error(name, _("Needed when the VAT zone follows the country."))
             by_country = {
                 "home_country": cleaned.get("home_country"),
                 **{zone: cleaned.get(zone) for zone in self.ZONES},
@@ -354,10 +355,12 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; a settings export is a few kilobytes.")
+            raise forms.ValidationError(
+                _("The file is larger than 1 MB; a settings export is a few kilobytes.")
+            )
         try:
             return document_from_json(upload.read().decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise forms.ValidationError("The file is not UTF-8 text: export it again.") from exc
+            raise forms.ValidationError(_("The file is not UTF-8 text: export it again.")) from exc
         except NotADocument as exc:
             raise forms.ValidationError(f"The file is {exc}.") from exc

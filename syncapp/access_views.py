@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services, verification
@@ -32,7 +33,7 @@ def email_verification_resend(request):
     elif verification.email_verification_send(user=user):
         messages.success(request, f"We sent a new link to {user.email}: open it to verify your e-mail.")
     else:
-        messages.warning(request, "We sent several links this hour already: look for them, or try later.")
+        messages.warning(request, _("We sent several links this hour already: look for them, or try later."))
     return redirect(request.POST.get("next") or "home") if _safe_next(request) else redirect("home")
 
 

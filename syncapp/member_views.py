@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -58,7 +59,7 @@ def member_invite(request):
     if not form.is_valid():
         return members_page.__wrapped__(request, invite_form=form)
     try:
-        invitation, _ = members.invitation_create(
+        invitation, _link = members.invitation_create(
             tenant=request.tenant, invited_by=request.user, **form.cleaned_data
         )
     except members.MembersRefused as exc:
@@ -75,7 +76,7 @@ def member_role(request, member_id: int):
     membership = get_object_or_404(Membership.objects.for_tenant(request.tenant), pk=member_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.warning(request, "Choose owner, admin or viewer.")
+        messages.warning(request, _("Choose owner, admin or viewer."))
         return redirect("members", slug=request.tenant.slug)
     try:
         members.membership_role_change(

@@ -190,3 +190,14 @@ class VerifiedEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} verified {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """What a member chose for themselves, whichever merchant they work for: the language of the
+    pages and of the e-mails sent to them (blank: the browser's, then English)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} reads {self.language or 'the browser language'}"

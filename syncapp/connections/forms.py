@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext as _
 
 
 class StripeConnectForm(forms.Form):
@@ -24,7 +25,7 @@ class StripeConnectForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("api_key") and not cleaned.get("webhook_secret"):
-            raise forms.ValidationError("Paste your Stripe API key.")
+            raise forms.ValidationError(_("Paste your Stripe API key."))
         return cleaned
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -185,8 +186,8 @@ def economic_callback(request, state):
     if not expected or not secrets.compare_digest(expected, state):
         messages.error(
             request,
-            "This e-conomic approval was not started from this browser, so it was ignored and nothing "
-            "was saved. Click “Connect e-conomic” to start again.",
+            _("This e-conomic approval was not started from this browser, so it was ignored and nothing "
+            "was saved. Click “Connect e-conomic” to start again."),
         )
     else:
         try:
@@ -206,7 +207,7 @@ def economic_callback(request, state):
 @require_POST
 def economic_disconnect(request):
     economic_services.economic_disconnect(tenant=request.tenant)
-    messages.success(request, "e-conomic is disconnected; its access grant was forgotten.")
+    messages.success(request, _("e-conomic is disconnected; its access grant was forgotten."))
     return redirect("connections", slug=request.tenant.slug)
 
 
@@ -216,13 +217,13 @@ def stripe_disconnect(request, account_id: int):
     account = get_object_or_404(StripeConnection.objects.for_tenant(request.tenant), pk=account_id)
     if stripe_services.stripe_disconnect(account=account):
         messages.success(
-            request, "Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone."
+            request, _("Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone.")
         )
     else:
         messages.warning(
             request,
-            "Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
-            "not let us delete our webhook endpoint: delete it in your Stripe Dashboard.",
+            _("Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
+            "not let us delete our webhook endpoint: delete it in your Stripe Dashboard."),
         )
     return redirect("connections", slug=request.tenant.slug)
 
@@ -234,9 +235,9 @@ def connections_check(request):
     stripe = [stripe_services.stripe_check(connection=a) for a in stripe_accounts_for(tenant=request.tenant)]
     checked = [c for c in (economic, *stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
     if not checked:
-        messages.info(request, "Nothing is connected yet.")
+        messages.info(request, _("Nothing is connected yet."))
     elif all(c.status == ConnectionStatus.CONNECTED for c in checked):
-        messages.success(request, "Every connection answered.")
+        messages.success(request, _("Every connection answered."))
     else:
-        messages.error(request, "A connection is failing: see the reason below.")
+        messages.error(request, _("A connection is failing: see the reason below."))
     return redirect("connections", slug=request.tenant.slug)
