@@ -18,7 +18,7 @@ TEST_ENV := DEBUG=true SANDBOX_ENABLED=true \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/11} \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: run test bench chaos lint services chromium gettext messages venv lock audit
+.PHONY: run test bench chaos lint services chromium gettext messages messages-update venv lock audit
 
 venv: $(STAMP) messages
 
@@ -29,6 +29,16 @@ messages: $(MO_FILES)
 
 %.mo: %.po | gettext
 	msgfmt --check-format -o $@ $<
+
+# After adding or changing strings: refresh the .po files with every new msgid, then translate them
+# (docs/i18n.md). The same options as tests/i18n/test_catalogues.py; the emulators and tests are
+# not the product.
+MAKEMESSAGES := DEBUG=true SANDBOX_ENABLED=false $(PY) manage.py makemessages --locale da \
+	--add-location file --no-obsolete --ignore 'tests/*' --ignore 'sandbox/*' --ignore 'bench/*' \
+	--ignore 'var/*' --ignore 'staticfiles/*' --ignore 'requirements/*'
+messages-update: $(STAMP) gettext
+	$(MAKEMESSAGES) --domain django
+	$(MAKEMESSAGES) --domain djangojs
 
 # Debian's gettext: msgfmt builds the catalogues, makemessages (and its test) runs xgettext.
 gettext:
