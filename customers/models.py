@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
@@ -14,10 +15,10 @@ class StripeEvent(TenantOwnedModel):
     """A Stripe webhook event, stored before anything else so nothing accepted is ever lost."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        PROCESSED = "processed", gettext_lazy("Processed")
+        IGNORED = "ignored", gettext_lazy("Ignored")
+        FAILED = "failed", gettext_lazy("Failed")
 
     stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_event_id = models.CharField(max_length=255)
@@ -103,13 +104,13 @@ class SyncRecord(TenantOwnedModel):
     """One outcome of syncing one Stripe customer, explained for the merchant."""
 
     class Action(models.TextChoices):
-        MATCHED = "matched", "Matched"
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        UNCHANGED = "unchanged", "Unchanged"
-        SKIPPED = "skipped", "Skipped"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        FAILED = "failed", "Failed"
+        MATCHED = "matched", gettext_lazy("Matched")
+        CREATED = "created", gettext_lazy("Created")
+        UPDATED = "updated", gettext_lazy("Updated")
+        UNCHANGED = "unchanged", gettext_lazy("Unchanged")
+        SKIPPED = "skipped", gettext_lazy("Skipped")
+        NEEDS_REVIEW = "needs_review", gettext_lazy("Needs review")
+        FAILED = "failed", gettext_lazy("Failed")
 
     event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Null only when the sync could not tell which account (the log keeps its record regardless).
@@ -166,11 +167,11 @@ class ImportRun(TenantOwnedModel):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        FINISHED = "finished", gettext_lazy("Finished")
+        FAILED = "failed", gettext_lazy("Failed")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     # An import reads one Stripe account's customers.
@@ -217,13 +218,13 @@ class ImportReportRow(TenantOwnedModel):
     quoted in the message): erased with the customer and purged after DRY_RUN_REPORT_RETENTION_DAYS."""
 
     class Action(models.TextChoices):
-        WOULD_MATCH = "would_match", "Would match"
-        WOULD_CREATE = "would_create", "Would create"
-        WOULD_UPDATE = "would_update", "Would update"
-        WOULD_FAIL = "would_fail", "Would fail"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        UNCHANGED = "unchanged", "Unchanged"
-        WOULD_SKIP = "would_skip", "Would skip"
+        WOULD_MATCH = "would_match", gettext_lazy("Would match")
+        WOULD_CREATE = "would_create", gettext_lazy("Would create")
+        WOULD_UPDATE = "would_update", gettext_lazy("Would update")
+        WOULD_FAIL = "would_fail", gettext_lazy("Would fail")
+        NEEDS_REVIEW = "needs_review", gettext_lazy("Needs review")
+        UNCHANGED = "unchanged", gettext_lazy("Unchanged")
+        WOULD_SKIP = "would_skip", gettext_lazy("Would skip")
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="report_rows")
     stripe_customer_id = models.CharField(max_length=255, db_index=True)
@@ -264,10 +265,10 @@ class ReviewItem(TenantOwnedModel):
     merchant to choose: link one of them, create a new customer, or skip it."""
 
     class Resolution(models.TextChoices):
-        LINKED = "linked", "Linked"
-        CREATED = "created", "Created a new customer"
-        SKIPPED = "skipped", "Skipped"
-        SYNCED = "synced", "Settled by a later sync"
+        LINKED = "linked", gettext_lazy("Linked")
+        CREATED = "created", gettext_lazy("Created a new customer")
+        SKIPPED = "skipped", gettext_lazy("Skipped")
+        SYNCED = "synced", gettext_lazy("Settled by a later sync")
 
     stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_customer_id = models.CharField(max_length=255)
@@ -325,9 +326,9 @@ class ConnectionPause(TenantOwnedModel):
     """
 
     class Reason(models.TextChoices):
-        THROTTLED = "throttled", "Throttled"
-        UNAVAILABLE = "unavailable", "Unavailable"
-        REFUSED = "refused", "Credential refused"
+        THROTTLED = "throttled", gettext_lazy("Throttled")
+        UNAVAILABLE = "unavailable", gettext_lazy("Unavailable")
+        REFUSED = "refused", gettext_lazy("Credential refused")
 
     service = models.CharField(max_length=20)
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)

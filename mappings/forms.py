@@ -1,7 +1,10 @@
 """What a merchant types on the settings tabs; each form turns its input into a document section."""
 
+import gettext
+
 import pycountry
 from django import forms
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .catalog import (
@@ -17,7 +20,7 @@ from .document import ACCOUNT_DEFAULTS, NotADocument, document_from_json
 from .vocabulary import NumberMode, OnAmbiguous, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
-STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
+STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, gettext_lazy("Metadata key (type it)"))]
 MAX_IMPORT_BYTES = 1_000_000
 
 
@@ -51,10 +54,10 @@ def _key_field(label: str) -> forms.CharField:
 
 
 class MatchRuleForm(forms.Form):
-    stripe_field = forms.ChoiceField(label="Stripe field", choices=STRIPE_FIELD_CHOICES)
-    metadata_key = _key_field("Metadata key")
+    stripe_field = forms.ChoiceField(label=gettext_lazy("Stripe field"), choices=STRIPE_FIELD_CHOICES)
+    metadata_key = _key_field(gettext_lazy("Metadata key"))
     economic_field = forms.ChoiceField(
-        label="e-conomic field",
+        label=gettext_lazy("e-conomic field"),
         choices=[(name, ECONOMIC_FIELDS[name].label) for name in FILTERABLE_ECONOMIC_FIELDS],
     )
 
@@ -81,22 +84,27 @@ def rule_rows(rules: list[dict]) -> list[dict]:
 
 class OnEmptyValueForm(forms.Form):
     on_empty_value = forms.ChoiceField(
-        label="When the Stripe value of a rule is empty",
+        label=gettext_lazy("When the Stripe value of a rule is empty"),
         choices=[
             (
                 OnEmptyValue.FAIL,
-                "Fail: record a clear error for that customer, so you can fill the field in Stripe",
+                gettext_lazy(
+                    "Fail: record a clear error for that customer, so you can fill the field in Stripe"
+                ),
             ),
-            (OnEmptyValue.NEXT_RULE, "Try the next rule (fail only if no rule has a value)"),
+            (OnEmptyValue.NEXT_RULE, gettext_lazy("Try the next rule (fail only if no rule has a value)")),
         ],
         widget=forms.RadioSelect,
     )
     # Not required: an older form (or a script) that leaves it out keeps what the document says.
     on_ambiguous = forms.ChoiceField(
-        label="When several e-conomic customers match",
+        label=gettext_lazy("When several e-conomic customers match"),
         choices=[
-            (OnAmbiguous.REVIEW, "Wait in the review queue, so you choose which one (recommended)"),
-            (OnAmbiguous.FAIL, "Fail: record an error naming the candidates"),
+            (
+                OnAmbiguous.REVIEW,
+                gettext_lazy("Wait in the review queue, so you choose which one (recommended)"),
+            ),
+            (OnAmbiguous.FAIL, gettext_lazy("Fail: record an error naming the candidates")),
         ],
         widget=forms.RadioSelect,
         required=False,
@@ -105,24 +113,29 @@ class OnEmptyValueForm(forms.Form):
 
 class NumberForm(forms.Form):
     mode = forms.ChoiceField(
-        label="Customer numbers",
+        label=gettext_lazy("Customer numbers"),
         choices=[
-            (NumberMode.ECONOMIC, "Let e-conomic create the number (recommended)"),
-            (NumberMode.STRIPE, "Use the number from a Stripe field"),
+            (NumberMode.ECONOMIC, gettext_lazy("Let e-conomic create the number (recommended)")),
+            (NumberMode.STRIPE, gettext_lazy("Use the number from a Stripe field")),
         ],
         widget=forms.RadioSelect,
     )
     store = forms.ChoiceField(
-        label="Store the generated number in Stripe",
-        choices=[("nowhere", "Nowhere"), ("metadata", "In a Stripe metadata key")],
+        label=gettext_lazy("Store the generated number in Stripe"),
+        choices=[
+            ("nowhere", gettext_lazy("Nowhere")),
+            ("metadata", gettext_lazy("In a Stripe metadata key")),
+        ],
         widget=forms.RadioSelect,
         required=False,
     )
-    store_key = _key_field("Metadata key for the generated number")
+    store_key = _key_field(gettext_lazy("Metadata key for the generated number"))
     number_field = forms.ChoiceField(
-        label="Stripe field holding the number", choices=[("", "—"), *STRIPE_FIELD_CHOICES], required=False
+        label=gettext_lazy("Stripe field holding the number"),
+        choices=[("", "—"), *STRIPE_FIELD_CHOICES],
+        required=False,
     )
-    number_key = _key_field("Metadata key holding the number")
+    number_key = _key_field(gettext_lazy("Metadata key holding the number"))
 
     @classmethod
     def initial_from(cls, section: dict) -> dict:
@@ -159,23 +172,29 @@ class NumberForm(forms.Form):
 
 
 def _country_choices() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda choice: choice[1])
+    """Countries named in the reader's language (pycountry carries ISO 3166's translations)."""
+    names = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[get_language() or "en"], fallback=True
+    )
+    return sorted(
+        ((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda choice: choice[1]
+    )
 
 
 class DefaultsForm(forms.Form):
     """Dropdowns filled from the merchant's e-conomic lists (see services.economic_lists_for)."""
 
     LISTS = {
-        "payment_terms_number": ("payment_terms", "Payment terms"),
-        "customer_group_number": ("customer_groups", "Customer group"),
-        "vat_zone_number": ("vat_zones", "VAT zone"),
-        "currency": ("currencies", "Currency"),
-        "layout_number": ("layouts", "Invoice layout"),
+        "payment_terms_number": ("payment_terms", gettext_lazy("Payment terms")),
+        "customer_group_number": ("customer_groups", gettext_lazy("Customer group")),
+        "vat_zone_number": ("vat_zones", gettext_lazy("VAT zone")),
+        "currency": ("currencies", gettext_lazy("Currency")),
+        "layout_number": ("layouts", gettext_lazy("Invoice layout")),
     }
     ZONES = {
-        "domestic": "Zone for customers in the home country",
-        "eu": "Zone for EU customers",
-        "abroad": ("Zone for customers outside the EU"),
+        "domestic": gettext_lazy("Zone for customers in the home country"),
+        "eu": gettext_lazy("Zone for EU customers"),
+        "abroad": gettext_lazy("Zone for customers outside the EU"),
     }
 
     def __init__(self, *args, lists: dict, saved: dict, **kwargs):
@@ -184,17 +203,15 @@ class DefaultsForm(forms.Form):
         for name, (list_name, label) in self.LISTS.items():
             self.fields[name] = self._choice(name, label, lists[list_name], saved.get(name))
         self.fields["vat_by_country"] = forms.BooleanField(
-            label="Choose the VAT zone from the customer's country", required=False
+            label=_("Choose the VAT zone from the customer's country"), required=False
         )
         self.fields["home_country"] = forms.ChoiceField(
-            label="Your home country", choices=[("", "—"), *_country_choices()], required=False
+            label=_("Your home country"), choices=[("", "—"), *_country_choices()], required=False
         )
         by_country = saved.get("vat_zone_by_country") or {}
         for zone, label in self.ZONES.items():
             self.fields[zone] = self._choice(zone, label, lists["vat_zones"], by_country.get(zone))
-        self.fields[
-            "vat_zone_number"
-        ].help_text = (
+        self.fields["vat_zone_number"].help_text = _(
             "Used for every new customer, or, with the country choice below, for customers without a country."
         )
 
@@ -203,10 +220,10 @@ class DefaultsForm(forms.Form):
         if saved is not None and saved not in {item["value"] for item in items}:
             # Kept on screen rather than silently dropped; saving asks for a value that exists.
             self.stale[name] = saved
-            choices.append((saved, f"{saved} (no longer found in e-conomic)"))
+            choices.append((saved, _("%(value)s (no longer found in e-conomic)") % {"value": saved}))
         return forms.TypedChoiceField(
             label=label,
-            choices=[("", "— Not set —"), *choices],
+            choices=[("", _("— Not set —")), *choices],
             coerce=int if name != "currency" else str,
             empty_value=None,
             required=False,
@@ -228,7 +245,11 @@ class DefaultsForm(forms.Form):
         cleaned = super().clean()
         for name, value in self.stale.items():
             if cleaned.get(name) == value:
-                self.add_error(name, f"{value} is no longer in your e-conomic agreement: choose another one.")
+                self.add_error(
+                    name,
+                    _("%(value)s is no longer in your e-conomic agreement: choose another one.")
+                    % {"value": value},
+                )
         by_country = None
         if cleaned.get("vat_by_country"):
             for name in ("home_country", *self.ZONES):
@@ -256,13 +277,13 @@ class AccountOverridesForm(forms.Form):
         for name, (list_name, label) in self.LISTS.items():
             self.fields[name] = forms.TypedChoiceField(
                 label=label,
-                choices=[("", "— As above —"), *((i["value"], i["label"]) for i in lists[list_name])],
+                choices=[("", _("— As above —")), *((i["value"], i["label"]) for i in lists[list_name])],
                 coerce=int if name != "currency" else str,
                 empty_value=None,
                 required=False,
             )
-        self.fields["number_key"] = _key_field("Store the e-conomic number in metadata key")
-        self.fields["number_key"].help_text = "Empty: where your Customer number tab says."
+        self.fields["number_key"] = _key_field(_("Store the e-conomic number in metadata key"))
+        self.fields["number_key"].help_text = _("Empty: where your Customer number tab says.")
 
     @staticmethod
     def initial_from(override: dict) -> dict:
@@ -282,20 +303,23 @@ class AccountOverridesForm(forms.Form):
 class FieldMappingsForm(forms.Form):
     """One row per e-conomic field: which Stripe field fills it, and whether updates follow."""
 
-    UPDATE_CHOICES = [("keep", "Keep updated from Stripe"), ("create", "Set on create only")]
+    UPDATE_CHOICES = [
+        ("keep", gettext_lazy("Keep updated from Stripe")),
+        ("create", gettext_lazy("Set on create only")),
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in MAPPABLE_ECONOMIC_FIELDS:
             label = ECONOMIC_FIELDS[name].label
             self.fields[f"{name}__stripe"] = forms.ChoiceField(
-                label=f"Stripe field for {label}",
-                choices=[("", "Not mapped"), *STRIPE_FIELD_CHOICES],
+                label=_("Stripe field for %(field)s") % {"field": label},
+                choices=[("", _("Not mapped")), *STRIPE_FIELD_CHOICES],
                 required=False,
             )
-            self.fields[f"{name}__key"] = _key_field(f"Metadata key for {label}")
+            self.fields[f"{name}__key"] = _key_field(_("Metadata key for %(field)s") % {"field": label})
             self.fields[f"{name}__update"] = forms.ChoiceField(
-                label=f"Updates of {label}", choices=self.UPDATE_CHOICES
+                label=_("Updates of %(field)s") % {"field": label}, choices=self.UPDATE_CHOICES
             )
 
     @staticmethod
@@ -343,14 +367,14 @@ class FieldMappingsForm(forms.Form):
 
 class PreviewForm(forms.Form):
     customer = forms.CharField(
-        label="Stripe customer id",
+        label=gettext_lazy("Stripe customer id"),
         max_length=255,
         widget=forms.TextInput(attrs={"placeholder": "cus_…", "autocomplete": "off"}),
     )
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Settings file (JSON, as exported)")
+    file = forms.FileField(label=gettext_lazy("Settings file (JSON, as exported)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -363,4 +387,4 @@ class ImportForm(forms.Form):
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("The file is not UTF-8 text: export it again.")) from exc
         except NotADocument as exc:
-            raise forms.ValidationError(f"The file is {exc}.") from exc
+            raise forms.ValidationError(_("The file is %(problem)s.") % {"problem": exc}) from exc

@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .crypto import EncryptedTextField
 from .tenancy import TenantOwnedModel
@@ -37,9 +38,9 @@ class Tenant(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", gettext_lazy("Owner")
+    ADMIN = "admin", gettext_lazy("Admin")
+    VIEWER = "viewer", gettext_lazy("Viewer")
 
 
 class Membership(TenantOwnedModel):
@@ -70,7 +71,9 @@ class Invitation(TenantOwnedModel):
     """
 
     email = models.EmailField()
-    role = models.CharField(max_length=10, choices=[(Role.ADMIN, "Admin"), (Role.VIEWER, "Viewer")])
+    role = models.CharField(
+        max_length=10, choices=[(Role.ADMIN, gettext_lazy("Admin")), (Role.VIEWER, gettext_lazy("Viewer"))]
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,9 +94,9 @@ class Invitation(TenantOwnedModel):
 
 
 class ConnectionStatus(models.TextChoices):
-    NOT_CONNECTED = "not_connected", "Not connected"
-    CONNECTED = "connected", "Connected"
-    FAILING = "failing", "Failing"
+    NOT_CONNECTED = "not_connected", gettext_lazy("Not connected")
+    CONNECTED = "connected", gettext_lazy("Connected")
+    FAILING = "failing", gettext_lazy("Failing")
 
 
 class Connection(TenantOwnedModel):
