@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy
 from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
 
+from .explanations import explanation, match_rule_words
+
 
 def _stripe_account(**options) -> models.ForeignKey:
     """Which of the tenant's Stripe accounts a row is about (`StripeConnection`)."""
@@ -121,7 +123,10 @@ class SyncRecord(TenantOwnedModel):
     stripe_name = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    # The English sentence (searching, exports, support) and the facts it was written from, which
+    # `explanation` writes in the reader's language (customers/explanations.py).
     message = models.TextField()
+    facts = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     # What was (or, in a dry run, would be) sent to e-conomic, for the merchant to inspect.
     payload = models.JSONField(null=True, blank=True)
@@ -154,8 +159,18 @@ class SyncRecord(TenantOwnedModel):
 
     @property
     def explanation(self) -> str:
-        """The record's sentence in the reader's language."""
-        return self.message
+        """The record's sentences in the reader's language; a record older than its facts (none
+        could be read back from its sentence) keeps its English."""
+        return explanation(self.facts) if self.facts else self.message
+
+    @property
+    def warning_texts(self) -> list[str]:
+        # The mapping engine's warnings are kept in English (not translated yet).
+        return [str(w) for w in self.warnings or []]
+
+    @property
+    def match_rule_text(self) -> str:
+        return match_rule_words(self.match_rule)
 
 
 class ImportRun(TenantOwnedModel):
@@ -180,7 +195,9 @@ class ImportRun(TenantOwnedModel):
     customers_seen = models.PositiveIntegerField(default=0)
     economic_customers_preloaded = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
+    # Its status line in English, and the facts `explanation` writes in the reader's language.
     message = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
     # The last Stripe customer whose page is done: the next page starts after it.
@@ -205,6 +222,10 @@ class ImportRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} ({self.status})"
+
+    @property
+    def explanation(self) -> str:
+        return explanation(self.facts) if self.facts else self.message
 
     @property
     def outcomes(self) -> list[tuple[int, str]]:
@@ -234,6 +255,15 @@ class ImportReportRow(TenantOwnedModel):
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
     match_rule = models.CharField(max_length=100, blank=True)
     message = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
+
+    @property
+    def explanation(self) -> str:
+        return explanation(self.facts) if self.facts else self.message
+
+    @property
+    def match_rule_text(self) -> str:
+        return match_rule_words(self.match_rule)
 
     class Meta:
         ordering = ["id"]
@@ -281,6 +311,11 @@ class ReviewItem(TenantOwnedModel):
     resolved_number = models.BigIntegerField(null=True, blank=True)
     resolved_by = models.CharField(max_length=255, blank=True)
     record = models.ForeignKey(SyncRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    @property
+    def reason_text(self) -> str:
+        """Why it waits, in the reader's language: its sync record's explanation."""
+        return self.record.explanation if self.record is not None else self.reason
 
     class Meta:
         constraints = [
