@@ -85,7 +85,9 @@ def sync_log_retry(request, record_id: int):
         stripe_account_id=record.stripe_account_id,
     )
     messages.success(
-        request, f"Sync of {record.stripe_customer_id} queued: its result appears here in a moment."
+        request,
+        _("Sync of %(stripe_customer_id)s queued: its result appears here in a moment.")
+        % {"stripe_customer_id": record.stripe_customer_id},
     )
     return redirect("sync_log", slug=request.tenant.slug)
 

@@ -62,3 +62,9 @@ def _text(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
     return str(value)
+
+
+def default_words(labels: list[str]) -> list[str]:
+    """The engine's names of missing defaults ("Payment terms") in the reader's language: the same
+    words the Customer default mappings tab marks for translation above."""
+    return [_(label) for label in labels]

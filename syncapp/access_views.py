@@ -29,9 +29,12 @@ def email_verify(request, token: str):
 def email_verification_resend(request):
     user = request.user
     if verification.email_verified(user=user):
-        messages.info(request, f"{user.email} is already verified.")
+        messages.info(request, _("%(email)s is already verified.") % {"email": user.email})
     elif verification.email_verification_send(user=user):
-        messages.success(request, f"We sent a new link to {user.email}: open it to verify your e-mail.")
+        messages.success(
+            request,
+            _("We sent a new link to %(email)s: open it to verify your e-mail.") % {"email": user.email},
+        )
     else:
         messages.warning(request, _("We sent several links this hour already: look for them, or try later."))
     return redirect(request.POST.get("next") or "home") if _safe_next(request) else redirect("home")

@@ -65,7 +65,10 @@ def member_invite(request):
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, f"Invitation sent to {invitation.email}: the link works once, for 7 days.")
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s: the link works once, for 7 days.") % {"email": invitation.email},
+        )
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -85,7 +88,11 @@ def member_role(request, member_id: int):
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, f"{membership.user.email} is now {membership.get_role_display().lower()}.")
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": membership.user.email, "role": membership.get_role_display().lower()},
+        )
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -99,7 +106,11 @@ def member_remove(request, member_id: int):
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
         return redirect("members", slug=request.tenant.slug)
-    messages.success(request, f"{membership.user.email} was removed from {request.tenant.name}.")
+    messages.success(
+        request,
+        _("%(email)s was removed from %(name)s.")
+        % {"email": membership.user.email, "name": request.tenant.name},
+    )
     if membership.user_id == request.user.pk:
         return redirect("home")
     return redirect("members", slug=request.tenant.slug)
@@ -111,7 +122,7 @@ def invitation_revoke(request, invitation_id: int):
     _owners_only(request)
     invitation = get_object_or_404(Invitation.objects.for_tenant(request.tenant), pk=invitation_id)
     members.invitation_revoke(tenant=request.tenant, invitation=invitation)
-    messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    messages.success(request, _("The invitation to %(email)s no longer works.") % {"email": invitation.email})
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -123,7 +134,7 @@ def alerts_setting(request):
     request.tenant.alerts_enabled = bool(form.cleaned_data.get("alerts_enabled"))
     request.tenant.save(update_fields=["alerts_enabled"])
     state = "on" if request.tenant.alerts_enabled else "off"
-    messages.success(request, f"Alert e-mails are {state}.")
+    messages.success(request, _("Alert e-mails are %(state)s.") % {"state": state})
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -149,6 +160,6 @@ def invitation(request, token: str):
             messages.warning(request, str(exc))
         else:
             if membership is not None:
-                messages.success(request, f"Welcome to {invite.tenant.name}.")
+                messages.success(request, _("Welcome to %(name)s.") % {"name": invite.tenant.name})
                 return redirect("dashboard", slug=invite.tenant.slug)
     return render(request, "syncapp/invitation.html", {"invite": invite, "form": form})

@@ -157,8 +157,11 @@ def invitation_accept(*, token: str, user) -> Membership:
             raise MembersRefused(_("This invitation link was already used."))
         if (user.email or "").lower() != invitation.email.lower():
             raise MembersRefused(
-                f"This invitation is for {invitation.email}; you are logged in as {user.email}. "
-                "Log out and open the link again."
+                _(
+                    "This invitation is for %(email)s; you are logged in as %(user_email)s. Log out and "
+                    "open the link again."
+                )
+                % {"email": invitation.email, "user_email": user.email}
             )
         membership, created = Membership.objects.for_tenant(invitation.tenant).get_or_create(
             user=user, defaults={"role": invitation.role}
@@ -223,4 +226,6 @@ def _keep_an_owner(tenant: Tenant, leaving: Membership) -> None:
         .values_list("pk", flat=True)
     )
     if owners == [leaving.pk]:
-        raise MembersRefused(f"{tenant.name} needs at least one owner: make someone else owner first.")
+        raise MembersRefused(
+            _("%(name)s needs at least one owner: make someone else owner first.") % {"name": tenant.name}
+        )

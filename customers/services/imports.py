@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mappings.selectors import sync_settings_for
 from syncapp.clients.stripe import StripeClient
@@ -137,7 +138,10 @@ def import_resume(*, tenant: Tenant, run_id: int) -> ImportRun:
         Tenant.objects.select_for_update().get(pk=tenant.pk)
         run = ImportRun.objects.for_tenant(tenant).get(pk=run_id)
         if run.status not in (Status.CANCELLED, Status.FAILED):
-            raise ImportAlreadyRunning(f"Import {run.pk} is {run.get_status_display().lower()}: not resumed.")
+            raise ImportAlreadyRunning(
+                _("Import %(pk)s is %(status)s: not resumed.")
+                % {"pk": run.pk, "status": run.get_status_display().lower()}
+            )
         if any(_alive(other) for other in ImportRun.objects.for_tenant(tenant).filter(status__in=ACTIVE)):
             raise ImportAlreadyRunning("Another import of this merchant is running.")
         token = new_lease_token()
@@ -242,7 +246,7 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
 def _pages(
     run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
 ) -> bool:
-    for _ in range(CHUNK_PAGES):
+    for _chunk_page in range(CHUNK_PAGES):
         if not _page(run, token, stripe, sync_page, on_record):
             return False
         run.refresh_from_db(fields=["cancel_requested"])

@@ -165,7 +165,7 @@ def _stripe_connect(request, form, *, name: str | None) -> bool:
     mode = "live" if connection.livemode else "test"
     several = StripeConnection.objects.for_tenant(request.tenant).count() > 1
     what = f"Stripe account “{connection.name}”" if several else "Stripe"
-    messages.success(request, f"{what} is connected ({mode} mode).")
+    messages.success(request, _("%(what)s is connected (%(mode)s mode).") % {"what": what, "mode": mode})
     return True
 
 
@@ -186,8 +186,10 @@ def economic_callback(request, state):
     if not expected or not secrets.compare_digest(expected, state):
         messages.error(
             request,
-            _("This e-conomic approval was not started from this browser, so it was ignored and nothing "
-            "was saved. Click “Connect e-conomic” to start again."),
+            _(
+                "This e-conomic approval was not started from this browser, so it was ignored and nothing "
+                "was saved. Click “Connect e-conomic” to start again."
+            ),
         )
     else:
         try:
@@ -197,7 +199,8 @@ def economic_callback(request, state):
         else:
             messages.success(
                 request,
-                f"e-conomic is connected: agreement {connection.agreement_number} {connection.company_name}.",
+                _("e-conomic is connected: agreement %(agreement_number)s %(company_name)s.")
+                % {"agreement_number": connection.agreement_number, "company_name": connection.company_name},
             )
     # Redirect at once so the grant token leaves the address bar and the browser history.
     return redirect("connections", slug=request.tenant.slug)
@@ -222,8 +225,10 @@ def stripe_disconnect(request, account_id: int):
     else:
         messages.warning(
             request,
-            _("Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
-            "not let us delete our webhook endpoint: delete it in your Stripe Dashboard."),
+            _(
+                "Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
+                "not let us delete our webhook endpoint: delete it in your Stripe Dashboard."
+            ),
         )
     return redirect("connections", slug=request.tenant.slug)
 
