@@ -6,6 +6,7 @@ refused with a 400, so the engine truncates it with a warning; a fixed-length va
 fit is left out with a warning) and whether e-conomic can filter on it, which a match rule needs.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -161,8 +162,12 @@ def economic_field_label(name: str) -> str:
 
 
 def in_sentence(label: str) -> str:
-    """A label inside a sentence: "Email" → "email"; acronyms ("CVR number") stay as they are."""
-    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+    """A label inside a sentence: "Email" → "email", "E-mail" → "e-mail"; acronyms and Danish
+    abbreviations ("CVR number", "CVR-nr.", "P-nr.") stay as they are."""
+    label = str(label)
+    if (label[:2].isalpha() and label[:2].isupper()) or re.match(r"^[A-Z]-nr\.", label):
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def stripe_field_words(path: str | None) -> str:

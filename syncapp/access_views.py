@@ -9,6 +9,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import services, verification
@@ -48,7 +49,9 @@ def _safe_next(request) -> bool:
 
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
-        label="E-mail", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("E-mail"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     def get_users(self, email):

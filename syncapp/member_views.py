@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -16,8 +17,10 @@ from .verification import email_verified
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    role = forms.ChoiceField(label="Role", choices=[(r.value, r.label) for r in members.INVITABLE_ROLES])
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=[(r.value, r.label) for r in members.INVITABLE_ROLES]
+    )
 
 
 class RoleForm(forms.Form):
@@ -25,11 +28,15 @@ class RoleForm(forms.Form):
 
 
 class AlertsForm(forms.Form):
-    alerts_enabled = forms.BooleanField(required=False, label="E-mail owners and admins about new failures")
+    alerts_enabled = forms.BooleanField(
+        required=False, label=gettext_lazy("E-mail owners and admins about new failures")
+    )
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput, max_length=128)
+    password = forms.CharField(
+        label=gettext_lazy("Choose a password"), widget=forms.PasswordInput, max_length=128
+    )
 
 
 def _owners_only(request) -> None:
