@@ -102,6 +102,7 @@ SENTENCES = {
         "Customer number %(number)s is already used in e-conomic: give this Stripe customer another "
         "number, or let e-conomic assign numbers."
     ),
+    "number_stored": gettext_lazy("Stored the number in Stripe metadata “%(key)s”."),
     "stripe_has_none": gettext_lazy("Stripe has no customer %(stripe_id)s (any more): nothing to sync."),
     "unexpected": gettext_lazy(
         "Something unexpected went wrong while syncing (%(error)s), so the sync stopped there. Retry it "

@@ -153,12 +153,13 @@ def import_begin(request):
 def _started(run: ImportRun) -> str:
     if run.status == ImportRun.Status.FINISHED:
         return (
-            "Dry run finished: nothing was written; see its report below."
+            _("Dry run finished: nothing was written; see its report below.")
             if run.dry_run
-            else ("Import finished: each customer's outcome is in the sync log.")
+            else _("Import finished: each customer's outcome is in the sync log.")
         )
-    what = "Dry run started: nothing is written; its report" if run.dry_run else "Import started: progress"
-    return f"{what} appears below."
+    if run.dry_run:
+        return _("Dry run started: nothing is written; its report appears below.")
+    return _("Import started: progress appears below.")
 
 
 @tenant_view(edit=True)

@@ -70,13 +70,17 @@ PATTERNS = [
 ]
 COMPILED = [(code, re.compile(pattern)) for code, pattern in PATTERNS]
 UPDATED_TOO = " Its mapped fields were updated from Stripe, as your settings say."
+STORED = re.compile(r" Stored the number in Stripe metadata “(?P<key>[^”]*)”\.$")
 INTEGERS = {"number", "rule"}
 
 
 def facts_of(message: str) -> list:
     tail = []
+    stored = STORED.search(message)
+    if stored:
+        message, tail = message[: stored.start()], [{"code": "number_stored", "values": stored.groupdict()}]
     if message.endswith(UPDATED_TOO):
-        message, tail = message[: -len(UPDATED_TOO)], [{"code": "matched_and_updated", "values": {}}]
+        message, tail = message[: -len(UPDATED_TOO)], [{"code": "matched_and_updated", "values": {}}, *tail]
     for code, pattern in COMPILED:
         found = pattern.fullmatch(message)
         if found:

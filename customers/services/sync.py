@@ -240,7 +240,7 @@ def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome, event
         number=outcome.number,
     )
     if written.note:
-        outcome.facts.append(quoted(written.note.strip()))
+        outcome.facts.append(written.note)
     outcome.warnings.extend(written.warnings)
 
 
