@@ -164,8 +164,12 @@ def _stripe_connect(request, form, *, name: str | None) -> bool:
         return False
     mode = "live" if connection.livemode else "test"
     several = StripeConnection.objects.for_tenant(request.tenant).count() > 1
-    what = f"Stripe account “{connection.name}”" if several else "Stripe"
-    messages.success(request, _("%(what)s is connected (%(mode)s mode).") % {"what": what, "mode": mode})
+    # "live" and "test" are Stripe's own names for its modes.
+    words = {"name": connection.name, "mode": mode}
+    if several:
+        messages.success(request, _("Stripe account “%(name)s” is connected (%(mode)s mode).") % words)
+    else:
+        messages.success(request, _("Stripe is connected (%(mode)s mode).") % words)
     return True
 
 
