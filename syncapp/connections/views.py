@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -26,11 +27,12 @@ from .selectors import connection_for, stripe_account_first, stripe_accounts_for
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
 _GRANT_STATE_KEY = "economic_grant_state:{}"
-# What a restricted key needs, shown beside the key field.
+# What a restricted key needs, shown beside the key field: the resources and levels in Stripe's own
+# words (as its Dashboard shows them), why in the reader's.
 STRIPE_PERMISSIONS = [
-    ("Customers", "Write", "to read customers and write the e-conomic number back"),
-    ("Webhook Endpoints", "Write", "to register the address Stripe sends customer changes to"),
-    ("Events", "Read", "to fetch changes Stripe could not deliver"),
+    ("Customers", "Write", gettext_lazy("to read customers and write the e-conomic number back")),
+    ("Webhook Endpoints", "Write", gettext_lazy("to register the address Stripe sends customer changes to")),
+    ("Events", "Read", gettext_lazy("to fetch changes Stripe could not deliver")),
 ]
 
 
