@@ -39,7 +39,7 @@ from sandbox.economic_api.models import Faults
 from sandbox.stripe_api import control
 from sandbox.stripe_api.models import IdempotentRequest, SinkRequest
 from sandbox.stripe_api.seed import seed_account
-from syncapp.models import Invitation, Membership, Role, ViewAsSession, new_webhook_endpoint_id
+from syncapp.models import Invitation, Membership, Profile, Role, ViewAsSession, new_webhook_endpoint_id
 from tests.conftest import ROOT, admin_login
 from tests.factories import MembershipFactory, UserFactory
 from tests.fixtures_merchant import configure
@@ -131,7 +131,8 @@ def _fill_every_table(merchant, site_url: str) -> dict:
         stripe_account=first_account(tenant), ran_at=now, healed=1, healed_total=1
     )
     owner = MembershipFactory(tenant=tenant, role=Role.OWNER).user
-    MembershipFactory(tenant=tenant, role=Role.VIEWER)
+    # A viewer who reads Danish (docs/i18n.md); the owner, who walks the pages, reads English.
+    Profile.objects.create(user=MembershipFactory(tenant=tenant, role=Role.VIEWER).user, language="da")
     invitation = Invitation.objects.for_tenant(tenant).create(
         email="revisor@example.com",
         role=Role.VIEWER,
