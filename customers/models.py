@@ -165,7 +165,7 @@ class SyncRecord(TenantOwnedModel):
 
     @property
     def warning_texts(self) -> list[str]:
-        # The mapping engine's warnings are kept in English (not translated yet).
+        # Stored as the sync wrote them, in English (docs/i18n.md: not facts yet).
         return [str(w) for w in self.warnings or []]
 
     @property

@@ -2,6 +2,8 @@
 (the menu's switch, stored on the user), which also decides the language of their e-mails; sync
 records written once read in each reader's language."""
 
+import importlib
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -162,3 +164,22 @@ def test_retention_removes_the_customers_values_from_the_facts_and_keeps_the_res
     (kept,) = facts_redacted(facts, lambda text: text)
     assert kept["values"] == {"number": 12, "field": "email", "value": "[removed]", "rule": 1}
     assert "“[removed]”" in in_english([kept])
+
+
+def test_english_sentences_stored_before_facts_are_read_back_into_facts():
+    migration = importlib.import_module("customers.migrations.0015_sync_facts_from_messages")
+    stored = (
+        "Found e-conomic customer 12 by CVR number “12345678” (match rule 2) and linked it. "
+        "Its mapped fields were updated from Stripe, as your settings say. "
+        "Stored the number in Stripe metadata “kundenr”."
+    )
+    facts = migration.facts_of(stored)
+    assert in_english(facts) == stored
+    with translation.override("da"):
+        assert explanation(facts) == (
+            "Fandt kunde 12 i e-conomic på CVR-nr. “12345678” (matchregel 2) og koblede den til. "
+            "Dens tilknyttede felter er opdateret fra Stripe, som dine indstillinger siger. "
+            "Nummeret er gemt i Stripe-metadata “kundenr”."
+        )
+    # A sentence that is not one of the sync's own keeps its English (no facts).
+    assert migration.facts_of("e-conomic refused the customer: name is required.") == []
