@@ -183,3 +183,10 @@ def test_english_sentences_stored_before_facts_are_read_back_into_facts():
         )
     # A sentence that is not one of the sync's own keeps its English (no facts).
     assert migration.facts_of("e-conomic refused the customer: name is required.") == []
+
+
+def test_the_privacy_notes_read_in_danish_with_this_deployments_periods(client, settings):
+    settings.SYNC_RECORD_RETENTION_MONTHS = 6
+    page = client.get(reverse("privacy"), **DANISH).content.decode()
+    assert "Dine kunders data hos os" in page and "Hvad vi gemmer" in page
+    assert "fjernes som standard efter <strong>6 måneder</strong>" in page
