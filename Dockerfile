@@ -14,6 +14,11 @@ COPY mappings mappings
 COPY customers customers
 COPY templates templates
 COPY static static
+COPY locale locale
+# The translations compiled in the image (the .mo files are not in the repository).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext \
+    && find locale -name '*.po' -exec sh -c 'msgfmt --check-format -o "${1%.po}.mo" "$1"' _ {} \; \
+    && apt-get purge -y -qq gettext && apt-get autoremove -y -qq && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin app \
     && mkdir -p staticfiles \

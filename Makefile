@@ -18,9 +18,31 @@ TEST_ENV := DEBUG=true SANDBOX_ENABLED=true \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/11} \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: run test bench chaos lint services chromium venv lock audit
+.PHONY: run test bench chaos lint services chromium gettext messages messages-update venv lock audit
 
-venv: $(STAMP)
+venv: $(STAMP) messages
+
+# The translations (docs/i18n.md): locale/<language>/LC_MESSAGES/*.po are the source, committed;
+# the compiled .mo files Django reads are built here and never committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MO_FILES)
+
+%.mo: %.po | gettext
+	msgfmt --check-format -o $@ $<
+
+# After adding or changing strings: refresh the .po files with every new msgid, then translate them
+# (docs/i18n.md). The same options as tests/i18n/test_catalogues.py; the emulators and tests are
+# not the product.
+MAKEMESSAGES := DEBUG=true SANDBOX_ENABLED=false $(PY) manage.py makemessages --locale da \
+	--add-location file --no-obsolete --ignore 'tests/*' --ignore 'sandbox/*' --ignore 'bench/*' \
+	--ignore 'var/*' --ignore 'staticfiles/*' --ignore 'requirements/*'
+messages-update: $(STAMP) gettext
+	$(MAKEMESSAGES) --domain django
+	$(MAKEMESSAGES) --domain djangojs
+
+# Debian's gettext: msgfmt builds the catalogues, makemessages (and its test) runs xgettext.
+gettext:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
 
 # The project itself adds only its own metadata: its dependencies all come from the lock, and its
 # build backend (setuptools) is pinned there too, so nothing unhashed is fetched.
@@ -72,7 +94,7 @@ RUN_ENV := DEBUG=true SANDBOX_ENABLED=true SITE_URL=$(RUN_ADDRESS) \
 	STRIPE_OAUTH_AUTHORIZE_URL=$(RUN_ADDRESS)/sandbox/stripe/oauth/v2/authorize \
 	STRIPE_CONNECT_BASE=$(RUN_ADDRESS)/sandbox/stripe
 
-run: $(STAMP)
+run: $(STAMP) messages
 	mkdir -p var
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py demo_setup
@@ -96,7 +118,7 @@ services:
 # databases; the longest tests are dealt first, one to each worker. `-n 0` in PYTEST_ARGS runs in
 # one process.
 TEST_WORKERS ?= 4
-test: $(STAMP) chromium services
+test: $(STAMP) messages chromium services
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from mappings.engine.types import REQUIRED_DEFAULTS
 from mappings.selectors import sync_settings_for
+from mappings.wording import default_words
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connections_summary
 from syncapp.models import ConnectionStatus, Tenant
@@ -36,49 +37,49 @@ def golive_steps(tenant: Tenant) -> list[Step]:
     steps = [
         Step(
             "economic",
-            "Connect e-conomic",
+            _("Connect e-conomic"),
             connected[Service.ECONOMIC],
             reverse("connections", args=[slug]),
-            "Approve our app in e-conomic.",
+            _("Approve our app in e-conomic."),
         ),
         Step(
             "stripe",
-            "Connect Stripe",
+            _("Connect Stripe"),
             connected[Service.STRIPE],
             reverse("connections", args=[slug]),
             _("Approve our app in Stripe, or paste a restricted key.")
             if settings.STRIPE_OAUTH_ENABLED
-            else "Paste a restricted key; we register the webhook.",
+            else _("Paste a restricted key; we register the webhook."),
         ),
         Step(
             "defaults",
-            "Set customer defaults",
+            _("Set customer defaults"),
             not missing_defaults,
             reverse("mappings:defaults", args=[slug]),
-            f"Still missing: {', '.join(missing_defaults)}."
+            _("Still missing: %(missing)s.") % {"missing": ", ".join(default_words(missing_defaults))}
             if len(missing_defaults) < len(REQUIRED_DEFAULTS)
-            else "Payment terms, customer group, VAT zone, currency.",
+            else _("Payment terms, customer group, VAT zone, currency."),
         ),
         Step(
             "dry_run",
-            "Dry run",
+            _("Dry run"),
             dry_run is not None,
             reverse("import_report", args=[slug, dry_run.pk]) if dry_run else reverse("import", args=[slug]),
-            "See what the import would do before anything is written.",
+            _("See what the import would do before anything is written."),
         ),
         Step(
             "import",
-            "Import your existing customers",
+            _("Import your existing customers"),
             imports.filter(dry_run=False, status=ImportRun.Status.FINISHED).exists(),
             reverse("import", args=[slug]),
-            "Link or create every Stripe customer you already have.",
+            _("Link or create every Stripe customer you already have."),
         ),
         Step(
             "live",
-            "Live: Stripe changes sync by themselves",
+            _("Live: Stripe changes sync by themselves"),
             SyncRecord.objects.for_tenant(tenant).filter(event__isnull=False).exists(),
             reverse("sync_log", args=[slug]),
-            "The first webhook sync lands in the sync log.",
+            _("The first webhook sync lands in the sync log."),
         ),
     ]
     upcoming = False

@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from mappings.services import economic_list_names
@@ -42,12 +44,20 @@ def sync_retry_kind(request):
     key = request.POST.get("kind", "")
     kind = next((k for k in failures_by_kind(tenant=request.tenant) if k.key == key), None)
     if kind is None:
-        messages.warning(request, "Those failures are no longer there: nothing was retried.")
+        messages.warning(request, _("Those failures are no longer there: nothing was retried."))
         return redirect("sync_failures", slug=request.tenant.slug)
     for customer_id in kind.customers:
         sync_retry(tenant=request.tenant, stripe_customer_id=customer_id)
     n = len(kind.customers)
-    messages.success(request, f"{n} sync{'s' if n != 1 else ''} queued: the results appear in the sync log.")
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s sync queued: the results appear in the sync log.",
+            "%(n)s syncs queued: the results appear in the sync log.",
+            n,
+        )
+        % {"n": n},
+    )
     return redirect("sync_log", slug=request.tenant.slug)
 
 
@@ -71,6 +81,8 @@ def event_replay_view(request, event_id: int):
     event = get_object_or_404(StripeEvent.objects.for_tenant(request.tenant), pk=event_id)
     event_replay(tenant=request.tenant, event_id=event.pk)
     messages.success(
-        request, f"Event {event.stripe_event_id} queued again: its sync appears in the sync log."
+        request,
+        _("Event %(stripe_event_id)s queued again: its sync appears in the sync log.")
+        % {"stripe_event_id": event.stripe_event_id},
     )
     return redirect("events", slug=request.tenant.slug)

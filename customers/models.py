@@ -1,9 +1,11 @@
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
+
+from .explanations import explanation, match_rule_words
 
 
 def _stripe_account(**options) -> models.ForeignKey:
@@ -15,10 +17,10 @@ class StripeEvent(TenantOwnedModel):
     """A Stripe webhook event, stored before anything else so nothing accepted is ever lost."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        PROCESSED = "processed", gettext_lazy("Processed")
+        IGNORED = "ignored", gettext_lazy("Ignored")
+        FAILED = "failed", gettext_lazy("Failed")
 
     stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_event_id = models.CharField(max_length=255)
@@ -107,20 +109,20 @@ class SyncRecord(TenantOwnedModel):
     """One outcome of syncing one Stripe customer, explained for the merchant."""
 
     class Action(models.TextChoices):
-        MATCHED = "matched", "Matched"
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        UNCHANGED = "unchanged", "Unchanged"
-        SKIPPED = "skipped", "Skipped"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        FAILED = "failed", "Failed"
-        UPDATED_IN_STRIPE = "updated_in_stripe", _("Updated in Stripe")
+        MATCHED = "matched", gettext_lazy("Matched")
+        CREATED = "created", gettext_lazy("Created")
+        UPDATED = "updated", gettext_lazy("Updated")
+        UNCHANGED = "unchanged", gettext_lazy("Unchanged")
+        SKIPPED = "skipped", gettext_lazy("Skipped")
+        NEEDS_REVIEW = "needs_review", gettext_lazy("Needs review")
+        FAILED = "failed", gettext_lazy("Failed")
+        UPDATED_IN_STRIPE = "updated_in_stripe", gettext_lazy("Updated in Stripe")
 
     class Direction(models.TextChoices):
         """Which way the record's sync ran."""
 
-        TO_ECONOMIC = "to_economic", _("Stripe → e-conomic")
-        TO_STRIPE = "to_stripe", _("e-conomic → Stripe")
+        TO_ECONOMIC = "to_economic", gettext_lazy("Stripe → e-conomic")
+        TO_STRIPE = "to_stripe", gettext_lazy("e-conomic → Stripe")
 
     event = models.ForeignKey(StripeEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Null only when the sync could not tell which account (the log keeps its record regardless).
@@ -132,7 +134,10 @@ class SyncRecord(TenantOwnedModel):
     action = models.CharField(max_length=20, choices=Action.choices)
     direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.TO_ECONOMIC)
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
+    # The English sentence (searching, exports, support) and the facts it was written from, which
+    # `explanation` writes in the reader's language (customers/explanations.py).
     message = models.TextField()
+    facts = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     # What was (or, in a dry run, would be) sent to e-conomic, for the merchant to inspect.
     payload = models.JSONField(null=True, blank=True)
@@ -163,6 +168,21 @@ class SyncRecord(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.action} {self.stripe_customer_id}"
 
+    @property
+    def explanation(self) -> str:
+        """The record's sentences in the reader's language; a record older than its facts (none
+        could be read back from its sentence) keeps its English."""
+        return explanation(self.facts) if self.facts else self.message
+
+    @property
+    def warning_texts(self) -> list[str]:
+        # Stored as the sync wrote them, in English (docs/i18n.md: not facts yet).
+        return [str(w) for w in self.warnings or []]
+
+    @property
+    def match_rule_text(self) -> str:
+        return match_rule_words(self.match_rule)
+
 
 class ImportRun(TenantOwnedModel):
     """One import of every existing Stripe customer, with its progress for the merchant to watch.
@@ -173,11 +193,11 @@ class ImportRun(TenantOwnedModel):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", gettext_lazy("Queued")
+        RUNNING = "running", gettext_lazy("Running")
+        FINISHED = "finished", gettext_lazy("Finished")
+        FAILED = "failed", gettext_lazy("Failed")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     # An import reads one Stripe account's customers.
@@ -186,7 +206,9 @@ class ImportRun(TenantOwnedModel):
     customers_seen = models.PositiveIntegerField(default=0)
     economic_customers_preloaded = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
+    # Its status line in English, and the facts `explanation` writes in the reader's language.
     message = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
     # The last Stripe customer whose page is done: the next page starts after it.
@@ -213,6 +235,10 @@ class ImportRun(TenantOwnedModel):
         return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} ({self.status})"
 
     @property
+    def explanation(self) -> str:
+        return explanation(self.facts) if self.facts else self.message
+
+    @property
     def outcomes(self) -> list[tuple[int, str]]:
         """The counts in the sync log's words ("1 needs review", not the stored key)."""
         labels = dict(SyncRecord.Action.choices)
@@ -224,13 +250,13 @@ class ImportReportRow(TenantOwnedModel):
     quoted in the message): erased with the customer and purged after DRY_RUN_REPORT_RETENTION_DAYS."""
 
     class Action(models.TextChoices):
-        WOULD_MATCH = "would_match", "Would match"
-        WOULD_CREATE = "would_create", "Would create"
-        WOULD_UPDATE = "would_update", "Would update"
-        WOULD_FAIL = "would_fail", "Would fail"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        UNCHANGED = "unchanged", "Unchanged"
-        WOULD_SKIP = "would_skip", "Would skip"
+        WOULD_MATCH = "would_match", gettext_lazy("Would match")
+        WOULD_CREATE = "would_create", gettext_lazy("Would create")
+        WOULD_UPDATE = "would_update", gettext_lazy("Would update")
+        WOULD_FAIL = "would_fail", gettext_lazy("Would fail")
+        NEEDS_REVIEW = "needs_review", gettext_lazy("Needs review")
+        UNCHANGED = "unchanged", gettext_lazy("Unchanged")
+        WOULD_SKIP = "would_skip", gettext_lazy("Would skip")
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="report_rows")
     stripe_customer_id = models.CharField(max_length=255, db_index=True)
@@ -240,6 +266,15 @@ class ImportReportRow(TenantOwnedModel):
     economic_customer_number = models.BigIntegerField(null=True, blank=True)
     match_rule = models.CharField(max_length=100, blank=True)
     message = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
+
+    @property
+    def explanation(self) -> str:
+        return explanation(self.facts) if self.facts else self.message
+
+    @property
+    def match_rule_text(self) -> str:
+        return match_rule_words(self.match_rule)
 
     class Meta:
         ordering = ["id"]
@@ -271,10 +306,10 @@ class ReviewItem(TenantOwnedModel):
     merchant to choose: link one of them, create a new customer, or skip it."""
 
     class Resolution(models.TextChoices):
-        LINKED = "linked", "Linked"
-        CREATED = "created", "Created a new customer"
-        SKIPPED = "skipped", "Skipped"
-        SYNCED = "synced", "Settled by a later sync"
+        LINKED = "linked", gettext_lazy("Linked")
+        CREATED = "created", gettext_lazy("Created a new customer")
+        SKIPPED = "skipped", gettext_lazy("Skipped")
+        SYNCED = "synced", gettext_lazy("Settled by a later sync")
 
     stripe_account = _stripe_account(on_delete=models.CASCADE)
     stripe_customer_id = models.CharField(max_length=255)
@@ -287,6 +322,11 @@ class ReviewItem(TenantOwnedModel):
     resolved_number = models.BigIntegerField(null=True, blank=True)
     resolved_by = models.CharField(max_length=255, blank=True)
     record = models.ForeignKey(SyncRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    @property
+    def reason_text(self) -> str:
+        """Why it waits, in the reader's language: its sync record's explanation."""
+        return self.record.explanation if self.record is not None else self.reason
 
     class Meta:
         constraints = [
@@ -332,9 +372,9 @@ class ConnectionPause(TenantOwnedModel):
     """
 
     class Reason(models.TextChoices):
-        THROTTLED = "throttled", "Throttled"
-        UNAVAILABLE = "unavailable", "Unavailable"
-        REFUSED = "refused", "Credential refused"
+        THROTTLED = "throttled", gettext_lazy("Throttled")
+        UNAVAILABLE = "unavailable", gettext_lazy("Unavailable")
+        REFUSED = "refused", gettext_lazy("Credential refused")
 
     service = models.CharField(max_length=20)
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)

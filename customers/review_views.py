@@ -4,6 +4,8 @@ bulk action with its confirmation."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syncapp.tenancy import tenant_view
 
@@ -59,7 +61,7 @@ def review_detail(request, item_id: int):
         form = ChoiceForm(request.POST)
         if form.is_valid():
             return _resolve(request, item, form.cleaned_data["choice"], form.cleaned_data["number"])
-        messages.error(request, "Choose a candidate to link, create a new customer, or skip.")
+        messages.error(request, _("Choose a candidate to link, create a new customer, or skip."))
     sides = review_sides(tenant=request.tenant, item=item) if item.is_open else None
     return render(request, "customers/review_detail.html", {"item": item, "sides": sides})
 
@@ -73,12 +75,24 @@ def _resolve(request, item: ReviewItem, choice: str, number: int | None):
         messages.warning(request, str(exc))
         return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
     except TransientSyncError as exc:
-        messages.warning(request, f"Nothing was decided: {exc.message} Try again in a moment.")
+        messages.warning(
+            request, _("Nothing was decided: %(message)s Try again in a moment.") % {"message": exc.message}
+        )
         return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
     if record.action in (SyncRecord.Action.FAILED, SyncRecord.Action.NEEDS_REVIEW):
-        messages.error(request, f"{record.message} The customer is still waiting for your choice.")
+        messages.error(
+            request,
+            _("%(message)s The customer is still waiting for your choice.") % {"message": record.explanation},
+        )
         return redirect("review_detail", slug=request.tenant.slug, item_id=item.pk)
-    messages.success(request, f"{record.stripe_name or item.stripe_customer_id}: {record.message}")
+    messages.success(
+        request,
+        _("%(stripe_customer_id)s: %(message)s")
+        % {
+            "stripe_customer_id": record.stripe_name or item.stripe_customer_id,
+            "message": record.explanation,
+        },
+    )
     return redirect("review", slug=request.tenant.slug)
 
 
@@ -88,7 +102,7 @@ def review_bulk(request):
         return redirect("review", slug=request.tenant.slug)
     form = BulkForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
-        messages.warning(request, "Tick the customers to act on, and choose what to do with them.")
+        messages.warning(request, _("Tick the customers to act on, and choose what to do with them."))
         return redirect("review", slug=request.tenant.slug)
     items, choice = list(form.cleaned_data["items"]), form.cleaned_data["choice"]
     if request.POST.get("confirmed") != "yes":
@@ -98,11 +112,17 @@ def review_bulk(request):
     try:
         counts = review_bulk_resolve(tenant=request.tenant, items=items, choice=choice, by=request.user.email)
     except (ReviewRefused, TransientSyncError) as exc:
-        messages.warning(request, f"Stopped: {getattr(exc, 'message', exc)} The rest are still waiting.")
+        messages.warning(
+            request,
+            _("Stopped: %(message)s The rest are still waiting.") % {"message": getattr(exc, "message", exc)},
+        )
         return redirect("review", slug=request.tenant.slug)
     summary = ", ".join(f"{n} {SyncRecord.Action(a).label.lower()}" for a, n in sorted(counts.items()))
     messages.success(
         request,
-        f"Done for {len(items)} customer{'s' if len(items) != 1 else ''}: {summary or 'nothing to do'}.",
+        ngettext(
+            "Done for %(count)s customer: %(done)s.", "Done for %(count)s customers: %(done)s.", len(items)
+        )
+        % {"count": len(items), "done": summary or _("nothing to do")},
     )
     return redirect("review", slug=request.tenant.slug)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syncapp.models import StripeConnection, Tenant
 from syncapp.numbers import whole_number
@@ -120,9 +121,15 @@ def paused_services(*, tenant: Tenant) -> list[dict]:
             continue
         name = SERVICE_NAMES.get(pause.service, pause.service)
         if pause.reason == ConnectionPause.Reason.REFUSED:
-            todo = f"Reconnect {name} on the Connections page: the waiting syncs then run by themselves."
+            todo = _(
+                "Reconnect %(service)s on the Connections page: the waiting syncs then run by themselves."
+            )
         else:
-            todo = f"Nothing to do: we check {name} again shortly and the waiting syncs resume by themselves."
+            todo = _(
+                "Nothing to do: we check %(service)s again shortly and the waiting syncs resume "
+                "by themselves."
+            )
+        todo %= {"service": name}
         paused.append(
             {
                 "service": name,

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import get_format
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 
@@ -80,7 +81,9 @@ def sync_log_retry(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
     sync_record_retry(tenant=request.tenant, record=record)
     messages.success(
-        request, f"Sync of {record.stripe_customer_id} queued: its result appears here in a moment."
+        request,
+        _("Sync of %(stripe_customer_id)s queued: its result appears here in a moment.")
+        % {"stripe_customer_id": record.stripe_customer_id},
     )
     return redirect("sync_log", slug=request.tenant.slug)
 
@@ -93,7 +96,7 @@ def import_page(request):
     runs = list(ImportRun.objects.for_tenant(request.tenant).select_related("stripe_account")[:10])
     for run in runs:
         run.progress = import_progress_for(tenant=request.tenant, run=run) if run.status in ACTIVE else None
-    accounts, _ = account_filter(tenant=request.tenant, chosen="")
+    accounts, _chosen = account_filter(tenant=request.tenant, chosen="")
     context = {
         "runs": runs,
         "running": any(run.status in ACTIVE for run in runs),
@@ -121,7 +124,7 @@ def _latest_dry_run(tenant, account: StripeConnection | None = None) -> ImportRu
 def import_begin(request):
     """Start a dry run, or an import once the member confirmed it having seen the dry run's counts."""
     dry_run = request.POST.get("dry_run") == "1"
-    _, account_id = account_filter(tenant=request.tenant, chosen=request.POST.get("account", ""))
+    _accounts, account_id = account_filter(tenant=request.tenant, chosen=request.POST.get("account", ""))
     account = StripeConnection.objects.for_tenant(request.tenant).filter(pk=account_id).first()
     if not dry_run and request.POST.get("confirmed") != "yes":
         latest = _latest_dry_run(request.tenant, account)
@@ -146,12 +149,13 @@ def import_begin(request):
 def _started(run: ImportRun) -> str:
     if run.status == ImportRun.Status.FINISHED:
         return (
-            "Dry run finished: nothing was written; see its report below."
+            _("Dry run finished: nothing was written; see its report below.")
             if run.dry_run
-            else ("Import finished: each customer's outcome is in the sync log.")
+            else _("Import finished: each customer's outcome is in the sync log.")
         )
-    what = "Dry run started: nothing is written; its report" if run.dry_run else "Import started: progress"
-    return f"{what} appears below."
+    if run.dry_run:
+        return _("Dry run started: nothing is written; its report appears below.")
+    return _("Import started: progress appears below.")
 
 
 @tenant_view(edit=True)
@@ -160,9 +164,9 @@ def import_stop(request, run_id: int):
     run = get_object_or_404(ImportRun.objects.for_tenant(request.tenant), pk=run_id)
     run = import_cancel(tenant=request.tenant, run_id=run.pk)
     if run.status == ImportRun.Status.CANCELLED:
-        messages.success(request, "Import cancelled.")
+        messages.success(request, _("Import cancelled."))
     else:
-        messages.success(request, "Cancelling: the import stops after the page of customers in hand.")
+        messages.success(request, _("Cancelling: the import stops after the page of customers in hand."))
     return redirect("import", slug=request.tenant.slug)
 
 

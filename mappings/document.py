@@ -119,8 +119,11 @@ MAX_NUMBER_DIGITS = 30
 def _whole_number(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
         raise NotADocument(
-            f"not a settings export: it holds a number of {len(digits.lstrip('-')):,} digits "
-            f"(no setting takes more than {MAX_NUMBER_DIGITS})"
+            _(
+                "not a settings export: it holds a number of %(length)s digits "
+                "(no setting takes more than %(value)s)"
+            )
+            % {"length": f"{len(digits.lstrip('-')):,}", "value": MAX_NUMBER_DIGITS}
         )
     return int(digits)
 
@@ -130,9 +133,9 @@ def document_from_json(text: str) -> object:
     try:
         return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
-        raise NotADocument(f"not valid JSON ({exc})") from exc
+        raise NotADocument(_("not valid JSON (%(value)s)") % {"value": exc}) from exc
     except RecursionError as exc:
-        raise NotADocument("not a settings export: it is nested far too deeply") from exc
+        raise NotADocument(_("not a settings export: it is nested far too deeply")) from exc
 
 
 def validate_document(doc: object, *, economic_lists: dict | None = None) -> list[str]:
@@ -161,11 +164,11 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
         ("defaults", _check_defaults),
     ):
         if key not in doc:
-            problems.append(f"{key}: missing.")
+            problems.append(_("%(key)s: missing.") % {"key": key})
         else:
             check(doc[key], problems)
     if "field_mappings" not in doc:
-        problems.append("field_mappings: missing.")
+        problems.append(_("%(key)s: missing.") % {"key": "field_mappings"})
     else:
         _check_field_mappings(doc["field_mappings"], problems, version=doc.get("version"))
     if "sync" in doc:
@@ -180,10 +183,13 @@ def validate_document(doc: object, *, economic_lists: dict | None = None) -> lis
 
 def _check_version(version: object, problems: list[str]) -> None:
     if version is None:
-        problems.append(f'version: missing (a settings export starts with "version": {VERSION}).')
+        problems.append(
+            _('version: missing (a settings export starts with "version": %(value)s).') % {"value": VERSION}
+        )
     elif version not in VERSIONS or isinstance(version, bool):
         problems.append(
-            f"version: must be {' or '.join(str(v) for v in VERSIONS)} (this document says {version!r})."
+            _("version: must be %(first)s or %(last)s (this document says %(version)s).")
+            % {"first": VERSIONS[0], "last": VERSIONS[-1], "version": repr(version)}
         )
 
 
@@ -253,12 +259,15 @@ def _shown(value: object) -> str:
 
 def _unknown_keys(section: dict, allowed: set[str], where: str, problems: list[str]) -> None:
     for key in sorted(set(section) - allowed):
-        problems.append(f"{where}{key}: unknown key (allowed: {', '.join(sorted(allowed))}).")
+        problems.append(
+            _("%(where)s%(key)s: unknown key (allowed: %(choices)s).")
+            % {"where": where, "key": key, "choices": ", ".join(sorted(allowed))}
+        )
 
 
 def _is_object(value: object, where: str, problems: list[str]) -> bool:
     if not isinstance(value, dict):
-        problems.append(f"{where}: must be an object.")
+        problems.append(_("%(where)s: must be an object.") % {"where": where})
         return False
     return True
 
@@ -273,13 +282,16 @@ def _objects_in(items: list, name: str, problems: list[str]) -> Iterator[tuple[s
 
 def _one_of(value: object, allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
     if value not in allowed:
-        problems.append(f"{where}: “{_shown(value)}” is not one of {', '.join(allowed)}.")
+        problems.append(
+            _("%(where)s: “%(value)s” is not one of %(choices)s.")
+            % {"where": where, "value": _shown(value), "choices": ", ".join(allowed)}
+        )
 
 
 def _stripe_field(value: object, where: str, problems: list[str]) -> None:
     problem = stripe_field_problem(value)
     if problem:
-        problems.append(f"{where}: {problem}.")
+        problems.append(_("%(where)s: %(problem)s.") % {"where": where, "problem": problem})
 
 
 def _check_matching(matching: object, problems: list[str]) -> None:
@@ -291,7 +303,9 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         _one_of(matching["on_ambiguous"], tuple(OnAmbiguous), "matching.on_ambiguous", problems)
     rules = matching.get("rules")
     if not isinstance(rules, list) or not rules:
-        problems.append("matching.rules: needs at least one rule, or every customer would be created anew.")
+        problems.append(
+            _("matching.rules: needs at least one rule, or every customer would be created anew.")
+        )
         return
     seen = set()
     for where, rule in _objects_in(rules, "matching.rules", problems):
@@ -300,12 +314,19 @@ def _check_matching(matching: object, problems: list[str]) -> None:
         economic = rule.get("economic_field")
         if economic not in FILTERABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{_shown(economic)}” cannot be a match field: e-conomic cannot "
-                f"filter customers on it (use one of {', '.join(FILTERABLE_ECONOMIC_FIELDS)})."
+                _(
+                    "%(where)s.economic_field: “%(economic)s” cannot be a match field: e-conomic cannot "
+                    "filter customers on it (use one of %(choices)s)."
+                )
+                % {
+                    "where": where,
+                    "economic": _shown(economic),
+                    "choices": ", ".join(FILTERABLE_ECONOMIC_FIELDS),
+                }
             )
         pair = _shown(rule.get("stripe_field")), _shown(economic)
         if pair in seen:
-            problems.append(f"{where}: the same rule appears twice.")
+            problems.append(_("%(where)s: the same rule appears twice.") % {"where": where})
         seen.add(pair)
 
 
@@ -319,7 +340,7 @@ def _check_customer_number(number: object, problems: list[str]) -> None:
     if mode == NumberMode.STRIPE:
         _stripe_field(stripe_field, "customer_number.stripe_field", problems)
     elif mode == NumberMode.ECONOMIC and stripe_field is not None:
-        problems.append("customer_number.stripe_field: must be null when e-conomic creates the numbers.")
+        problems.append(_("customer_number.stripe_field: must be null when e-conomic creates the numbers."))
     _number_store(store, "customer_number", problems)
 
 
@@ -329,13 +350,18 @@ def _number_store(store: object, where: str, problems: list[str]) -> None:
     # Writing back goes through Stripe's metadata update, the one customer field we may change.
     if not isinstance(store, str) or not store.startswith(METADATA_PREFIX):
         problems.append(
-            f"{where}.store_in_stripe_field: “{_shown(store)}” must be a Stripe metadata key "
-            "(metadata.<key>) or null."
+            _(
+                "%(where)s.store_in_stripe_field: “%(store)s” must be a Stripe metadata key "
+                "(metadata.<key>) or null."
+            )
+            % {"where": where, "store": _shown(store)}
         )
     else:
         problem = metadata_key_problem(store.removeprefix(METADATA_PREFIX))
         if problem:
-            problems.append(f"{where}.store_in_stripe_field: {problem}.")
+            problems.append(
+                _("%(where)s.store_in_stripe_field: %(problem)s.") % {"where": where, "problem": problem}
+            )
 
 
 def _check_defaults(defaults: object, problems: list[str]) -> None:
@@ -354,29 +380,40 @@ def _check_defaults(defaults: object, problems: list[str]) -> None:
     _unknown_keys(by_country, {"home_country", *VAT_ZONE_KEYS}, f"{where}.", problems)
     home = by_country.get("home_country")
     if not (isinstance(home, str) and len(home) == 2 and pycountry.countries.get(alpha_2=home.upper())):
-        problems.append(f"{where}.home_country: “{_shown(home)}” is not a two-letter country code like DK.")
+        problems.append(
+            _("%(where)s.home_country: “%(home)s” is not a two-letter country code like DK.")
+            % {"where": where, "home": _shown(home)}
+        )
     for key in VAT_ZONE_KEYS:
         if by_country.get(key) is None:
-            problems.append(f"{where}.{key}: missing (a VAT zone number).")
+            problems.append(
+                _("%(where)s.%(key)s: missing (a VAT zone number).") % {"where": where, "key": key}
+            )
         else:
             _optional_number(by_country[key], f"{where}.{key}", problems)
 
 
 def _currency(currency: object, where: str, problems: list[str]) -> None:
     if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-        problems.append(f"{where}: “{_shown(currency)}” is not a three-letter ISO currency code like DKK.")
+        problems.append(
+            _("%(where)s: “%(currency)s” is not a three-letter ISO currency code like DKK.")
+            % {"where": where, "currency": _shown(currency)}
+        )
 
 
 def _optional_number(value: object, where: str, problems: list[str]) -> None:
     if value is not None and (
         not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= NUMBER_MAX
     ):
-        problems.append(f"{where}: “{_shown(value)}” is not a whole number from 1 to {NUMBER_MAX:,}.")
+        problems.append(
+            _("%(where)s: “%(value)s” is not a whole number from 1 to %(most)s.")
+            % {"where": where, "value": _shown(value), "most": f"{NUMBER_MAX:,}"}
+        )
 
 
 def _check_field_mappings(mappings: object, problems: list[str], *, version: object = VERSION) -> None:
     if not isinstance(mappings, list):
-        problems.append("field_mappings: must be a list.")
+        problems.append(_("field_mappings: must be a list."))
         return
     seen = set()
     allowed = {"economic_field", "stripe_field", "keep_updated"}
@@ -388,16 +425,20 @@ def _check_field_mappings(mappings: object, problems: list[str], *, version: obj
         economic = mapping.get("economic_field")
         if economic not in MAPPABLE_ECONOMIC_FIELDS:
             problems.append(
-                f"{where}.economic_field: “{_shown(economic)}” is not an e-conomic customer field we map."
+                _("%(where)s.economic_field: “%(economic)s” is not an e-conomic customer field we map.")
+                % {"where": where, "economic": _shown(economic)}
             )
         elif economic in seen:
-            problems.append(f"{where}.economic_field: “{_shown(economic)}” is mapped twice.")
+            problems.append(
+                _("%(where)s.economic_field: “%(economic)s” is mapped twice.")
+                % {"where": where, "economic": _shown(economic)}
+            )
         else:
             seen.add(economic)
         if mapping.get("stripe_field") is not None:
             _stripe_field(mapping["stripe_field"], f"{where}.stripe_field", problems)
         if not isinstance(mapping.get("keep_updated", True), bool):
-            problems.append(f"{where}.keep_updated: must be true or false.")
+            problems.append(_("%(where)s.keep_updated: must be true or false.") % {"where": where})
 
 
 def _check_direction(mapping: dict, where: str, problems: list[str]) -> None:
@@ -454,7 +495,10 @@ def _check_accounts(accounts: object, problems: list[str]) -> None:
     for name, override in accounts.items():
         where = f"accounts.{_shown(name)}"
         if not (isinstance(name, str) and name.strip() and len(name) <= ACCOUNT_NAME_MAX):
-            problems.append(f"{where}: an account name of 1 to {ACCOUNT_NAME_MAX} characters.")
+            problems.append(
+                _("%(where)s: an account name of 1 to %(value)s characters.")
+                % {"where": where, "value": ACCOUNT_NAME_MAX}
+            )
         if not _is_object(override, where, problems):
             continue
         _unknown_keys(override, {"defaults", "customer_number"}, f"{where}.", problems)
@@ -484,6 +528,12 @@ def _check_against_lists(defaults: dict, lists: dict, problems: list[str], where
         known = {item["value"] for item in lists.get(list_name, [])}
         if value not in known:
             problems.append(
-                f"{where}.{key}: {value} is not in your e-conomic {list_name.replace('_', ' ')} "
-                f"({', '.join(str(v) for v in sorted(known, key=str)) or 'none found'})."
+                _("%(where)s.%(key)s: %(value)s is not in your e-conomic %(list)s (%(found)s).")
+                % {
+                    "where": where,
+                    "key": key,
+                    "value": value,
+                    "list": list_name.replace("_", " "),
+                    "found": ", ".join(str(v) for v in sorted(known, key=str)) or "none found",
+                }
             )

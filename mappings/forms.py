@@ -1,8 +1,11 @@
 """What a merchant types on the settings tabs; each form turns its input into a document section."""
 
+import gettext
+
 import pycountry
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from .catalog import (
     ECONOMIC_FIELDS,
@@ -26,7 +29,7 @@ from .engine.two_way import inversion_problem
 from .vocabulary import ConflictRule, Direction, NumberMode, OnAmbiguous, OnEmptyValue
 
 METADATA_CHOICE = "metadata"
-STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, "Metadata key (type it)")]
+STRIPE_FIELD_CHOICES = [*STRIPE_FIELDS.items(), (METADATA_CHOICE, gettext_lazy("Metadata key (type it)"))]
 MAX_IMPORT_BYTES = 1_000_000
 
 
@@ -60,10 +63,10 @@ def _key_field(label: str) -> forms.CharField:
 
 
 class MatchRuleForm(forms.Form):
-    stripe_field = forms.ChoiceField(label="Stripe field", choices=STRIPE_FIELD_CHOICES)
-    metadata_key = _key_field("Metadata key")
+    stripe_field = forms.ChoiceField(label=gettext_lazy("Stripe field"), choices=STRIPE_FIELD_CHOICES)
+    metadata_key = _key_field(gettext_lazy("Metadata key"))
     economic_field = forms.ChoiceField(
-        label="e-conomic field",
+        label=gettext_lazy("e-conomic field"),
         choices=[(name, ECONOMIC_FIELDS[name].label) for name in FILTERABLE_ECONOMIC_FIELDS],
     )
 
@@ -90,22 +93,27 @@ def rule_rows(rules: list[dict]) -> list[dict]:
 
 class OnEmptyValueForm(forms.Form):
     on_empty_value = forms.ChoiceField(
-        label="When the Stripe value of a rule is empty",
+        label=gettext_lazy("When the Stripe value of a rule is empty"),
         choices=[
             (
                 OnEmptyValue.FAIL,
-                "Fail: record a clear error for that customer, so you can fill the field in Stripe",
+                gettext_lazy(
+                    "Fail: record a clear error for that customer, so you can fill the field in Stripe"
+                ),
             ),
-            (OnEmptyValue.NEXT_RULE, "Try the next rule (fail only if no rule has a value)"),
+            (OnEmptyValue.NEXT_RULE, gettext_lazy("Try the next rule (fail only if no rule has a value)")),
         ],
         widget=forms.RadioSelect,
     )
     # Not required: an older form (or a script) that leaves it out keeps what the document says.
     on_ambiguous = forms.ChoiceField(
-        label="When several e-conomic customers match",
+        label=gettext_lazy("When several e-conomic customers match"),
         choices=[
-            (OnAmbiguous.REVIEW, "Wait in the review queue, so you choose which one (recommended)"),
-            (OnAmbiguous.FAIL, "Fail: record an error naming the candidates"),
+            (
+                OnAmbiguous.REVIEW,
+                gettext_lazy("Wait in the review queue, so you choose which one (recommended)"),
+            ),
+            (OnAmbiguous.FAIL, gettext_lazy("Fail: record an error naming the candidates")),
         ],
         widget=forms.RadioSelect,
         required=False,
@@ -114,24 +122,29 @@ class OnEmptyValueForm(forms.Form):
 
 class NumberForm(forms.Form):
     mode = forms.ChoiceField(
-        label="Customer numbers",
+        label=gettext_lazy("Customer numbers"),
         choices=[
-            (NumberMode.ECONOMIC, "Let e-conomic create the number (recommended)"),
-            (NumberMode.STRIPE, "Use the number from a Stripe field"),
+            (NumberMode.ECONOMIC, gettext_lazy("Let e-conomic create the number (recommended)")),
+            (NumberMode.STRIPE, gettext_lazy("Use the number from a Stripe field")),
         ],
         widget=forms.RadioSelect,
     )
     store = forms.ChoiceField(
-        label="Store the generated number in Stripe",
-        choices=[("nowhere", "Nowhere"), ("metadata", "In a Stripe metadata key")],
+        label=gettext_lazy("Store the generated number in Stripe"),
+        choices=[
+            ("nowhere", gettext_lazy("Nowhere")),
+            ("metadata", gettext_lazy("In a Stripe metadata key")),
+        ],
         widget=forms.RadioSelect,
         required=False,
     )
-    store_key = _key_field("Metadata key for the generated number")
+    store_key = _key_field(gettext_lazy("Metadata key for the generated number"))
     number_field = forms.ChoiceField(
-        label="Stripe field holding the number", choices=[("", "—"), *STRIPE_FIELD_CHOICES], required=False
+        label=gettext_lazy("Stripe field holding the number"),
+        choices=[("", "—"), *STRIPE_FIELD_CHOICES],
+        required=False,
     )
-    number_key = _key_field("Metadata key holding the number")
+    number_key = _key_field(gettext_lazy("Metadata key holding the number"))
 
     @classmethod
     def initial_from(cls, section: dict) -> dict:
@@ -149,7 +162,7 @@ class NumberForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("mode") == NumberMode.STRIPE:
             if not cleaned.get("number_field"):
-                self.add_error("number_field", "Choose the Stripe field that holds the customer number.")
+                self.add_error("number_field", _("Choose the Stripe field that holds the customer number."))
             cleaned["section"] = {
                 "mode": NumberMode.STRIPE,
                 "stripe_field": _joined_stripe_field(self, "number_field", "number_key"),
@@ -168,23 +181,29 @@ class NumberForm(forms.Form):
 
 
 def _country_choices() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda choice: choice[1])
+    """Countries named in the reader's language (pycountry carries ISO 3166's translations)."""
+    names = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[get_language() or "en"], fallback=True
+    )
+    return sorted(
+        ((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda choice: choice[1]
+    )
 
 
 class DefaultsForm(forms.Form):
     """Dropdowns filled from the merchant's e-conomic lists (see services.economic_lists_for)."""
 
     LISTS = {
-        "payment_terms_number": ("payment_terms", "Payment terms"),
-        "customer_group_number": ("customer_groups", "Customer group"),
-        "vat_zone_number": ("vat_zones", "VAT zone"),
-        "currency": ("currencies", "Currency"),
-        "layout_number": ("layouts", "Invoice layout"),
+        "payment_terms_number": ("payment_terms", gettext_lazy("Payment terms")),
+        "customer_group_number": ("customer_groups", gettext_lazy("Customer group")),
+        "vat_zone_number": ("vat_zones", gettext_lazy("VAT zone")),
+        "currency": ("currencies", gettext_lazy("Currency")),
+        "layout_number": ("layouts", gettext_lazy("Invoice layout")),
     }
     ZONES = {
-        "domestic": "Zone for customers in the home country",
-        "eu": "Zone for EU customers",
-        "abroad": ("Zone for customers outside the EU"),
+        "domestic": gettext_lazy("Zone for customers in the home country"),
+        "eu": gettext_lazy("Zone for EU customers"),
+        "abroad": gettext_lazy("Zone for customers outside the EU"),
     }
 
     def __init__(self, *args, lists: dict, saved: dict, **kwargs):
@@ -193,17 +212,15 @@ class DefaultsForm(forms.Form):
         for name, (list_name, label) in self.LISTS.items():
             self.fields[name] = self._choice(name, label, lists[list_name], saved.get(name))
         self.fields["vat_by_country"] = forms.BooleanField(
-            label="Choose the VAT zone from the customer's country", required=False
+            label=_("Choose the VAT zone from the customer's country"), required=False
         )
         self.fields["home_country"] = forms.ChoiceField(
-            label="Your home country", choices=[("", "—"), *_country_choices()], required=False
+            label=_("Your home country"), choices=[("", "—"), *_country_choices()], required=False
         )
         by_country = saved.get("vat_zone_by_country") or {}
         for zone, label in self.ZONES.items():
             self.fields[zone] = self._choice(zone, label, lists["vat_zones"], by_country.get(zone))
-        self.fields[
-            "vat_zone_number"
-        ].help_text = (
+        self.fields["vat_zone_number"].help_text = _(
             "Used for every new customer, or, with the country choice below, for customers without a country."
         )
 
@@ -212,10 +229,10 @@ class DefaultsForm(forms.Form):
         if saved is not None and saved not in {item["value"] for item in items}:
             # Kept on screen rather than silently dropped; saving asks for a value that exists.
             self.stale[name] = saved
-            choices.append((saved, f"{saved} (no longer found in e-conomic)"))
+            choices.append((saved, _("%(value)s (no longer found in e-conomic)") % {"value": saved}))
         return forms.TypedChoiceField(
             label=label,
-            choices=[("", "— Not set —"), *choices],
+            choices=[("", _("— Not set —")), *choices],
             coerce=int if name != "currency" else str,
             empty_value=None,
             required=False,
@@ -237,12 +254,16 @@ class DefaultsForm(forms.Form):
         cleaned = super().clean()
         for name, value in self.stale.items():
             if cleaned.get(name) == value:
-                self.add_error(name, f"{value} is no longer in your e-conomic agreement: choose another one.")
+                self.add_error(
+                    name,
+                    _("%(value)s is no longer in your e-conomic agreement: choose another one.")
+                    % {"value": value},
+                )
         by_country = None
         if cleaned.get("vat_by_country"):
             for name in ("home_country", *self.ZONES):
                 if cleaned.get(name) in (None, ""):
-                    self.add_error(name, "Needed when the VAT zone follows the country.")
+                    self.add_error(name, _("Needed when the VAT zone follows the country."))
             by_country = {
                 "home_country": cleaned.get("home_country"),
                 **{zone: cleaned.get(zone) for zone in self.ZONES},
@@ -265,13 +286,13 @@ class AccountOverridesForm(forms.Form):
         for name, (list_name, label) in self.LISTS.items():
             self.fields[name] = forms.TypedChoiceField(
                 label=label,
-                choices=[("", "— As above —"), *((i["value"], i["label"]) for i in lists[list_name])],
+                choices=[("", _("— As above —")), *((i["value"], i["label"]) for i in lists[list_name])],
                 coerce=int if name != "currency" else str,
                 empty_value=None,
                 required=False,
             )
-        self.fields["number_key"] = _key_field("Store the e-conomic number in metadata key")
-        self.fields["number_key"].help_text = "Empty: where your Customer number tab says."
+        self.fields["number_key"] = _key_field(_("Store the e-conomic number in metadata key"))
+        self.fields["number_key"].help_text = _("Empty: where your Customer number tab says.")
 
     @staticmethod
     def initial_from(override: dict) -> dict:
@@ -293,16 +314,19 @@ class FieldMappingsForm(forms.Form):
     way it flows; below the rows, the conflict rule for fields set to both ways and how often
     e-conomic is read for changes."""
 
-    UPDATE_CHOICES = [("keep", "Keep updated from Stripe"), ("create", "Set on create only")]
+    UPDATE_CHOICES = [
+        ("keep", gettext_lazy("Keep updated from Stripe")),
+        ("create", gettext_lazy("Set on create only")),
+    ]
     DIRECTION_CHOICES = [
-        (Direction.STRIPE_TO_ECONOMIC, _("Stripe → e-conomic")),
-        (Direction.ECONOMIC_TO_STRIPE, _("e-conomic → Stripe")),
-        (Direction.BOTH, _("Both ways")),
+        (Direction.STRIPE_TO_ECONOMIC, gettext_lazy("Stripe → e-conomic")),
+        (Direction.ECONOMIC_TO_STRIPE, gettext_lazy("e-conomic → Stripe")),
+        (Direction.BOTH, gettext_lazy("Both ways")),
     ]
     CONFLICT_CHOICES = [
-        (ConflictRule.NEWEST_WINS, _("The newest change wins")),
-        (ConflictRule.STRIPE_WINS, _("Stripe wins")),
-        (ConflictRule.ECONOMIC_WINS, _("e-conomic wins")),
+        (ConflictRule.NEWEST_WINS, gettext_lazy("The newest change wins")),
+        (ConflictRule.STRIPE_WINS, gettext_lazy("Stripe wins")),
+        (ConflictRule.ECONOMIC_WINS, gettext_lazy("e-conomic wins")),
     ]
 
     def __init__(self, *args, **kwargs):
@@ -310,13 +334,13 @@ class FieldMappingsForm(forms.Form):
         for name in MAPPABLE_ECONOMIC_FIELDS:
             label = ECONOMIC_FIELDS[name].label
             self.fields[f"{name}__stripe"] = forms.ChoiceField(
-                label=f"Stripe field for {label}",
-                choices=[("", "Not mapped"), *STRIPE_FIELD_CHOICES],
+                label=_("Stripe field for %(field)s") % {"field": label},
+                choices=[("", _("Not mapped")), *STRIPE_FIELD_CHOICES],
                 required=False,
             )
-            self.fields[f"{name}__key"] = _key_field(f"Metadata key for {label}")
+            self.fields[f"{name}__key"] = _key_field(_("Metadata key for %(field)s") % {"field": label})
             self.fields[f"{name}__update"] = forms.ChoiceField(
-                label=f"Updates of {label}", choices=self.UPDATE_CHOICES
+                label=_("Updates of %(field)s") % {"field": label}, choices=self.UPDATE_CHOICES
             )
             self.fields[f"{name}__direction"] = forms.ChoiceField(
                 label=_("Direction of %(field)s") % {"field": label},
@@ -415,22 +439,24 @@ class FieldMappingsForm(forms.Form):
 
 class PreviewForm(forms.Form):
     customer = forms.CharField(
-        label="Stripe customer id",
+        label=gettext_lazy("Stripe customer id"),
         max_length=255,
         widget=forms.TextInput(attrs={"placeholder": "cus_…", "autocomplete": "off"}),
     )
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Settings file (JSON, as exported)")
+    file = forms.FileField(label=gettext_lazy("Settings file (JSON, as exported)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; a settings export is a few kilobytes.")
+            raise forms.ValidationError(
+                _("The file is larger than 1 MB; a settings export is a few kilobytes.")
+            )
         try:
             return document_from_json(upload.read().decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise forms.ValidationError("The file is not UTF-8 text: export it again.") from exc
+            raise forms.ValidationError(_("The file is not UTF-8 text: export it again.")) from exc
         except NotADocument as exc:
-            raise forms.ValidationError(f"The file is {exc}.") from exc
+            raise forms.ValidationError(_("The file is %(problem)s.") % {"problem": exc}) from exc

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from syncapp.tenancy import TenantOwnedModel
 
 
 class SettingsSource(models.TextChoices):
-    MATCHING = "matching", "Customer match settings"
-    NUMBER = "number", "Customer number handling"
-    DEFAULTS = "defaults", "Customer default mappings"
-    FIELD_MAPPINGS = "field_mappings", "Customer field mappings"
-    IMPORT = "import", "Import"
+    MATCHING = "matching", gettext_lazy("Customer match settings")
+    NUMBER = "number", gettext_lazy("Customer number handling")
+    DEFAULTS = "defaults", gettext_lazy("Customer default mappings")
+    FIELD_MAPPINGS = "field_mappings", gettext_lazy("Customer field mappings")
+    IMPORT = "import", gettext_lazy("Import")
 
 
 class SyncSettingsDocument(TenantOwnedModel):

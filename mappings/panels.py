@@ -2,6 +2,7 @@ from syncapp.models import Tenant
 
 from .catalog import economic_field_words, stripe_field_label, stripe_field_words
 from .selectors import sync_settings_for
+from .wording import default_words
 
 
 def settings_panel(tenant: Tenant) -> dict:
@@ -9,7 +10,7 @@ def settings_panel(tenant: Tenant) -> dict:
     return {
         "template": "mappings/panels/settings.html",
         "defaults_complete": settings.defaults_complete,
-        "missing_defaults": settings.missing_defaults,
+        "missing_defaults": default_words(settings.missing_defaults),
         "settings": settings,
         # In the words of the tabs, never the paths and API names stored in the document.
         "match_rules": [

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -85,10 +86,11 @@ def _save_section(
         missing = ", ".join(saved.missing_defaults)
         messages.warning(
             request,
-            f"{label} saved, but no customer can be created in e-conomic until you also set: {missing}.",
+            _("%(label)s saved, but no customer can be created in e-conomic until you also set: %(missing)s.")
+            % {"label": label, "missing": missing},
         )
     else:
-        messages.success(request, f"{label} saved.")
+        messages.success(request, _("%(label)s saved.") % {"label": label})
     return SaveOutcome()
 
 
@@ -218,7 +220,7 @@ def defaults(request):
         lists = services.economic_lists_for(tenant=request.tenant)
     except services.EconomicListsUnavailable as exc:
         if request.method == "POST":
-            messages.error(request, f"Nothing was saved: {exc}")
+            messages.error(request, _("Nothing was saved: %(value)s") % {"value": exc})
         return _render(
             request,
             "defaults.html",
@@ -276,7 +278,7 @@ def defaults_account(request, account_id: int):
     try:
         lists = services.economic_lists_for(tenant=request.tenant)
     except services.EconomicListsUnavailable as exc:
-        messages.error(request, f"Nothing was saved: {exc}")
+        messages.error(request, _("Nothing was saved: %(value)s") % {"value": exc})
         return redirect("mappings:defaults", slug=request.tenant.slug)
     form = AccountOverridesForm(request.POST, lists=lists, prefix=f"account-{account.pk}")
     outcome = SaveOutcome()
@@ -390,7 +392,7 @@ def _transfer(request):
                 if result.checked_against_economic
                 else " e-conomic could not be reached, so the default numbers were not checked against it."
             )
-            messages.success(request, f"Settings imported.{note}")
+            messages.success(request, _("Settings imported.%(note)s") % {"note": note})
             return redirect("mappings:transfer", slug=request.tenant.slug)
     return _render(request, "transfer.html", "transfer", {"form": form, "problems": problems})
 

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import services, verification
@@ -28,11 +30,14 @@ def email_verify(request, token: str):
 def email_verification_resend(request):
     user = request.user
     if verification.email_verified(user=user):
-        messages.info(request, f"{user.email} is already verified.")
+        messages.info(request, _("%(email)s is already verified.") % {"email": user.email})
     elif verification.email_verification_send(user=user):
-        messages.success(request, f"We sent a new link to {user.email}: open it to verify your e-mail.")
+        messages.success(
+            request,
+            _("We sent a new link to %(email)s: open it to verify your e-mail.") % {"email": user.email},
+        )
     else:
-        messages.warning(request, "We sent several links this hour already: look for them, or try later.")
+        messages.warning(request, _("We sent several links this hour already: look for them, or try later."))
     return redirect(request.POST.get("next") or "home") if _safe_next(request) else redirect("home")
 
 
@@ -44,7 +49,9 @@ def _safe_next(request) -> bool:
 
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
-        label="E-mail", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("E-mail"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     def get_users(self, email):

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .export import tenant_export
@@ -46,11 +47,11 @@ def account_export(request):
 def account_close(request):
     _owner_only(request)
     if request.POST.get("confirm_slug") != request.tenant.slug:
-        messages.error(request, "Type the account's short name to confirm.")
+        messages.error(request, _("Type the account's short name to confirm."))
         return redirect("account", slug=request.tenant.slug)
     tenant_close(tenant=request.tenant, user=request.user)
     messages.warning(
-        request, "Account closed: Stripe and e-conomic are disconnected. We sent the owners an e-mail."
+        request, _("Account closed: Stripe and e-conomic are disconnected. We sent the owners an e-mail.")
     )
     return redirect("account", slug=request.tenant.slug)
 
@@ -61,6 +62,7 @@ def account_close_cancel(request):
     _owner_only(request)
     tenant_close_cancel(tenant=request.tenant)
     messages.success(
-        request, "Closing cancelled: nothing will be deleted. Reconnect Stripe and e-conomic to sync again."
+        request,
+        _("Closing cancelled: nothing will be deleted. Reconnect Stripe and e-conomic to sync again."),
     )
     return redirect("account", slug=request.tenant.slug)

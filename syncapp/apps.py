@@ -9,6 +9,7 @@ class SyncappConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import language  # noqa: F401  (its login receiver remembers the member's language)
         from .staff import sync_support_group_after_migrate
 
         post_migrate.connect(sync_support_group_after_migrate, dispatch_uid="syncapp-support-group")

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from .services import EMAIL_TAKEN
 
@@ -14,9 +15,9 @@ EMAIL_TAKEN_CODE = "email_taken"
 
 
 class SignupForm(forms.Form):
-    company_name = forms.CharField(label="Company name", max_length=200)
-    email = forms.EmailField(label="E-mail", max_length=EMAIL_MAX_LENGTH)
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    company_name = forms.CharField(label=gettext_lazy("Company name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=EMAIL_MAX_LENGTH)
+    password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput, strip=False)
 
     def clean(self):
         """Every problem at once: the password's strength and a taken e-mail are named together
@@ -40,12 +41,15 @@ class SignupForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.EmailField(
+        label=gettext_lazy("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
     error_messages = {
         **AuthenticationForm.error_messages,
         # Django's own says "username", which this form does not ask for.
-        "invalid_login": "That e-mail and password do not match an account. Check both; the password is "
-        "case-sensitive.",
+        "invalid_login": gettext_lazy(
+            "That e-mail and password do not match an account. Check both; the password is case-sensitive."
+        ),
     }
 
     def clean_username(self):

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -15,8 +17,10 @@ from .verification import email_verified
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    role = forms.ChoiceField(label="Role", choices=[(r.value, r.label) for r in members.INVITABLE_ROLES])
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=[(r.value, r.label) for r in members.INVITABLE_ROLES]
+    )
 
 
 class RoleForm(forms.Form):
@@ -24,11 +28,15 @@ class RoleForm(forms.Form):
 
 
 class AlertsForm(forms.Form):
-    alerts_enabled = forms.BooleanField(required=False, label="E-mail owners and admins about new failures")
+    alerts_enabled = forms.BooleanField(
+        required=False, label=gettext_lazy("E-mail owners and admins about new failures")
+    )
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput, max_length=128)
+    password = forms.CharField(
+        label=gettext_lazy("Choose a password"), widget=forms.PasswordInput, max_length=128
+    )
 
 
 def _owners_only(request) -> None:
@@ -58,13 +66,16 @@ def member_invite(request):
     if not form.is_valid():
         return members_page.__wrapped__(request, invite_form=form)
     try:
-        invitation, _ = members.invitation_create(
+        invitation, _link = members.invitation_create(
             tenant=request.tenant, invited_by=request.user, **form.cleaned_data
         )
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, f"Invitation sent to {invitation.email}: the link works once, for 7 days.")
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s: the link works once, for 7 days.") % {"email": invitation.email},
+        )
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -75,7 +86,7 @@ def member_role(request, member_id: int):
     membership = get_object_or_404(Membership.objects.for_tenant(request.tenant), pk=member_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.warning(request, "Choose owner, admin or viewer.")
+        messages.warning(request, _("Choose owner, admin or viewer."))
         return redirect("members", slug=request.tenant.slug)
     try:
         members.membership_role_change(
@@ -84,7 +95,11 @@ def member_role(request, member_id: int):
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, f"{membership.user.email} is now {membership.get_role_display().lower()}.")
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": membership.user.email, "role": membership.get_role_display().lower()},
+        )
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -98,7 +113,11 @@ def member_remove(request, member_id: int):
     except members.MembersRefused as exc:
         messages.warning(request, str(exc))
         return redirect("members", slug=request.tenant.slug)
-    messages.success(request, f"{membership.user.email} was removed from {request.tenant.name}.")
+    messages.success(
+        request,
+        _("%(email)s was removed from %(name)s.")
+        % {"email": membership.user.email, "name": request.tenant.name},
+    )
     if membership.user_id == request.user.pk:
         return redirect("home")
     return redirect("members", slug=request.tenant.slug)
@@ -110,7 +129,7 @@ def invitation_revoke(request, invitation_id: int):
     _owners_only(request)
     invitation = get_object_or_404(Invitation.objects.for_tenant(request.tenant), pk=invitation_id)
     members.invitation_revoke(tenant=request.tenant, invitation=invitation)
-    messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    messages.success(request, _("The invitation to %(email)s no longer works.") % {"email": invitation.email})
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -122,7 +141,7 @@ def alerts_setting(request):
     request.tenant.alerts_enabled = bool(form.cleaned_data.get("alerts_enabled"))
     request.tenant.save(update_fields=["alerts_enabled"])
     state = "on" if request.tenant.alerts_enabled else "off"
-    messages.success(request, f"Alert e-mails are {state}.")
+    messages.success(request, _("Alert e-mails are %(state)s.") % {"state": state})
     return redirect("members", slug=request.tenant.slug)
 
 
@@ -148,6 +167,6 @@ def invitation(request, token: str):
             messages.warning(request, str(exc))
         else:
             if membership is not None:
-                messages.success(request, f"Welcome to {invite.tenant.name}.")
+                messages.success(request, _("Welcome to %(name)s.") % {"name": invite.tenant.name})
                 return redirect("dashboard", slug=invite.tenant.slug)
     return render(request, "syncapp/invitation.html", {"invite": invite, "form": form})

@@ -18,6 +18,8 @@ from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .mail import mail_send
 from .models import Invitation, Membership, Role, Tenant
@@ -47,14 +49,19 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by) -> t
     """
     email = email.strip().lower()
     if role not in INVITABLE_ROLES:
-        raise MembersRefused("Invite admins or viewers; an admin can be made owner once they joined.")
+        raise MembersRefused(_("Invite admins or viewers; an admin can be made owner once they joined."))
     if not email_verified(user=invited_by):
         raise MembersRefused(
-            f"Verify your e-mail address first: open the link we sent to {invited_by.email} "
-            "(or send it again below). Then you can invite members."
+            _(
+                "Verify your e-mail address first: open the link we sent to %(email)s "
+                "(or send it again below). Then you can invite members."
+            )
+            % {"email": invited_by.email}
         )
     if Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists():
-        raise MembersRefused(f"{email} is already a member of {tenant.name}.")
+        raise MembersRefused(
+            _("%(email)s is already a member of %(tenant)s.") % {"email": email, "tenant": tenant.name}
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     # All or nothing: an e-mail that cannot be sent leaves no invitation behind (and no revoked one).
@@ -79,25 +86,41 @@ def _count_this_hour(tenant: Tenant, now) -> None:
     sent = Invitation.objects.for_tenant(tenant).filter(created__gt=now - timedelta(hours=1)).count()
     if sent >= settings.INVITATIONS_PER_HOUR:
         raise MembersRefused(
-            f"{tenant.name} sent {sent} invitations in the past hour, the most we send: try again later."
+            ngettext(
+                "%(tenant)s sent %(count)d invitation in the past hour, the most we send: try again later.",
+                "%(tenant)s sent %(count)d invitations in the past hour, the most we send: try again later.",
+                sent,
+            )
+            % {"tenant": tenant.name, "count": sent}
         )
 
 
 def _invitation_send(invitation: Invitation, link: str, *, inviter: str) -> None:
     tenant = invitation.tenant
     try:
+        # In the inviter's language (the one active now): the invited person has none of their own yet.
+        words = {"inviter": inviter, "tenant": tenant.name, "days": INVITATION_LIFETIME.days, "link": link}
+        role_sentence = (
+            _("%(inviter)s invites you to %(tenant)s as admin.")
+            if invitation.role == Role.ADMIN
+            else _("%(inviter)s invites you to %(tenant)s as viewer.")
+        )
         mail_send(
-            subject=f"Join {tenant.name} on Stripe ↔ e-conomic sync",
+            subject=_("Join %(tenant)s on Stripe ↔ e-conomic sync") % words,
             message=(
-                f"{inviter} invites you to {tenant.name} as {invitation.get_role_display().lower()}.\n\n"
-                f"Accept within {INVITATION_LIFETIME.days} days (the link works once):\n{link}\n"
+                role_sentence % words
+                + "\n\n"
+                + _("Accept within %(days)d days (the link works once):\n%(link)s\n") % words
             ),
             recipients=[invitation.email],
         )
     except (BadHeaderError, smtplib.SMTPException, OSError) as exc:
         raise MembersRefused(
-            f"The invitation e-mail to {invitation.email} could not be sent, so nothing was saved: "
-            "try again in a few minutes."
+            _(
+                "The invitation e-mail to %(email)s could not be sent, so nothing was saved: "
+                "try again in a few minutes."
+            )
+            % {"email": invitation.email}
         ) from exc
 
 
@@ -115,11 +138,13 @@ def invitation_for_token(token: str) -> Invitation:
     """The usable invitation behind a link, or MembersRefused saying why it cannot be used."""
     invitation = Invitation.all_tenants.select_related("tenant").filter(token_hash=_hash(token)).first()
     if invitation is None or invitation.revoked_at is not None:
-        raise MembersRefused("This invitation link is not valid (it may have been replaced by a newer one).")
+        raise MembersRefused(
+            _("This invitation link is not valid (it may have been replaced by a newer one).")
+        )
     if invitation.accepted_at is not None:
-        raise MembersRefused("This invitation link was already used. Log in to reach the merchant.")
+        raise MembersRefused(_("This invitation link was already used. Log in to reach the merchant."))
     if invitation.expires <= timezone.now():
-        raise MembersRefused("This invitation link has expired: ask the owner to invite you again.")
+        raise MembersRefused(_("This invitation link has expired: ask the owner to invite you again."))
     return invitation
 
 
@@ -129,11 +154,14 @@ def invitation_accept(*, token: str, user) -> Membership:
         invitation = invitation_for_token(token)
         invitation = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
-            raise MembersRefused("This invitation link was already used.")
+            raise MembersRefused(_("This invitation link was already used."))
         if (user.email or "").lower() != invitation.email.lower():
             raise MembersRefused(
-                f"This invitation is for {invitation.email}; you are logged in as {user.email}. "
-                "Log out and open the link again."
+                _(
+                    "This invitation is for %(email)s; you are logged in as %(user_email)s. Log out and "
+                    "open the link again."
+                )
+                % {"email": invitation.email, "user_email": user.email}
             )
         membership, created = Membership.objects.for_tenant(invitation.tenant).get_or_create(
             user=user, defaults={"role": invitation.role}
@@ -150,7 +178,9 @@ def invitation_signup(*, token: str, password: str):
     invitation = invitation_for_token(token)
     email = invitation.email.lower()
     if User.objects.filter(username__iexact=email).exists():
-        raise MembersRefused("An account with this e-mail already exists: log in, then open the link again.")
+        raise MembersRefused(
+            _("An account with this e-mail already exists: log in, then open the link again.")
+        )
     user = User(username=email, email=email)
     try:
         validate_password(password, user)
@@ -171,7 +201,7 @@ def invitation_revoke(*, tenant: Tenant, invitation: Invitation) -> None:
 
 def membership_role_change(*, tenant: Tenant, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
-        raise MembersRefused("Choose owner, admin or viewer.")
+        raise MembersRefused(_("Choose owner, admin or viewer."))
     with transaction.atomic():
         if membership.role == Role.OWNER and role != Role.OWNER:
             _keep_an_owner(tenant, membership)
@@ -196,4 +226,6 @@ def _keep_an_owner(tenant: Tenant, leaving: Membership) -> None:
         .values_list("pk", flat=True)
     )
     if owners == [leaving.pk]:
-        raise MembersRefused(f"{tenant.name} needs at least one owner: make someone else owner first.")
+        raise MembersRefused(
+            _("%(name)s needs at least one owner: make someone else owner first.") % {"name": tenant.name}
+        )

@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .crypto import EncryptedTextField
 from .tenancy import TenantOwnedModel
@@ -37,9 +38,9 @@ class Tenant(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", gettext_lazy("Owner")
+    ADMIN = "admin", gettext_lazy("Admin")
+    VIEWER = "viewer", gettext_lazy("Viewer")
 
 
 class Membership(TenantOwnedModel):
@@ -70,7 +71,9 @@ class Invitation(TenantOwnedModel):
     """
 
     email = models.EmailField()
-    role = models.CharField(max_length=10, choices=[(Role.ADMIN, "Admin"), (Role.VIEWER, "Viewer")])
+    role = models.CharField(
+        max_length=10, choices=[(Role.ADMIN, gettext_lazy("Admin")), (Role.VIEWER, gettext_lazy("Viewer"))]
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,12 +94,12 @@ class Invitation(TenantOwnedModel):
 
 
 class ConnectionStatus(models.TextChoices):
-    NOT_CONNECTED = "not_connected", "Not connected"
-    CONNECTED = "connected", "Connected"
-    FAILING = "failing", "Failing"
+    NOT_CONNECTED = "not_connected", gettext_lazy("Not connected")
+    CONNECTED = "connected", gettext_lazy("Connected")
+    FAILING = "failing", gettext_lazy("Failing")
     # The merchant removed our Stripe App (or revoked its access) in Stripe: nothing is tried
     # against the dead grant until they connect again.
-    REVOKED = "revoked", "Access removed in Stripe"
+    REVOKED = "revoked", gettext_lazy("Access removed in Stripe")
 
 
 class Connection(TenantOwnedModel):
@@ -113,8 +116,8 @@ class Connection(TenantOwnedModel):
 class StripeAccess(models.TextChoices):
     """How we reach one of a tenant's Stripe accounts."""
 
-    API_KEY = "api_key", "API key pasted by the merchant"
-    STRIPE_APP = "stripe_app", "Our Stripe App (Connect with Stripe)"
+    API_KEY = "api_key", gettext_lazy("API key pasted by the merchant")
+    STRIPE_APP = "stripe_app", gettext_lazy("Our Stripe App (Connect with Stripe)")
 
 
 # The name a tenant's first Stripe account gets (its only one, for most merchants).
@@ -243,3 +246,14 @@ class VerifiedEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} verified {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """What a member chose for themselves, whichever merchant they work for: the language of the
+    pages and of the e-mails sent to them (blank: the browser's, then English)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} reads {self.language or 'the browser language'}"

@@ -21,9 +21,11 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .mail import mail_send
+from .mail import mail_send_in_languages
 from .models import Membership, Role, Tenant
+from .templatetags.moments import moment
 
 logger = logging.getLogger(__name__)
 DELETE_BATCH = 1000
@@ -139,21 +141,32 @@ def _users_only_here(tenant: Tenant) -> list[int]:
 
 
 def _tell_owners(tenant: Tenant, *, closed_by: str) -> None:
-    owners = list(
-        Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).values_list("user__email", flat=True)
-    )
+    owners = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER)
     account_url = settings.SITE_URL + reverse("account", kwargs={"slug": tenant.slug})
-    when = timezone.localtime(tenant.delete_after).strftime("%d %B %Y %H:%M %Z")
-    mail_send(
-        subject=f"{tenant.name}: your account is closed and will be deleted on {when}",
-        message=(
-            f"{closed_by or 'An owner'} closed the account of {tenant.name}.\n\n"
-            "We have deleted the webhook endpoint we registered in your Stripe account and forgotten "
-            "your e-conomic grant: nothing is synced any more. Your customers in e-conomic and "
-            "Stripe are not changed.\n\n"
-            f"On {when} we delete everything we hold for {tenant.name}: settings, history, links, "
-            "sync log and the events Stripe sent us. Until then an owner can cancel this, or "
-            f"download an export, at {account_url}\n"
-        ),
-        recipients=[email for email in owners if email],
+
+    def compose() -> tuple[str, str]:
+        words = {
+            "tenant": tenant.name,
+            "when": moment(timezone.localtime(tenant.delete_after), "long_datetime")
+            + timezone.localtime(tenant.delete_after).strftime(" %Z"),
+            "closed_by": closed_by or _("An owner"),
+            "url": account_url,
+        }
+        subject = _("%(tenant)s: your account is closed and will be deleted on %(when)s") % words
+        message = (
+            _(
+                "%(closed_by)s closed the account of %(tenant)s.\n\n"
+                "We have deleted the webhook endpoint we registered in your Stripe account and forgotten "
+                "your e-conomic grant: nothing is synced any more. Your customers in e-conomic and "
+                "Stripe are not changed.\n\n"
+                "On %(when)s we delete everything we hold for %(tenant)s: settings, history, links, "
+                "sync log and the events Stripe sent us. Until then an owner can cancel this, or "
+                "download an export, at %(url)s\n"
+            )
+            % words
+        )
+        return subject, message
+
+    mail_send_in_languages(
+        recipients=owners.values_list("user__email", "user__profile__language"), compose=compose
     )

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import FIRST_STRIPE_ACCOUNT_NAME, Membership, Role, StripeConnection, Tenant
 from .throttle import within_hourly_limit
@@ -39,7 +40,7 @@ def unique_tenant_slug(name: str) -> str:
     return slug
 
 
-EMAIL_TAKEN = "An account with this e-mail already exists: log in instead."
+EMAIL_TAKEN = gettext_lazy("An account with this e-mail already exists: log in instead.")
 
 
 def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, Tenant]:
@@ -67,7 +68,9 @@ def user_signup(*, email: str, password: str, company_name: str) -> tuple[User, 
                 raise
         else:
             return user, tenant
-    raise ValidationError({NON_FIELD_ERRORS: "Many sign-ups are arriving at this moment: please try again."})
+    raise ValidationError(
+        {NON_FIELD_ERRORS: gettext("Many sign-ups are arriving at this moment: please try again.")}
+    )
 
 
 def _new_account_email(email: str) -> str:
@@ -79,7 +82,9 @@ def _new_account_email(email: str) -> str:
         raise ValidationError({"email": exc.messages}) from exc
     max_length = User._meta.get_field("username").max_length
     if len(email) > max_length:
-        raise ValidationError({"email": f"Use an e-mail of at most {max_length} characters."})
+        raise ValidationError(
+            {"email": gettext("Use an e-mail of at most %(most)d characters.") % {"most": max_length}}
+        )
     if User.objects.filter(username=email).exists():
         raise ValidationError({"email": EMAIL_TAKEN})
     return email

@@ -117,10 +117,14 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's Accept-Language (or the language cookie) picks English or Danish at first...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # ...then a member's own choice, stored on the user (syncapp/language.py), wins.
+    "syncapp.language.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff viewing a merchant's pages: read-only, whatever the page.
     "syncapp.view_as.ViewAsMiddleware",
@@ -229,9 +233,18 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# English unless the browser or the member asks for Danish (docs/i18n.md). The tests send no
+# Accept-Language, so they read English.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("da", "Dansk")]
+# Compiled by `make` (compilemessages), never committed: the .po files are the source.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
+# Dates, times and numbers in the active language's formats (syncapp/formats/): "4. dec. 2026",
+# "1.234,50". Numbers are grouped only where they are counts (the `count` filter): customer numbers
+# and ids stay as e-conomic and Stripe write them.
+FORMAT_MODULE_PATH = ["syncapp.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from . import access_views, account, member_views, view_as, views
 from .forms import EmailAuthenticationForm
@@ -32,6 +33,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("privacy/", views.privacy, name="privacy"),
+    path("language/", views.language_switch, name="language_switch"),
+    # The tabs' scripts read their sentences from here (djangojs catalogue, docs/i18n.md).
+    path("jsi18n/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript_catalog"),
     # Browsers ask for /favicon.ico whatever a page links (the admin's pages link none).
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
     path(

@@ -13,7 +13,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from .language import member_language
 from .mail import mail_send
 from .models import VerifiedEmail
 from .throttle import within_hourly_limit
@@ -47,16 +50,18 @@ def email_verification_send(*, user) -> bool:
     """E-mail the user a verification link; False when it was sent too often this hour."""
     if not within_hourly_limit(key=f"verification-sent:{user.pk}", limit=RESENDS_PER_HOUR):
         return False
-    mail_send(
-        subject="Verify your e-mail for Stripe ↔ e-conomic sync",
-        message=(
-            f"Open this link to verify {user.email} (it works for {LINK_LIFETIME.days} days):\n"
-            f"{verification_url(user=user)}\n\n"
-            "Until you do, you can connect and sync, but not invite members. If you did not sign "
-            "up, ignore this e-mail.\n"
-        ),
-        recipients=[user.email],
-    )
+    words = {"email": user.email, "days": LINK_LIFETIME.days, "link": verification_url(user=user)}
+    with translation.override(member_language(user)):
+        mail_send(
+            subject=_("Verify your e-mail for Stripe ↔ e-conomic sync"),
+            message=_(
+                "Open this link to verify %(email)s (it works for %(days)d days):\n%(link)s\n\n"
+                "Until you do, you can connect and sync, but not invite members. If you did not sign "
+                "up, ignore this e-mail.\n"
+            )
+            % words,
+            recipients=[user.email],
+        )
     return True
 
 
@@ -65,11 +70,11 @@ def email_verify(*, token: str):
     try:
         claim = signing.loads(token, salt=SALT, max_age=LINK_LIFETIME)
     except signing.SignatureExpired:
-        raise VerificationRefused("This link has expired: log in and ask for a new one.") from None
+        raise VerificationRefused(_("This link has expired: log in and ask for a new one.")) from None
     except signing.BadSignature:
-        raise VerificationRefused("This link is not valid: open it exactly as it was e-mailed.") from None
+        raise VerificationRefused(_("This link is not valid: open it exactly as it was e-mailed.")) from None
     user = User.objects.filter(pk=claim.get("user"), is_active=True).first()
     if user is None or user.email.lower() != claim.get("email"):
-        raise VerificationRefused("This link is for an address this account no longer has.")
+        raise VerificationRefused(_("This link is for an address this account no longer has."))
     email_mark_verified(user=user)
     return user

@@ -3,15 +3,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from . import health, services
 from .dashboard import dashboard_context
 from .forms import SignupForm
+from .language import LANGUAGE_CODES, SESSION_KEY, member_language_set
 from .metrics import metrics_token_given
 from .proxies import client_address
 from .selectors import memberships_of
@@ -37,15 +41,47 @@ def signup(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
+            # The browser's language becomes the member's, so e-mails sent later are written in it.
+            member_language_set(user=user, language=translation.get_language())
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             email_verification_send(user=user)
             messages.success(
                 request,
-                f"Welcome! {tenant.name} is ready: connect Stripe and e-conomic next. We sent a link to "
-                f"{user.email}: open it to verify your e-mail before you invite members.",
+                _(
+                    "Welcome! %(tenant)s is ready: connect Stripe and e-conomic next. We sent a link to "
+                    "%(email)s: open it to verify your e-mail before you invite members."
+                )
+                % {"tenant": tenant.name, "email": user.email},
             )
             return redirect("dashboard", slug=tenant.slug)
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_POST
+def language_switch(request):
+    """The menu's language switch: stored on the member (and in a cookie for a visitor who has not
+    logged in), then back to the page it was pressed on."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in LANGUAGE_CODES:
+        return response
+    if request.user.is_authenticated:
+        member_language_set(user=request.user, language=language)
+        request.session[SESSION_KEY] = language
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
 
 
 def privacy(request):

@@ -275,3 +275,15 @@ def _warm_clients_closed():
 
     yield
     pool_clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language: a request that read Danish leaves Danish active in
+    its thread (Django activates per request and never switches back), and a later test on the same
+    worker that calls a service directly would read Danish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -44,6 +44,7 @@ from syncapp.connections.stripe_app import stripe_app_store, stripe_install_url
 from syncapp.models import (
     Invitation,
     Membership,
+    Profile,
     Role,
     StripeConnection,
     ViewAsSession,
@@ -175,9 +176,11 @@ def _fill_every_table(merchant, site_url: str) -> dict:
         direction=SyncRecord.Direction.TO_STRIPE,
         economic_customer_number=1,
         message="Updated in Stripe from e-conomic customer 1: address.",
+        facts=[{"code": "updated_in_stripe", "values": {"number": 1, "fields": ["address"]}}],
     )
     owner = MembershipFactory(tenant=tenant, role=Role.OWNER).user
-    MembershipFactory(tenant=tenant, role=Role.VIEWER)
+    # A viewer who reads Danish (docs/i18n.md); the owner, who walks the pages, reads English.
+    Profile.objects.create(user=MembershipFactory(tenant=tenant, role=Role.VIEWER).user, language="da")
     stripe_install_url(tenant=tenant, user=owner, session_key="walk-session")
     invitation = Invitation.objects.for_tenant(tenant).create(
         email="revisor@example.com",

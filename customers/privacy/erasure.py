@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
+from ..explanations import fact, in_english
 from ..locks import customer_lock
 from ..models import CustomerLink, ImportReportRow, StripeEvent, SyncRecord
 from .redaction import personal_values
@@ -23,21 +24,14 @@ from .retention import RemovalReason, events_strip, records_strip
 logger = logging.getLogger(__name__)
 
 _WHY = {
-    RemovalReason.STRIPE_DELETED: "the customer was deleted in Stripe",
-    RemovalReason.REQUESTED: "erasure requested",
+    RemovalReason.STRIPE_DELETED: "erased_deleted_in_stripe",
+    RemovalReason.REQUESTED: "erased_on_request",
 }
 
 
-def erasure_note(*, number: int | None) -> str:
-    kept = (
-        f"e-conomic customer {number} is your bookkeeping record and is left as it is (delete it in "
-        "e-conomic if the law allows)."
-        if number is not None
-        else "No e-conomic customer was linked."
-    )
-    return (
-        f"Our copies of this customer's personal data (events, e-mail, messages, payloads) are erased; {kept}"
-    )
+def erasure_note(*, number: int | None) -> dict:
+    """The fact a record adds when our copies of its customer are erased."""
+    return fact("erased_kept", number=number) if number is not None else fact("erased_unlinked")
 
 
 def customer_erase(
@@ -50,7 +44,9 @@ def customer_erase(
         records = SyncRecord.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id)
         known = _known_values(events, records) - {stripe_customer_id}
         events_strip(list(events.values_list("pk", "last_error")), now=now, known=known)
-        records_strip(list(records.values("pk", "message", "warnings")), now=now, reason=reason, known=known)
+        records_strip(
+            list(records.values("pk", "message", "facts", "warnings")), now=now, reason=reason, known=known
+        )
         # A report row is a preview, not a log of what happened: nothing in it needs keeping.
         ImportReportRow.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).delete()
         link = CustomerLink.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).first()
@@ -64,11 +60,13 @@ def customer_erase(
         )
         if not note:
             return None
+        facts = [fact(_WHY.get(reason, "erased_on_request")), erasure_note(number=number)]
         return SyncRecord.objects.for_tenant(tenant).create(
             stripe_customer_id=stripe_customer_id,
             action=SyncRecord.Action.SKIPPED,
             economic_customer_number=number,
-            message=f"Personal data erased ({_WHY.get(reason, reason)}). {erasure_note(number=number)}",
+            message=in_english(facts),
+            facts=facts,
             personal_data_removed_at=now,
             personal_data_removed_reason=reason,
         )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from syncapp.models import Tenant
 
+from ..explanations import facts_redacted
 from ..models import ImportReportRow, RetentionSetting, StripeEvent, SyncRecord
 from .redaction import redact_list, redact_text
 
@@ -110,7 +111,7 @@ def sync_records_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
             tenants, created__lt=months_before(now, months), personal_data_removed_at__isnull=True
         )
         for _ in range(MAX_BATCHES):
-            batch = list(due.order_by("created").values("pk", "message", "warnings")[:batch_size])
+            batch = list(due.order_by("created").values("pk", "message", "facts", "warnings")[:batch_size])
             if not batch:
                 break
             records_strip(batch, now=now, reason=RemovalReason.RETENTION)
@@ -134,13 +135,15 @@ def report_rows_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
 def records_strip(
     batch: list[dict], *, now: datetime, reason: str, known: set[str] | frozenset = frozenset()
 ):
-    """Drop the copied personal data of sync records (dicts of pk, message, warnings): one UPDATE."""
+    """Drop the copied personal data of sync records (dicts of pk, message, facts, warnings): one
+    UPDATE."""
     rows = [
         SyncRecord(
             pk=row["pk"],
             stripe_email="",
             stripe_name="",
             message=redact_text(row["message"], known),
+            facts=facts_redacted(row.get("facts"), lambda text: redact_text(text, known)),
             warnings=redact_list(row["warnings"], known),
             payload=None,
             personal_data_removed_at=now,
@@ -154,6 +157,7 @@ def records_strip(
             "stripe_email",
             "stripe_name",
             "message",
+            "facts",
             "warnings",
             "payload",
             "personal_data_removed_at",

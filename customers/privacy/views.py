@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from syncapp.tenancy import tenant_view
@@ -19,7 +20,9 @@ def customer_erase_request(request, record_id: int):
     record = get_object_or_404(SyncRecord.objects.for_tenant(request.tenant), pk=record_id)
     customer_id = record.stripe_customer_id
     customer_erase(tenant=request.tenant, stripe_customer_id=customer_id, reason=RemovalReason.REQUESTED)
-    messages.success(request, f"Personal data of {customer_id} erased from our copies.")
+    messages.success(
+        request, _("Personal data of %(customer_id)s erased from our copies.") % {"customer_id": customer_id}
+    )
     return redirect("sync_log", slug=request.tenant.slug)
 
 
@@ -34,5 +37,8 @@ def retention_update(request):
         problem = exc.messages[0] if isinstance(exc, ValidationError) else "Choose a number of months."
         messages.error(request, problem)
     else:
-        messages.success(request, f"Personal data in the sync log is now removed after {months} months.")
+        messages.success(
+            request,
+            _("Personal data in the sync log is now removed after %(months)s months.") % {"months": months},
+        )
     return redirect("sync_log", slug=request.tenant.slug)

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from syncapp.mail import mail_send
+from syncapp.mail import mail_send_in_languages
 from syncapp.models import Membership, Role, Tenant
 
 from ..models import AlertDigest, ReviewItem, SyncRecord
@@ -53,16 +55,29 @@ def alert_send(*, tenant_id: int, now=None) -> AlertDigest | None:
             return None
         _mail(tenant, recipients, failures.order_by("-created")[:LISTED], reviews[:LISTED], counts)
         return AlertDigest.objects.for_tenant(tenant).create(
-            sent_at=now, up_to=now, failures=counts[0], reviews=counts[1], recipients=recipients
+            sent_at=now,
+            up_to=now,
+            failures=counts[0],
+            reviews=counts[1],
+            recipients=sorted({email for email, _language in recipients}),
         )
 
 
-def _recipients(tenant: Tenant) -> list[str]:
-    emails = Membership.objects.for_tenant(tenant).filter(role__in=[Role.OWNER, Role.ADMIN])
-    return sorted({email for email in emails.values_list("user__email", flat=True) if email})
+def _recipients(tenant: Tenant) -> list[tuple[str, str]]:
+    """(e-mail, language) of the owners and admins: each reads the e-mail in their own language."""
+    members = Membership.objects.for_tenant(tenant).filter(role__in=[Role.OWNER, Role.ADMIN])
+    return sorted(
+        {
+            (email, language or "")
+            for email, language in members.values_list("user__email", "user__profile__language")
+            if email
+        }
+    )
 
 
-def _mail(tenant: Tenant, recipients: list[str], failures, reviews, counts: tuple[int, int]) -> None:
+def _mail(
+    tenant: Tenant, recipients: list[tuple[str, str]], failures, reviews, counts: tuple[int, int]
+) -> None:
     def link(name: str, *args) -> str:
         return f"{settings.SITE_URL}{reverse(name, args=[tenant.slug, *args])}"
 
@@ -78,13 +93,37 @@ def _mail(tenant: Tenant, recipients: list[str], failures, reviews, counts: tupl
         "review_url": link("review"),
         "settings_url": link("members"),
     }
-    parts = []
-    if counts[0]:
-        parts.append(f"{counts[0]} failed sync{'s' if counts[0] != 1 else ''}")
-    if counts[1]:
-        parts.append(f"{counts[1]} customer{'s' if counts[1] != 1 else ''} to review")
-    mail_send(
-        subject=f"{tenant.name}: {' and '.join(parts)}",
-        message=render_to_string("customers/alert_email.txt", context),
+    mail_send_in_languages(
         recipients=recipients,
+        compose=lambda: (
+            _subject(tenant.name, *counts),
+            render_to_string("customers/alert_email.txt", context),
+        ),
+    )
+
+
+def _subject(tenant_name: str, failures: int, reviews: int) -> str:
+    words = {"tenant": tenant_name, "failures": failures, "reviews": reviews}
+    if failures and reviews:
+        # Two counts in one sentence: each plural chosen by its own count, the sentence whole.
+        return _("%(tenant)s: %(failed)s and %(waiting)s") % {
+            "tenant": tenant_name,
+            "failed": ngettext("%(failures)d failed sync", "%(failures)d failed syncs", failures) % words,
+            "waiting": ngettext("%(reviews)d customer to review", "%(reviews)d customers to review", reviews)
+            % words,
+        }
+    if failures:
+        return (
+            ngettext(
+                "%(tenant)s: %(failures)d failed sync", "%(tenant)s: %(failures)d failed syncs", failures
+            )
+            % words
+        )
+    return (
+        ngettext(
+            "%(tenant)s: %(reviews)d customer to review",
+            "%(tenant)s: %(reviews)d customers to review",
+            reviews,
+        )
+        % words
     )

@@ -21,7 +21,7 @@ from .from_economic import conflict_note, economic_time, stripe_changed_at
 class BothWaysUpdate:
     plan: CustomerPlan  # the plan with the fields e-conomic keeps taken out
     agreed: dict[str, str]  # the link's per-field fingerprints after this update
-    notes: tuple[str, ...]  # for the record: which side won a field both changed
+    notes: tuple[dict, ...]  # facts for the record: which side won a field both changed
 
 
 def both_ways_update(ctx, link: CustomerLink, plan: CustomerPlan, current: dict) -> BothWaysUpdate:

@@ -35,6 +35,7 @@ from syncapp.clients.stripe import StripeClient
 from syncapp.models import StripeConnection, Tenant
 
 from ..errors import merchant_message
+from ..explanations import fact, in_english, quoted
 from ..models import CustomerLink, SyncRecord
 from .both_ways import both_ways_update
 from .claims import (
@@ -52,7 +53,8 @@ Action = SyncRecord.Action
 @dataclass
 class Outcome:
     action: str
-    message: str
+    # What happened, as facts (customers/explanations.py): the reader's language writes the sentence.
+    facts: list[dict]
     number: int | None = None
     warnings: list[str] = field(default_factory=list)
     payload: dict | None = None
@@ -66,6 +68,15 @@ class Outcome:
     candidates: list[int] = field(default_factory=list)
     # The match rule that found them, e.g. "rule 1: email" (the import report shows it).
     rule: str = ""
+
+    def __post_init__(self) -> None:
+        # A sentence we only have as text (a caller's own) travels as a quoted fact.
+        if isinstance(self.facts, str):
+            self.facts = [quoted(self.facts)]
+
+    @property
+    def message(self) -> str:
+        return in_english(self.facts)
 
 
 @dataclass(frozen=True)
@@ -104,15 +115,12 @@ class SyncContext:
 def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
     """The customer was deleted in Stripe: keep its e-conomic customer, or bar it."""
     if link is None or link.economic_customer_number is None:
-        return Outcome(
-            Action.SKIPPED, f"{ctx.stripe_customer_id} was deleted in Stripe and was never linked."
-        )
+        return Outcome(Action.SKIPPED, [fact("deleted_never_linked", stripe_id=ctx.stripe_customer_id)])
     number = link.economic_customer_number
     if ctx.settings.on_stripe_delete != OnStripeDelete.BAR:
         return Outcome(
             Action.SKIPPED,
-            f"{ctx.stripe_customer_id} was deleted in Stripe; e-conomic customer {number} is kept, as your "
-            "settings say (choose “bar” to block invoicing instead).",
+            [fact("deleted_kept", stripe_id=ctx.stripe_customer_id, number=number)],
             number=number,
         )
     try:
@@ -120,21 +128,17 @@ def deleted_in_stripe(ctx: SyncContext, link: CustomerLink | None) -> Outcome:
     except EconomicNotFound:
         _drop_link(ctx, link)
         return Outcome(
-            Action.SKIPPED,
-            f"{ctx.stripe_customer_id} was deleted in Stripe, and e-conomic no longer has customer {number} "
-            "either: the link was dropped, nothing to bar.",
+            Action.SKIPPED, [fact("deleted_and_gone", stripe_id=ctx.stripe_customer_id, number=number)]
         )
     if current.get("barred"):
-        return Outcome(Action.UNCHANGED, f"e-conomic customer {number} is already barred.", number=number)
+        return Outcome(Action.UNCHANGED, [fact("already_barred", number=number)], number=number)
     body = barred_payload(current_customer=current)
     if ctx.dry_run:
-        return Outcome(
-            Action.UPDATED, f"Would bar e-conomic customer {number} (dry run).", number=number, payload=body
-        )
+        return Outcome(Action.UPDATED, [fact("would_bar", number=number)], number=number, payload=body)
     ctx.economic.update_customer(number, body)
     return Outcome(
         Action.UPDATED,
-        f"{ctx.stripe_customer_id} was deleted in Stripe: e-conomic customer {number} is now barred.",
+        [fact("barred", stripe_id=ctx.stripe_customer_id, number=number)],
         number=number,
         payload=body,
     )
@@ -152,10 +156,7 @@ def update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> O
         gone = link.economic_customer_number
         _drop_link(ctx, link)
         outcome = match_or_create(ctx, None, plan)
-        outcome.message = (
-            f"e-conomic no longer has customer {gone}, which this Stripe customer was linked to: the "
-            f"link was dropped and the match rules ran again. {outcome.message}"
-        )
+        outcome.facts.insert(0, fact("linked_gone", gone=gone))
         return outcome
 
 
@@ -163,21 +164,15 @@ def _update_linked(ctx: SyncContext, link: CustomerLink, plan: CustomerPlan) -> 
     number = link.economic_customer_number
     policy = ctx.settings.update_existing
     if policy == UpdateExisting.NEVER or (policy == UpdateExisting.CREATED_BY_US and not link.created_by_us):
-        why = (
-            "your settings never update existing customers"
-            if policy == UpdateExisting.NEVER
-            else "it existed before and your settings only update customers this sync created"
-        )
-        return Outcome(
-            Action.UNCHANGED, f"Linked to e-conomic customer {number}; not updated: {why}.", number=number
-        )
+        code = "not_updated_never" if policy == UpdateExisting.NEVER else "not_updated_not_ours"
+        return Outcome(Action.UNCHANGED, [fact(code, number=number)], number=number)
     if plan.fingerprint == link.fingerprint:
         return Outcome(
             Action.UNCHANGED,
-            f"Linked to e-conomic customer {number}; no mapped field changed.",
+            [fact("unchanged", number=number)],
             number=number,
         )
-    return _put_update(ctx, link, plan, number, f"Updated e-conomic customer {number} from Stripe.")
+    return _put_update(ctx, link, plan, number, [fact("updated", number=number)])
 
 
 @contextmanager
@@ -214,7 +209,7 @@ def match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerP
 def _match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
     match = find_match(plan, _search(ctx))
     if match.outcome == MatchOutcome.BLOCKED:
-        return Outcome(Action.FAILED, plan.blocking_error)
+        return Outcome(Action.FAILED, [quoted(plan.blocking_error)])
     if match.outcome == MatchOutcome.AMBIGUOUS:
         return _ambiguous(ctx, match)
     if match.outcome == MatchOutcome.MATCHED:
@@ -238,31 +233,33 @@ def link_found(
     if recovered:
         return Outcome(
             Action.CREATED,
-            f"Created e-conomic customer {number} (its first reply was lost; found again by "
-            f"{query.economic_words}, so it was not created twice).",
+            [fact("created_again", number=number, field=query.economic_field)],
             number=number,
         )
     outcome = Outcome(
         Action.MATCHED,
-        f"Found e-conomic customer {number} by {query.economic_words} “{query.value}” "
-        f"(match rule {query.rule_number}) and linked it.",
+        [
+            fact(
+                "matched",
+                number=number,
+                field=query.economic_field,
+                value=query.value,
+                rule=query.rule_number,
+            )
+        ],
         number=number,
         rule=_rule_label(query),
     )
     if ctx.settings.update_existing == UpdateExisting.ALWAYS:
-        outcome.payload = _put_update(ctx, link, plan, number, "").payload
-        outcome.message += " Its mapped fields were updated from Stripe, as your settings say."
+        outcome.payload = _put_update(ctx, link, plan, number, []).payload
+        outcome.facts.append(fact("matched_and_updated"))
     return outcome
 
 
 def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
     """Nobody matched: create the customer, marking the create in flight first."""
     if not ctx.settings.defaults_complete:
-        return Outcome(
-            Action.FAILED,
-            "No e-conomic customer matched, and a new one cannot be created until your customer "
-            "defaults (payment terms, customer group, VAT zone, currency) are set in Customer sync settings.",
-        )
+        return Outcome(Action.FAILED, [fact("defaults_missing")])
     payload = plan.create_payload
     if ctx.dry_run:
         if ctx.match_index is not None:
@@ -270,7 +267,7 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
             ctx.match_index.add(payload, planned_for=ctx.stripe_customer_id)
         return Outcome(
             Action.CREATED,
-            "No e-conomic customer matched: would create this customer (dry run).",
+            [fact("would_create")],
             payload=payload,
         )
     # Committed before the POST: if the reply is lost, the retry knows what it finds is ours, and
@@ -296,7 +293,7 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
     )
     if ctx.match_index is not None:
         ctx.match_index.add({**payload, "customerNumber": number})
-    return Outcome(Action.CREATED, f"Created e-conomic customer {number}.", number=number, payload=payload)
+    return Outcome(Action.CREATED, [fact("created", number=number)], number=number, payload=payload)
 
 
 def review_resolved(
@@ -306,26 +303,24 @@ def review_resolved(
     if choice.choice == "created":
         with _values_held(ctx, link, plan):
             outcome = create(ctx, plan)
-        outcome.message = f"{choice.by} chose to create a new customer in the review queue. {outcome.message}"
+        outcome.facts.insert(0, fact("review_chose_create", by=choice.by))
         return outcome
     number = choice.number
     try:
         ctx.economic.get_customer(number)
     except EconomicNotFound:
-        return Outcome(
-            Action.FAILED,
-            f"{choice.by} chose e-conomic customer {number} in the review queue, but e-conomic no longer has "
-            "it: nothing was linked. Retry to run the match rules again.",
-        )
+        return Outcome(Action.FAILED, [fact("review_choice_gone", by=choice.by, number=number)])
     _save_link(ctx, number=number, created_by_us=False, fingerprint="")
     return Outcome(
         Action.MATCHED,
-        f"Linked to e-conomic customer {number}, as {choice.by} chose in the review queue.",
+        [fact("review_linked", number=number, by=choice.by)],
         number=number,
     )
 
 
 def _rule_label(query: MatchQuery) -> str:
+    # Stored in English (a sync writes with English active); `match_rule_text` of the record
+    # writes it in the reader's language.
     return f"rule {query.rule_number}: {query.economic_words}"
 
 
@@ -335,15 +330,20 @@ def _would_link(rule: RuleResult, found: dict) -> Outcome:
         # Found among the customers this dry run would create: no e-conomic number exists yet.
         return Outcome(
             Action.MATCHED,
-            f"Would link to the e-conomic customer this run would create for {planned_for}, found by "
-            f"{rule.query.economic_words} with match rule {rule.query.rule_number} (dry run).",
+            [
+                fact(
+                    "would_link_planned",
+                    planned_for=planned_for,
+                    field=rule.query.economic_field,
+                    rule=rule.query.rule_number,
+                )
+            ],
             rule=_rule_label(rule.query),
         )
     number = int(found["customerNumber"])
     return Outcome(
         Action.MATCHED,
-        f"Would link to e-conomic customer {number}, found by {rule.query.economic_words} "
-        f"with match rule {rule.query.rule_number} (dry run).",
+        [fact("would_link", number=number, field=rule.query.economic_field, rule=rule.query.rule_number)],
         number=number,
         rule=_rule_label(rule.query),
     )
@@ -357,28 +357,22 @@ def _search(ctx: SyncContext) -> Search:
 
 def _ambiguous(ctx: SyncContext, match: MatchResult) -> Outcome:
     query, hits = match.deciding.query, match.deciding.hits
-    numbers = ", ".join(_named(customer) for customer in hits)
+    # A dry run's would-be customer has no number yet: the Stripe customer it is planned for names it.
+    numbers = [c["customerNumber"] if c["customerNumber"] is not None else c.get("plannedFor") for c in hits]
+    said = {"numbers": numbers, "field": query.economic_field, "value": query.value}
     if ctx.settings.on_ambiguous == OnAmbiguous.REVIEW:
-        waits = "would wait" if ctx.dry_run else "waits"
+        code = "ambiguous_would_wait" if ctx.dry_run else "ambiguous_waits"
         return Outcome(
             Action.NEEDS_REVIEW,
-            f"e-conomic customers {numbers} all have {query.economic_words} “{query.value}”: this customer "
-            f"{waits} in the review queue for you to link one of them, create a new one, or skip it.",
+            [fact(code, **said)],
             candidates=[int(c["customerNumber"]) for c in hits if c["customerNumber"] is not None],
             rule=_rule_label(query),
         )
     return Outcome(
         Action.FAILED,
-        f"Ambiguous match: e-conomic customers {numbers} all have {query.economic_words} "
-        f"“{query.value}”. Merge or correct them in e-conomic, or add a more specific match rule.",
+        [fact("ambiguous_failed", **said)],
         rule=_rule_label(query),
     )
-
-
-def _named(candidate: dict) -> str:
-    if candidate["customerNumber"] is None:  # a dry run's would-be customer
-        return f"(the one this run would create for {candidate.get('plannedFor')})"
-    return str(candidate["customerNumber"])
 
 
 def _create_not_in_flight(ctx: SyncContext) -> None:
@@ -391,17 +385,14 @@ def _create_not_in_flight(ctx: SyncContext) -> None:
 
 def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
     _create_not_in_flight(ctx)
-    message = merchant_message(exc)
+    said = [quoted(merchant_message(exc))]
     if "customerNumber" in exc.field_errors and plan.customer_number is not None:
-        message = (
-            f"Customer number {plan.customer_number} is already used in e-conomic: give this Stripe "
-            "customer another number, or let e-conomic assign numbers."
-        )
-    return Outcome(Action.FAILED, message, payload=plan.create_payload, log_id=exc.log_id or "")
+        said = [fact("number_taken", number=plan.customer_number)]
+    return Outcome(Action.FAILED, said, payload=plan.create_payload, log_id=exc.log_id or "")
 
 
 def _put_update(
-    ctx: SyncContext, link: CustomerLink, plan: CustomerPlan, number: int, message: str
+    ctx: SyncContext, link: CustomerLink, plan: CustomerPlan, number: int, facts: list[dict]
 ) -> Outcome:
     # PUT replaces the whole customer: start from what e-conomic has now.
     current = ctx.economic.get_customer(number)
@@ -410,7 +401,7 @@ def _put_update(
     if ctx.dry_run:
         return Outcome(
             Action.UPDATED,
-            f"Would update e-conomic customer {number} (dry run).",
+            [fact("would_update", number=number)],
             number=number,
             payload=body,
         )
@@ -420,14 +411,10 @@ def _put_update(
         # e-conomic already holds every value (a change that came from e-conomic, say): a PUT
         # would only move its lastUpdated.
         link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
-        return Outcome(
-            Action.UNCHANGED,
-            f"Linked to e-conomic customer {number}; it already has these values.",
-            number=number,
-        )
+        return Outcome(Action.UNCHANGED, [fact("unchanged_already", number=number)], number=number)
     ctx.economic.update_customer(number, body)
     link.save(update_fields=["fingerprint", "field_fingerprints", "updated"])
-    return Outcome(Action.UPDATED, " ".join([message, *both_ways.notes]), number=number, payload=body)
+    return Outcome(Action.UPDATED, [*facts, *both_ways.notes], number=number, payload=body)
 
 
 def _drop_link(ctx: SyncContext, link: CustomerLink) -> None:

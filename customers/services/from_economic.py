@@ -16,9 +16,6 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
-from django.utils.translation import gettext as _
-
-from mappings.catalog import economic_field_words
 from mappings.engine.two_way import (
     FieldFlow,
     economic_side_values,
@@ -35,6 +32,7 @@ from syncapp.connections.pool import pooled_economic_client_for, pooled_stripe_c
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
+from ..explanations import Fact, fact, in_english, quoted
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..queue import enqueue_customer_sync
@@ -82,12 +80,13 @@ def _apply(tenant: Tenant, stripe_customer_id: str, economic_customer: dict) -> 
             return None  # nothing new on e-conomic's side, or our own write coming back: no call
         started = time.monotonic()
         try:
-            message, warnings, fields = _to_stripe(tenant, link, settings, economic_customer, economic_values)
+            facts, warnings, fields = _to_stripe(tenant, link, settings, economic_customer, economic_values)
             action = Action.UPDATED_IN_STRIPE if fields else None
         except TRANSIENT as exc:
             raise as_transient(exc) from exc
         except PERMANENT as exc:
-            action, message, warnings = Action.FAILED, _failed_message(number, exc), []
+            action, warnings = Action.FAILED, []
+            facts = [fact("to_stripe_failed", number=number), quoted(merchant_message(exc))]
         if action is None:
             return None
         record = SyncRecord.objects.for_tenant(tenant).create(
@@ -99,7 +98,8 @@ def _apply(tenant: Tenant, stripe_customer_id: str, economic_customer: dict) -> 
             action=action,
             direction=Direction.TO_STRIPE,
             economic_customer_number=number,
-            message=message,
+            message=in_english(facts),
+            facts=facts,
             warnings=warnings,
             duration_ms=int((time.monotonic() - started) * 1000),
         )
@@ -109,15 +109,15 @@ def _apply(tenant: Tenant, stripe_customer_id: str, economic_customer: dict) -> 
 
 def _to_stripe(
     tenant, link, settings, economic_customer, economic_values
-) -> tuple[str, list[str], list[str]]:
-    """Write what flows to Stripe; (message, warnings, the fields written)."""
+) -> tuple[list[Fact], list[str], list[str]]:
+    """Write what flows to Stripe; (the record's facts, warnings, the fields written)."""
     stripe = pooled_stripe_client_for(link.stripe_account)
     try:
         customer = stripe.retrieve_customer(link.stripe_customer_id)
     except StripeNotFound:
         customer = {"deleted": True}
     if customer.get("deleted"):
-        return "", [], []  # the Stripe side's sync handles a deletion
+        return [], [], []  # the Stripe side's sync handles a deletion
     stripe_values = stripe_side_values(settings, customer)
     flows = fields_to_flow(
         settings=settings,
@@ -147,40 +147,21 @@ def _to_stripe(
         # Stripe's side won (or changed alone): the Stripe → e-conomic sync writes it, by the same rule.
         enqueue_customer_sync(tenant.pk, link.stripe_customer_id, link.stripe_account_id)
     if not update.fields:
-        return "", list(update.warnings), []
+        return [], list(update.warnings), []
     written = [f for f in flows if f.economic_field in update.fields]
-    return _message(economic_customer["customerNumber"], written), list(update.warnings), list(update.fields)
+    return _facts(economic_customer["customerNumber"], written), list(update.warnings), list(update.fields)
 
 
-def _message(number: int, written: list[FieldFlow]) -> str:
-    fields = ", ".join(economic_field_words(f.economic_field) for f in written)
-    message = _("Updated in Stripe from e-conomic customer %(number)s: %(fields)s.") % {
-        "number": number,
-        "fields": fields,
-    }
-    return " ".join([message, *(conflict_note(flow) for flow in written if flow.winner)])
+def _facts(number: int, written: list[FieldFlow]) -> list[Fact]:
+    updated = fact("updated_in_stripe", number=number, fields=[flow.economic_field for flow in written])
+    return [updated, *(conflict_note(flow) for flow in written if flow.winner)]
 
 
-def conflict_note(flow: FieldFlow) -> str:
-    """What the log says when both sides changed a field: who won, and the value that lost."""
-    field = economic_field_words(flow.economic_field)
-    other = flow.other_value or _("(empty)")
-    if flow.winner == Side.ECONOMIC:
-        return _(
-            "Both sides changed the %(field)s since the last sync: e-conomic's change won "
-            "(Stripe had “%(other)s”)."
-        ) % {"field": field, "other": other}
-    return _(
-        "Both sides changed the %(field)s since the last sync: Stripe's change won "
-        "(e-conomic had “%(other)s”)."
-    ) % {"field": field, "other": other}
-
-
-def _failed_message(number: int, exc: Exception) -> str:
-    return _("Could not update Stripe from e-conomic customer %(number)s: %(why)s") % {
-        "number": number,
-        "why": merchant_message(exc),
-    }
+def conflict_note(flow: FieldFlow) -> Fact:
+    """What the log says when both sides changed a field: who won, and the value that lost
+    (`value`: the customer's data, which retention removes)."""
+    code = "conflict_economic_won" if flow.winner == Side.ECONOMIC else "conflict_stripe_won"
+    return fact(code, field=flow.economic_field, value=flow.other_value or "")
 
 
 def _idempotency_key(tenant: Tenant, link: CustomerLink, params: dict, economic_customer: dict) -> str:

@@ -13,6 +13,7 @@ from django.conf import settings
 from syncapp.connections.budget import budget_of
 from syncapp.models import Tenant
 
+from ..explanations import fact
 from ..models import SyncRecord
 
 Action = SyncRecord.Action
@@ -27,21 +28,14 @@ def import_calls_estimate(*, counts: dict[str, int], economic_customers: int) ->
     return reads + sum(CALLS_PER_ACTION.get(action, 0) * n for action, n in counts.items())
 
 
-def import_plan_text(*, tenant: Tenant, calls: int) -> str:
-    """The estimate against the budget left now, in the merchant's words."""
+def import_plan_fact(*, tenant: Tenant, calls: int) -> dict:
+    """The estimate against the budget left now, as a fact the reader's language writes out."""
     rate = settings.ECONOMIC_RATE_PER_SECOND
     budget = budget_of(tenant=tenant)
     per_window = math.floor(settings.ECONOMIC_DAILY_BUDGET * settings.ECONOMIC_BUDGET_BACKGROUND_SHARE)
     left = max(0, per_window - budget.usage.used) if budget is not None else per_window
     if calls <= left:
         minutes = max(1, math.ceil(calls / rate / 60))
-        return (
-            f"The import will make about {calls:,} e-conomic calls, within the {left:,} its agreement's "
-            f"daily budget leaves for imports now: about {minutes} minute{'s' if minutes != 1 else ''}."
-        )
+        return fact("import_plan_within", calls=calls, left=left, minutes=minutes)
     days = 1 + math.ceil((calls - left) / per_window) if per_window else 0
-    return (
-        f"The import will make about {calls:,} e-conomic calls: more than the {left:,} its agreement's "
-        f"daily budget leaves for imports now ({per_window:,} per 24 hours), so this import runs over "
-        f"{days} days, waiting whenever the budget is spent and continuing by itself."
-    )
+    return fact("import_plan_over_days", calls=calls, left=left, per_window=per_window, days=days)

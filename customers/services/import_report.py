@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from django.db.models import Count
+from django.utils.translation import pgettext_lazy
 
 from mappings.match_index import MatchIndex
 from syncapp.csv_text import TextCsvWriter
@@ -35,6 +36,16 @@ WOULD = {
 NEEDS_ATTENTION = {Action.FAILED, Action.NEEDS_REVIEW, Would.WOULD_FAIL, Would.NEEDS_REVIEW}
 # The columns scripts read (DESIGN.md: a header row, an `action` column).
 CSV_COLUMNS = ("Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message")
+# The same columns for a merchant's spreadsheet, in the reader's language.
+SPREADSHEET_COLUMNS = (
+    pgettext_lazy("dry-run report column", "Stripe id"),
+    pgettext_lazy("dry-run report column", "e-mail"),
+    pgettext_lazy("dry-run report column", "name"),
+    pgettext_lazy("dry-run report column", "action"),
+    pgettext_lazy("dry-run report column", "e-conomic number"),
+    pgettext_lazy("dry-run report column", "rule"),
+    pgettext_lazy("dry-run report column", "message"),
+)
 
 
 def reported_action(*, run: ImportRun, record: SyncRecord) -> str:
@@ -54,6 +65,7 @@ def report_row_add(*, run: ImportRun, customer: dict, record: SyncRecord) -> Imp
             "economic_customer_number": record.economic_customer_number,
             "match_rule": record.match_rule,
             "message": record.message,
+            "facts": record.facts,
         },
     )
     return row
@@ -92,7 +104,8 @@ FOR_SCRIPTS = CsvStyle()
 
 def spreadsheet_style(*, semicolons: bool) -> CsvStyle:
     """For a merchant opening the download: Excel reads UTF-8 (æ, ø, å) only after a byte-order
-    mark, and where the decimal separator is a comma (Danish) it splits columns on semicolons."""
+    mark, and where the decimal separator is a comma (Danish) it splits columns on semicolons. The
+    headers, outcomes and explanations are in the reader's language."""
     return CsvStyle(delimiter=";" if semicolons else ",", action_words=True, byte_order_mark=True)
 
 
@@ -101,11 +114,13 @@ def report_csv_write(rows: Iterable[ImportReportRow], out: TextIO, *, style: Csv
     if style.byte_order_mark:
         out.write("\ufeff")
     writer = TextCsvWriter(out, delimiter=style.delimiter)
-    writer.writerow(CSV_COLUMNS)
+    readers = style.action_words
+    writer.writerow([str(column) for column in SPREADSHEET_COLUMNS] if readers else CSV_COLUMNS)
     words = dict(Would.choices)
     for row in rows:
         number = "" if row.economic_customer_number is None else str(row.economic_customer_number)
-        action = words.get(row.action, row.action) if style.action_words else row.action
-        writer.writerow(
-            [row.stripe_customer_id, row.email, row.name, action, number, row.match_rule, row.message]
-        )
+        if readers:
+            action, rule, why = str(words.get(row.action, row.action)), row.match_rule_text, row.explanation
+        else:
+            action, rule, why = row.action, row.match_rule, row.message
+        writer.writerow([row.stripe_customer_id, row.email, row.name, action, number, rule, why])

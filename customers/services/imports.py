@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mappings.selectors import sync_settings_for
 from syncapp.clients.stripe import StripeClient
@@ -35,11 +36,12 @@ from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import StripeConnection, Tenant
 
 from ..errors import PERMANENT, TRANSIENT, TransientSyncError, as_transient, merchant_message
+from ..explanations import fact, in_english, quoted
 from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
 from .import_lanes import LaneClients, sync_in_lanes
-from .import_plan import import_calls_estimate, import_plan_text
+from .import_plan import import_calls_estimate, import_plan_fact
 from .import_report import economic_duplicates_keep, report_row_add
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
@@ -86,7 +88,7 @@ def import_start(
         for run in ImportRun.objects.for_tenant(tenant).filter(status__in=ACTIVE):
             if _alive(run):
                 raise ImportAlreadyRunning("An import is already running: its progress is shown below.")
-            _close(run, Status.FAILED, "Stopped without finishing; a new import replaced it.")
+            _close(run, Status.FAILED, [fact("import_replaced")])
         token = new_lease_token()
         run = ImportRun.objects.for_tenant(tenant).create(
             stripe_account=stripe_account,
@@ -118,7 +120,9 @@ def import_cancel(*, tenant: Tenant, run_id: int, reason: str = "") -> ImportRun
     run = ImportRun.objects.for_tenant(tenant).get(pk=run_id)
     if run.status not in ACTIVE:
         return run
-    ImportRun.all_tenants.filter(pk=run.pk).update(cancel_requested=True, message="Cancelling…")
+    ImportRun.all_tenants.filter(pk=run.pk).update(
+        cancel_requested=True, **_said([fact("import_cancelling")])
+    )
     run.refresh_from_db()
     if not _alive(run) or not run.leased_by:
         _close(run, Status.CANCELLED, _cancelled_message(run, reason))
@@ -134,7 +138,10 @@ def import_resume(*, tenant: Tenant, run_id: int) -> ImportRun:
         Tenant.objects.select_for_update().get(pk=tenant.pk)
         run = ImportRun.objects.for_tenant(tenant).get(pk=run_id)
         if run.status not in (Status.CANCELLED, Status.FAILED):
-            raise ImportAlreadyRunning(f"Import {run.pk} is {run.get_status_display().lower()}: not resumed.")
+            raise ImportAlreadyRunning(
+                _("Import %(pk)s is %(status)s: not resumed.")
+                % {"pk": run.pk, "status": run.get_status_display().lower()}
+            )
         if any(_alive(other) for other in ImportRun.objects.for_tenant(tenant).filter(status__in=ACTIVE)):
             raise ImportAlreadyRunning("Another import of this merchant is running.")
         token = new_lease_token()
@@ -143,7 +150,7 @@ def import_resume(*, tenant: Tenant, run_id: int) -> ImportRun:
             status=Status.QUEUED,
             cancel_requested=False,
             finished=None,
-            message=f"Resumed after {run.customers_seen} Stripe customers.",
+            **_said([fact("import_resumed", count=run.customers_seen)]),
             leased_by=token,
             leased_until=lease_until(),
         )
@@ -188,7 +195,7 @@ def import_chunk(*, run_id: int, token: str, on_record: OnRecord | None = None) 
     except TransientSyncError as exc:  # a lane's sync: paced past its patience, or the daily budget
         _wait(run, token, exc.message, exc.retry_after)
     except PERMANENT as exc:
-        _close(run, Status.FAILED, merchant_message(exc))
+        _close(run, Status.FAILED, [quoted(merchant_message(exc))])
     return False
 
 
@@ -203,7 +210,7 @@ def _claim(run_id: int, token: str) -> bool:
 
 def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
     tenant, account = run.tenant, run.stripe_account
-    _update(run, message="Loading your e-conomic customers…")
+    _update(run, **_said([fact("import_loading")]))
     sync_settings = sync_settings_for(tenant=tenant, account=account.name)
     fields = {rule.economic_field for rule in sync_settings.match_rules}
     # An import is work that can wait: near e-conomic's daily budget it stops first.
@@ -211,7 +218,7 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
         index = import_index(run, economic, fields=fields)
     if run.dry_run:
         economic_duplicates_keep(run=run, index=index)
-    _update(run, economic_customers_preloaded=index.size, message="Syncing your Stripe customers…")
+    _update(run, economic_customers_preloaded=index.size, **_said([fact("import_syncing")]))
 
     lane_clients = LaneClients(tenant, account)
 
@@ -239,7 +246,7 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
 def _pages(
     run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
 ) -> bool:
-    for _ in range(CHUNK_PAGES):
+    for _chunk_page in range(CHUNK_PAGES):
         if not _page(run, token, stripe, sync_page, on_record):
             return False
         run.refresh_from_db(fields=["cancel_requested"])
@@ -275,14 +282,11 @@ def _recorded(run: ImportRun, customer: dict, record: SyncRecord, on_record: OnR
         on_record(customer, record)
 
 
-def _finished_message(run: ImportRun, total: int) -> str:
+def _finished_message(run: ImportRun, total: int) -> list[dict]:
     if run.dry_run:
         calls = import_calls_estimate(counts=run.counts, economic_customers=run.economic_customers_preloaded)
-        return (
-            f"Dry run of {total} Stripe customers: nothing was written; the report shows what would be. "
-            + import_plan_text(tenant=run.tenant, calls=calls)
-        )
-    return f"Imported {total} Stripe customers: see each one in the sync log."
+        return [fact("dry_run_done", total=total), import_plan_fact(tenant=run.tenant, calls=calls)]
+    return [fact("imported", total=total)]
 
 
 def _progress(run: ImportRun, token: str, *, cursor: str, counts: dict) -> bool:
@@ -303,17 +307,23 @@ def _wait(run: ImportRun, token: str, reason: str, retry_after: float | None = N
     ImportRun.all_tenants.filter(pk=run.pk, leased_by=token).update(
         leased_by="",
         leased_until=resume,
-        message=f"Waiting: {reason} It continues by itself from where it stopped.",
+        **_said([fact("import_waiting", reason=reason)]),
     )
 
 
-def _cancelled_message(run: ImportRun, reason: str) -> str:
-    why = f" by support: {reason}" if reason else ""
-    return f"Cancelled{why} after {run.customers_seen} Stripe customers; those are synced, the rest were not."
+def _cancelled_message(run: ImportRun, reason: str) -> list[dict]:
+    if reason:
+        return [fact("import_cancelled_by_support", reason=reason, count=run.customers_seen)]
+    return [fact("import_cancelled", count=run.customers_seen)]
 
 
-def _close(run: ImportRun, status: str, message: str) -> None:
-    _update(run, status=status, message=message, finished=timezone.now(), leased_by="", leased_until=None)
+def _said(facts: list[dict]) -> dict:
+    """A run's status line: its facts, and the English sentence kept beside them."""
+    return {"message": in_english(facts), "facts": facts}
+
+
+def _close(run: ImportRun, status: str, facts: list[dict]) -> None:
+    _update(run, status=status, **_said(facts), finished=timezone.now(), leased_by="", leased_until=None)
     import_index_drop(run)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syncapp.clients.economic import EconomicError, EconomicNotFound
 from syncapp.clients.stripe import StripeError
@@ -106,7 +107,7 @@ def review_resolve(
 def review_bulk_resolve(*, tenant: Tenant, items: list[ReviewItem], choice: str, by: str) -> dict[str, int]:
     """Create or skip every item given (linking needs a choice per customer); counts by action."""
     if choice not in BULK_CHOICES:
-        raise ReviewRefused("Several customers at once can only be created anew or skipped.")
+        raise ReviewRefused(_("Several customers at once can only be created anew or skipped."))
     counts: dict[str, int] = {}
     for item in items:
         if not item.is_open:
@@ -118,11 +119,18 @@ def review_bulk_resolve(*, tenant: Tenant, items: list[ReviewItem], choice: str,
 
 def _check(item: ReviewItem, choice: str, number: int | None) -> None:
     if not item.is_open:
-        who = f" by {item.resolved_by}" if item.resolved_by else ""
-        raise ReviewRefused(
-            f"{item.stripe_customer_id} was already settled{who} ({item.get_resolution_display().lower()})."
-        )
+        words = {
+            "stripe_id": item.stripe_customer_id,
+            "by": item.resolved_by,
+            "resolution": item.get_resolution_display().lower(),
+        }
+        if item.resolved_by:
+            raise ReviewRefused(_("%(stripe_id)s was already settled by %(by)s (%(resolution)s).") % words)
+        raise ReviewRefused(_("%(stripe_id)s was already settled (%(resolution)s).") % words)
     if choice not in MERCHANT_CHOICES:
-        raise ReviewRefused("Choose to link a candidate, create a new customer, or skip.")
+        raise ReviewRefused(_("Choose to link a candidate, create a new customer, or skip."))
     if choice == Choice.LINKED and number not in item.candidates:
-        raise ReviewRefused(f"{number} is not one of the candidates for {item.stripe_customer_id}.")
+        raise ReviewRefused(
+            _("%(number)s is not one of the candidates for %(stripe_customer_id)s.")
+            % {"number": number, "stripe_customer_id": item.stripe_customer_id}
+        )

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import DatabaseError
+from django.utils import translation
 
 from mappings.engine import plan_customer
 from mappings.match_index import MatchIndex
@@ -31,6 +32,7 @@ from ..errors import (
     as_transient,
     merchant_message,
 )
+from ..explanations import fact, quoted
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
@@ -106,7 +108,12 @@ def customer_sync(
     the events wait for the merchant to reconnect instead of failing one by one. An import passes
     its lane's `clients` (kept open across customers); otherwise the sync opens its own.
     """
-    with customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id):
+    # What a sync stores (the English `message`, warnings, the rule's words) is written in English
+    # whoever started it; readers get their own language from the record's facts.
+    with (
+        customer_lock(tenant_id=tenant.pk, stripe_customer_id=stripe_customer_id),
+        translation.override("en"),
+    ):
         started = time.monotonic()
         link = _link(tenant, stripe_customer_id)
         try:
@@ -130,7 +137,7 @@ def customer_sync(
         duration_ms = int((time.monotonic() - started) * 1000)
         erase = outcome.stripe_deleted and not dry_run
         if erase:
-            outcome.message += " " + erasure_note(number=outcome.number)
+            outcome.facts.append(erasure_note(number=outcome.number))
         record = _record(
             tenant,
             stripe_customer_id,
@@ -201,9 +208,7 @@ def _sync(
     try:
         customer = ctx.listed_customer or ctx.stripe.retrieve_customer(ctx.stripe_customer_id)
     except StripeNotFound:
-        return Outcome(
-            Action.SKIPPED, f"Stripe has no customer {ctx.stripe_customer_id} (any more): nothing to sync."
-        )
+        return Outcome(Action.SKIPPED, [fact("stripe_has_none", stripe_id=ctx.stripe_customer_id)])
     if customer.get("deleted"):
         outcome = deleted_in_stripe(ctx, link)
         outcome.stripe_deleted = True
@@ -234,14 +239,15 @@ def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome, event
         field=ctx.settings.store_number_in_stripe_field,
         number=outcome.number,
     )
-    outcome.message += written.note
+    if written.note:
+        outcome.facts.append(written.note)
     outcome.warnings.extend(written.warnings)
 
 
 def _failed(tenant: Tenant, exc: Exception, stripe_account: StripeConnection | None) -> Outcome:
     outcome = Outcome(
         Action.FAILED,
-        merchant_message(exc),
+        [quoted(merchant_message(exc))],
         log_id=getattr(exc, "log_id", None) or "",
         stripe_request_id=getattr(exc, "request_id", None) or "",
     )
@@ -258,11 +264,7 @@ def _failed(tenant: Tenant, exc: Exception, stripe_account: StripeConnection | N
 def _unexpected(stripe_customer_id: str, exc: Exception) -> Outcome:
     # The traceback goes to the log (through the redaction filter); the merchant reads the class.
     logger.exception("Unexpected %s while syncing %s", type(exc).__name__, stripe_customer_id)
-    return Outcome(
-        Action.FAILED,
-        f"Something unexpected went wrong while syncing ({type(exc).__name__}), so the sync stopped "
-        "there. Retry it from the sync log; if it fails again, contact support with this record.",
-    )
+    return Outcome(Action.FAILED, [fact("unexpected", error=type(exc).__name__)])
 
 
 def _record(
@@ -285,6 +287,7 @@ def _record(
         action=outcome.action,
         economic_customer_number=outcome.number,
         message=outcome.message,
+        facts=outcome.facts,
         warnings=outcome.warnings,
         payload=outcome.payload,
         economic_log_id=outcome.log_id,
@@ -308,9 +311,10 @@ def sync_record_failed(
     event: StripeEvent | None = None,
 ) -> SyncRecord:
     """A sync that kept failing in ways that can pass, given up after its last retry."""
-    tries = f"{attempts} attempt{'' if attempts == 1 else 's'}" if attempts else "several attempts"
-    message = f"Gave up after {tries}: {reason} Retry it from the sync log when fixed."
-    outcome = Outcome(Action.FAILED, message)
+    said = (
+        fact("gave_up", count=attempts, reason=reason) if attempts else fact("gave_up_several", reason=reason)
+    )
+    outcome = Outcome(Action.FAILED, [said])
     record = _record(tenant, stripe_customer_id, outcome, stripe_account=stripe_account, event=event)
     sync_recorded(record, timed=False)
     return record

@@ -12,6 +12,7 @@ from syncapp.clients.stripe import StripeClient
 from syncapp.models import Tenant
 
 from ..errors import PERMANENT, TRANSIENT, merchant_message
+from ..explanations import fact
 from ..models import StripeEvent
 from .from_economic import TO_STRIPE_KEY_PREFIX
 
@@ -21,7 +22,7 @@ METADATA = "metadata."
 
 @dataclass(frozen=True)
 class WriteBack:
-    note: str = ""  # for the record's message, when the number was stored
+    note: dict | None = None  # a fact for the record, when the number was stored
     warnings: tuple[str, ...] = ()  # when Stripe refused it
 
 
@@ -57,7 +58,7 @@ def number_write_back(
         return _not_stored(key, merchant_message(exc))
     if (updated.get("metadata") or {}).get(key) != value:
         return _not_stored(key, "Stripe's answer does not show it")
-    return WriteBack(note=f" Stored the number in Stripe metadata “{key}”.")
+    return WriteBack(note=fact("number_stored", key=key))
 
 
 def _not_stored(key: str, why: str) -> WriteBack:

@@ -5,6 +5,7 @@ import hashlib
 import json
 
 import pycountry
+from django.utils.translation import gettext as _
 
 from ..catalog import ECONOMIC_FIELDS, STRIPE_COUNTRY_FIELDS, stripe_field_words
 from .stripe_paths import country_code
@@ -40,15 +41,30 @@ def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]
     if field.kind == "fixed" and len(value) != field.max_length:
         # e-conomic refuses any other length with a 400; the rest of the customer still syncs.
         warnings.append(
-            f"{field.label} “{value}” from Stripe ({stripe_field_words(mapping.stripe_field)}) is not "
-            f"exactly {field.max_length} characters: it was left out."
+            _(
+                "%(field)s “%(value)s” from Stripe (%(stripe_field)s) is not exactly %(length)s "
+                "characters: it was left out."
+            )
+            % {
+                "field": field.label,
+                "value": value,
+                "stripe_field": stripe_field_words(mapping.stripe_field),
+                "length": field.max_length,
+            }
         )
         return None
     if field.max_length is not None and len(value) > field.max_length:
         warnings.append(
-            f"{field.label} from Stripe ({stripe_field_words(mapping.stripe_field)}) is {len(value)} "
-            "characters and e-conomic allows "
-            f"{field.max_length}: it was cut to {field.max_length}."
+            _(
+                "%(field)s from Stripe (%(stripe_field)s) is %(length)s characters and e-conomic allows "
+                "%(most)s: it was cut to %(most)s."
+            )
+            % {
+                "field": field.label,
+                "stripe_field": stripe_field_words(mapping.stripe_field),
+                "length": len(value),
+                "most": field.max_length,
+            }
         )
         value = value[: field.max_length].rstrip()
     return value
@@ -57,7 +73,10 @@ def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]
 def _country_name(code: str, warnings: list[str]) -> str:
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if country is None:
-        warnings.append(f"Country code “{code}” is not a known ISO country code: it was written as it is.")
+        warnings.append(
+            _("Country code “%(code)s” is not a known ISO country code: it was written as it is.")
+            % {"code": code}
+        )
         return code
     # pycountry's `common_name` is the everyday name ("Taiwan"), where the official one is long.
     return getattr(country, "common_name", None) or country.name
@@ -88,10 +107,16 @@ def _vat_zone(defaults: Defaults, stripe_customer: dict, warnings: list[str]) ->
         fallback = (
             defaults.vat_zone_number if defaults.vat_zone_number is not None else by_country["domestic"]
         )
-        warnings.append(
-            f"Stripe customer {stripe_customer.get('id')} has no country, so its VAT zone is "
-            f"{fallback} ({'your default zone' if fallback == defaults.vat_zone_number else 'domestic'})."
-        )
+        said = {"id": stripe_customer.get("id"), "zone": fallback}
+        if fallback == defaults.vat_zone_number:
+            warnings.append(
+                _("Stripe customer %(id)s has no country, so its VAT zone is %(zone)s (your default zone).")
+                % said
+            )
+        else:
+            warnings.append(
+                _("Stripe customer %(id)s has no country, so its VAT zone is %(zone)s (domestic).") % said
+            )
         return fallback
     if code == str(by_country["home_country"]).upper():
         return by_country["domestic"]

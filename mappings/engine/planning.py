@@ -4,6 +4,9 @@ No I/O, no models, no Django settings: the sync, the preview and the import all 
 `plan_customer`, and tests can throw any customer at it.
 """
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from ..catalog import ECONOMIC_FIELDS, economic_field_words, stripe_field_words
 from ..vocabulary import NumberMode, OnEmptyValue
 from .matching import match_filter
@@ -38,7 +41,8 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
         # e-conomic requires a name; many Stripe customers (checkout) only have an email.
         create_payload["name"] = fallback[: ECONOMIC_FIELDS["name"].max_length]
         create_warnings.append(
-            f"Stripe customer {customer_id} has no name: the e-conomic name is “{fallback}”."
+            _("Stripe customer %(id)s has no name: the e-conomic name is “%(name)s”.")
+            % {"id": customer_id, "name": fallback}
         )
     if customer_number is not None:
         create_payload["customerNumber"] = customer_number
@@ -86,17 +90,25 @@ def _match_queries(
         field = stripe_field_words(rule.stripe_field)
         if value is None:
             if settings.on_empty_value == OnEmptyValue.FAIL:
-                return queries, (
-                    f"Stripe customer {customer_id} has no {field}, and {field} is your match field "
-                    f"(rule {number}): add one in Stripe, or let the rule fall through to the next one."
-                )
+                return queries, _(
+                    "Stripe customer %(id)s has no %(field)s, and %(field)s is your match field "
+                    "(rule %(rule)s): add one in Stripe, or let the rule fall through to the next one."
+                ) % {"id": customer_id, "field": field, "rule": number}
             continue
         if ECONOMIC_FIELDS[rule.economic_field].kind == "integer" and not is_customer_number(value):
-            return queries, (
-                f"Stripe customer {customer_id} has “{value}” in {field}, which match rule {number} "
-                f"compares with the e-conomic {economic_field_words(rule.economic_field)}: it must be a "
-                f"whole number from {CUSTOMER_NUMBER_MIN} to {CUSTOMER_NUMBER_MAX:,}."
-            )
+            return queries, _(
+                "Stripe customer %(id)s has “%(value)s” in %(field)s, which match rule %(rule)s "
+                "compares with the e-conomic %(economic_field)s: it must be a whole number from "
+                "%(least)s to %(most)s."
+            ) % {
+                "id": customer_id,
+                "value": value,
+                "field": field,
+                "rule": number,
+                "economic_field": economic_field_words(rule.economic_field),
+                "least": CUSTOMER_NUMBER_MIN,
+                "most": number_format(CUSTOMER_NUMBER_MAX, force_grouping=True),
+            }
         queries.append(
             MatchQuery(
                 number,
@@ -107,13 +119,13 @@ def _match_queries(
             )
         )
     if not queries:
-        fields = (
-            ", ".join(stripe_field_words(rule.stripe_field) for rule in settings.match_rules) or "none set"
+        fields = ", ".join(stripe_field_words(rule.stripe_field) for rule in settings.match_rules) or _(
+            "none set"
         )
-        return queries, (
-            f"Stripe customer {customer_id} has none of your match fields ({fields}), so it cannot be "
+        return queries, _(
+            "Stripe customer %(id)s has none of your match fields (%(fields)s), so it cannot be "
             "looked up in e-conomic: add one of them in Stripe, or add a match rule on a field it has."
-        )
+        ) % {"id": customer_id, "fields": fields}
     return queries, None
 
 
@@ -132,14 +144,19 @@ def _customer_number_of(
     value = stripe_value(stripe_customer, path)
     field = stripe_field_words(path)
     if value is None:
-        return None, (
-            f"Stripe customer {customer_id} has no {field}, which your settings use as the e-conomic "
+        return None, _(
+            "Stripe customer %(id)s has no %(field)s, which your settings use as the e-conomic "
             "customer number: add it in Stripe, or let e-conomic create the numbers."
-        )
+        ) % {"id": customer_id, "field": field}
     if not is_customer_number(value):
-        return None, (
-            f"Stripe customer {customer_id} has “{value}” in {field}, which is not a valid e-conomic "
-            f"customer number: it must be a whole number from {CUSTOMER_NUMBER_MIN} to "
-            f"{CUSTOMER_NUMBER_MAX:,}."
-        )
+        return None, _(
+            "Stripe customer %(id)s has “%(value)s” in %(field)s, which is not a valid e-conomic "
+            "customer number: it must be a whole number from %(least)s to %(most)s."
+        ) % {
+            "id": customer_id,
+            "value": value,
+            "field": field,
+            "least": CUSTOMER_NUMBER_MIN,
+            "most": number_format(CUSTOMER_NUMBER_MAX, force_grouping=True),
+        }
     return int(value), None

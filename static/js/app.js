@@ -3,16 +3,18 @@
 (function () {
   "use strict";
 
-  // Dates and times in the reader's own format and time zone: <time datetime="…" data-local>.
-  var dateAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  var timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+  // Dates and times in the page's language (the member's choice, <html lang>) and the reader's own
+  // time zone: <time datetime="…" data-local>.
+  var language = document.documentElement.lang || undefined;
+  var dateAndTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+  var timeOnly = new Intl.DateTimeFormat(language, { timeStyle: "medium" });
   function localize(root) {
     root.querySelectorAll("time[data-local]").forEach(function (element) {
       var when = new Date(element.getAttribute("datetime"));
       if (isNaN(when.getTime())) return;
       var format = element.hasAttribute("data-time-only") ? timeOnly : dateAndTime;
       element.textContent = format.format(when);
-      element.title = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" }).format(when);
+      element.title = new Intl.DateTimeFormat(language, { dateStyle: "full", timeStyle: "long" }).format(when);
     });
   }
 

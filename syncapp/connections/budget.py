@@ -18,10 +18,11 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from syncapp.clients.budget import BudgetUsage
-from syncapp.mail import mail_send
+from syncapp.mail import mail_send_in_languages
 from syncapp.models import EconomicConnection, Membership, Role, Tenant
 
 from .clients import economic_budget
@@ -134,17 +135,20 @@ def budget_alerts_send() -> int:
 
 def _alert(tenant: Tenant, budget: AgreementBudget) -> int:
     owners = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER)
-    recipients = sorted({e for e in owners.values_list("user__email", flat=True) if e})
-    if not recipients:
+    recipients = list(owners.values_list("user__email", "user__profile__language"))
+    if not any(email for email, _language in recipients):
         return 0
     context = {
         "tenant": tenant,
         "budget": budget,
         "dashboard_url": f"{settings.SITE_URL}{reverse('dashboard', args=[tenant.slug])}",
     }
-    mail_send(
-        subject=f"{tenant.name}: {budget.percent} % of e-conomic's daily API budget used",
-        message=render_to_string("syncapp/budget_alert_email.txt", context),
+    words = {"tenant": tenant.name, "percent": budget.percent}
+    mail_send_in_languages(
         recipients=recipients,
+        compose=lambda: (
+            _("%(tenant)s: %(percent)s %% of e-conomic's daily API budget used") % words,
+            render_to_string("syncapp/budget_alert_email.txt", context),
+        ),
     )
     return 1

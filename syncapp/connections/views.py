@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -35,11 +36,12 @@ from .selectors import (
 # The e-conomic grant in flight, per tenant: its callback must come back to the browser session
 # that started it, so a grant token planted in someone's link cannot connect a foreign agreement.
 _GRANT_STATE_KEY = "economic_grant_state:{}"
-# What a restricted key needs, shown beside the key field.
+# What a restricted key needs, shown beside the key field: the resources and levels in Stripe's own
+# words (as its Dashboard shows them), why in the reader's.
 STRIPE_PERMISSIONS = [
-    ("Customers", "Write", "to read customers and write the e-conomic number back"),
-    ("Webhook Endpoints", "Write", "to register the address Stripe sends customer changes to"),
-    ("Events", "Read", "to fetch changes Stripe could not deliver"),
+    ("Customers", "Write", gettext_lazy("to read customers and write the e-conomic number back")),
+    ("Webhook Endpoints", "Write", gettext_lazy("to register the address Stripe sends customer changes to")),
+    ("Events", "Read", gettext_lazy("to fetch changes Stripe could not deliver")),
 ]
 
 
@@ -179,8 +181,12 @@ def _stripe_connect(request, form, *, name: str | None) -> bool:
         return False
     mode = "live" if connection.livemode else "test"
     several = StripeConnection.objects.for_tenant(request.tenant).count() > 1
-    what = f"Stripe account “{connection.name}”" if several else "Stripe"
-    messages.success(request, f"{what} is connected ({mode} mode).")
+    # "live" and "test" are Stripe's own names for its modes.
+    words = {"name": connection.name, "mode": mode}
+    if several:
+        messages.success(request, _("Stripe account “%(name)s” is connected (%(mode)s mode).") % words)
+    else:
+        messages.success(request, _("Stripe is connected (%(mode)s mode).") % words)
     return True
 
 
@@ -201,8 +207,10 @@ def economic_callback(request, state):
     if not expected or not secrets.compare_digest(expected, state):
         messages.error(
             request,
-            "This e-conomic approval was not started from this browser, so it was ignored and nothing "
-            "was saved. Click “Connect e-conomic” to start again.",
+            _(
+                "This e-conomic approval was not started from this browser, so it was ignored and nothing "
+                "was saved. Click “Connect e-conomic” to start again."
+            ),
         )
     else:
         try:
@@ -212,7 +220,8 @@ def economic_callback(request, state):
         else:
             messages.success(
                 request,
-                f"e-conomic is connected: agreement {connection.agreement_number} {connection.company_name}.",
+                _("e-conomic is connected: agreement %(agreement_number)s %(company_name)s.")
+                % {"agreement_number": connection.agreement_number, "company_name": connection.company_name},
             )
     # Redirect at once so the grant token leaves the address bar and the browser history.
     return redirect("connections", slug=request.tenant.slug)
@@ -222,7 +231,7 @@ def economic_callback(request, state):
 @require_POST
 def economic_disconnect(request):
     economic_services.economic_disconnect(tenant=request.tenant)
-    messages.success(request, "e-conomic is disconnected; its access grant was forgotten.")
+    messages.success(request, _("e-conomic is disconnected; its access grant was forgotten."))
     return redirect("connections", slug=request.tenant.slug)
 
 
@@ -232,13 +241,15 @@ def stripe_disconnect(request, account_id: int):
     account = get_object_or_404(StripeConnection.objects.for_tenant(request.tenant), pk=account_id)
     if stripe_services.stripe_disconnect(account=account):
         messages.success(
-            request, "Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone."
+            request, _("Stripe is disconnected; the key, signing secrets and our webhook endpoint are gone.")
         )
     else:
         messages.warning(
             request,
-            "Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
-            "not let us delete our webhook endpoint: delete it in your Stripe Dashboard.",
+            _(
+                "Stripe is disconnected and the key and signing secrets were forgotten, but Stripe did "
+                "not let us delete our webhook endpoint: delete it in your Stripe Dashboard."
+            ),
         )
     return redirect("connections", slug=request.tenant.slug)
 
@@ -250,11 +261,11 @@ def connections_check(request):
     stripe = [stripe_services.stripe_check(connection=a) for a in stripe_accounts_for(tenant=request.tenant)]
     checked = [c for c in (economic, *stripe) if c is not None and c.status != ConnectionStatus.NOT_CONNECTED]
     if not checked:
-        messages.info(request, "Nothing is connected yet.")
+        messages.info(request, _("Nothing is connected yet."))
     elif all(c.status == ConnectionStatus.CONNECTED for c in checked):
-        messages.success(request, "Every connection answered.")
+        messages.success(request, _("Every connection answered."))
     else:
-        messages.error(request, "A connection is failing: see the reason below.")
+        messages.error(request, _("A connection is failing: see the reason below."))
     return redirect("connections", slug=request.tenant.slug)
 
 

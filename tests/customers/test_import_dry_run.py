@@ -14,9 +14,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
 from customers.models import CustomerLink, ImportReportRow, ImportRun, ReviewItem, SyncRecord
-from customers.services.import_report import WOULD, report_counts, report_csv_write, report_rows_for
+from customers.services.import_report import (
+    SPREADSHEET_COLUMNS,
+    WOULD,
+    report_counts,
+    report_csv_write,
+    report_rows_for,
+)
 from customers.services.imports import import_run, import_start
 from sandbox.economic_api.models import Grant
 from sandbox.economic_api.seed import seed_agreement
@@ -153,20 +160,24 @@ def test_the_csv_download_is_the_report(seeded, client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.content.startswith(b"\xef\xbb\xbf")
     header, *lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert header == ["Stripe id", "e-mail", "name", "action", "e-conomic number", "rule", "message"]
-    words = dict(ImportReportRow.Action.choices)
-    expected = [
-        [
-            r.stripe_customer_id,
-            r.email,
-            r.name,
-            words[r.action],
-            str(r.economic_customer_number or ""),
-            r.match_rule,
-            r.message,
+    # A Danish reader's spreadsheet is in Danish: columns, outcomes, rules and explanations.
+    with translation.override("da"):
+        assert header == [str(column) for column in SPREADSHEET_COLUMNS]
+        assert header[:4] == ["Stripe-id", "e-mail", "navn", "handling"]
+        words = dict(ImportReportRow.Action.choices)
+        expected = [
+            [
+                r.stripe_customer_id,
+                r.email,
+                r.name,
+                str(words[r.action]),
+                str(r.economic_customer_number or ""),
+                r.match_rule_text,
+                r.explanation,
+            ]
+            for r in ImportReportRow.objects.for_tenant(seeded.tenant).filter(run=dry)
         ]
-        for r in ImportReportRow.objects.for_tenant(seeded.tenant).filter(run=dry)
-    ]
+    assert any(line[3] == "Skal gennemgås" and line[5] == "regel 1: e-mail" for line in lines)
     assert lines == expected and len(lines) == STRIPE_CUSTOMERS
     page = client.get(reverse("import_report", args=[seeded.tenant.slug, dry.pk]), {"action": "needs_review"})
     html = page.content.decode()

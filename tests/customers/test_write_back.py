@@ -4,6 +4,7 @@ import pytest
 from celery import current_app
 from django.utils import timezone
 
+from customers.explanations import fact
 from customers.models import StripeEvent
 from customers.queue import enqueue_event
 from customers.services.write_back import is_own_echo, number_write_back
@@ -43,7 +44,7 @@ def test_the_echo_of_our_own_write_back_is_recognised():
     written = _write(stripe, {"id": "cus_1", "metadata": {}})
     ((_, metadata, key),) = stripe.writes
     assert metadata == {"economic_customer_number": "1042"}
-    assert written.note == " Stored the number in Stripe metadata “economic_customer_number”."
+    assert written.note == fact("number_stored", key="economic_customer_number")
     assert is_own_echo(_event("customer.updated", key))
 
 
@@ -63,7 +64,7 @@ def test_other_events_are_not_our_echo(event):
 def test_a_number_already_in_stripe_is_not_written_again():
     stripe = RecordingStripe()
     written = _write(stripe, {"id": "cus_1", "metadata": {"economic_customer_number": "1042"}})
-    assert stripe.writes == [] and written.note == "" and written.warnings == ()
+    assert stripe.writes == [] and written.note is None and written.warnings == ()
 
 
 @pytest.mark.django_db
@@ -112,7 +113,7 @@ class ForgetfulStripe(RecordingStripe):
 
 def test_stored_is_said_only_when_stripes_answer_has_the_number():
     written = _write(ForgetfulStripe(), {"id": "cus_1", "metadata": {}})
-    assert written.note == ""
+    assert written.note is None
     assert written.warnings == (
         "Could not store the number in Stripe metadata “economic_customer_number” (Stripe's answer "
         "does not show it); the next sync of this customer tries again.",

@@ -1,4 +1,5 @@
-// Small enhancements for the settings tabs; every form also works without them.
+// Small enhancements for the settings tabs; every form also works without them. Its sentences come
+// from the djangojs catalogue (the page loads /jsi18n/ first: gettext, pgettext, interpolate).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -32,7 +33,9 @@
   function showRow(row) {
     var select = row.querySelector(".stripe-choice select");
     var key = row.querySelector(".metadata-key-field input");
-    var text = select.value === "metadata" ? "Metadata “" + key.value + "”" : optionText(select);
+    var text = select.value === "metadata"
+      ? interpolate(gettext("Metadata “%(key)s”"), { key: key.value }, true)
+      : optionText(select);
     row.querySelector('[data-shown="stripe"]').textContent = text;
     var update = row.querySelector('select[name$="__update"]');
     row.querySelector('[data-shown="update"]').textContent = select.value ? optionText(update) : "—";
@@ -47,8 +50,9 @@
       button.addEventListener("click", function () {
         var editing = row.classList.toggle("editing");
         var label = button.getAttribute("data-label");
-        button.textContent = editing ? "Done" : "Edit";
-        button.setAttribute("aria-label", (editing ? "Done with " : "Edit ") + label);
+        button.textContent = editing ? pgettext("editing a row", "Done") : gettext("Edit");
+        button.setAttribute("aria-label", interpolate(
+          editing ? gettext("Done with %(field)s") : gettext("Edit %(field)s"), { field: label }, true));
         button.setAttribute("aria-expanded", editing ? "true" : "false");
         if (editing) row.querySelector("select").focus();
         else showRow(row);
