@@ -193,7 +193,7 @@ def test_a_refused_stripe_key_is_recorded_as_a_failure_of_this_direction(merchan
 
     (record,) = to_stripe_records(merchant)
     assert record.action == Action.FAILED
-    assert record.message.startswith(f"Could not update Stripe from e-conomic customer {number}:")
+    assert record.message.startswith(f"Could not update Stripe from e-conomic customer {number}. Stripe did")
 
 
 def test_a_throttled_read_pauses_the_tenant_and_keeps_its_cursor(merchant, linked):
