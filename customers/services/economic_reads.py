@@ -80,9 +80,11 @@ def economic_changes_read(*, tenant: Tenant) -> int:
     try:
         economic = pooled_economic_client_for(tenant)
         if not read.cursor:
-            # The first read starts now: what changed before is the import's and the sync's past.
-            read.cursor = economic.newest_customer_update() or BEFORE_ANY_CUSTOMER
-            read.seen_at_cursor = []
+            # The first read starts now: what changed before is the import's and the sync's past,
+            # the customers of the newest second too (else the next read's `$gte:` applies them
+            # as changes: an import or a seed gives many customers one second).
+            newest, at_newest = economic.newest_customer_update(pagesize=PAGE)
+            read.cursor, read.seen_at_cursor = newest or BEFORE_ANY_CUSTOMER, at_newest
             read.ran_at = timezone.now()
             read.save(update_fields=["cursor", "seen_at_cursor", "ran_at"])
             return 0

@@ -226,12 +226,14 @@ class EconomicClient:
                 return
             last_number = customers[-1]["customerNumber"]
 
-    def newest_customer_update(self) -> str | None:
-        """The latest `lastUpdated` of any customer (one call), or None when there are none: where a
+    def newest_customer_update(self, *, pagesize: int = 1000) -> tuple[str | None, list[int]]:
+        """The latest `lastUpdated` of any customer, or None when there are none, and the numbers of
+        the customers updated at that very second (one call: the newest `pagesize` of them): where a
         read of changes starts without reading what happened before it."""
-        page = self._request("GET", "/customers", params={"pagesize": 1, "sort": "-lastUpdated"})
+        page = self._request("GET", "/customers", params={"pagesize": pagesize, "sort": "-lastUpdated"})
         customers = page.get("collection", [])
-        return customers[0].get("lastUpdated") if customers else None
+        newest = customers[0].get("lastUpdated") if customers else None
+        return newest, [c["customerNumber"] for c in customers if c.get("lastUpdated") == newest]
 
     def get_customer(self, number: int) -> dict:
         return self._request("GET", f"/customers/{int(number)}")

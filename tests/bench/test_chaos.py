@@ -1,6 +1,7 @@
 """The small chaos run inside `make test`: 200 customers, one worker killed, the private Redis
-restarted once, a 20-second e-conomic outage, webhooks never delivered; nothing lost, doubled or
-left pending (`make chaos` is the full run)."""
+restarted once, a 20-second e-conomic outage, webhooks never delivered, six bookkeeper edits in
+e-conomic meanwhile; nothing lost, doubled or left pending, each edit in Stripe by one write that
+never bounces back (`make chaos` is the full run)."""
 
 import json
 import os
@@ -41,3 +42,9 @@ def test_the_small_chaos_run_loses_nothing_and_doubles_nothing():
     # Every tenth Stripe customer shares its e-mail with the one before it: one e-conomic customer.
     assert last["economic_customers"] == last["expected_economic_customers"] == 180
     assert last["duplicates"] == last["events_lost"] == last["events_not_final"] == 0
+    # The other direction: every edit on its Stripe customer, by exactly one write and one record;
+    # the events those writes caused came back (reconciliation) and cost no e-conomic call.
+    assert last["economic_edits"] == last["edits_in_stripe"] == 6
+    assert last["edit_writes"] == last["edit_writes_distinct"] == last["edit_records"] == 6
+    assert last["edit_events_settled"] == last["edit_events"] == 6
+    assert last["echoes"] == 0

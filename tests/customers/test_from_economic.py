@@ -182,6 +182,32 @@ def test_equal_timestamps_are_read_again_but_applied_once(merchant, linked):
     assert len(to_stripe_records(merchant)) == 2
 
 
+def test_the_customers_of_the_first_reads_own_second_are_its_past_not_changes(merchant):
+    """Linked customers all updated within one second (an import in e-conomic; the chaos run's
+    seed): the first read's cursor is that second, and the next read, which sees them again
+    (`$gte:`), writes none of their addresses to Stripe."""
+    from sandbox.economic_api.models import Customer
+
+    two_way(merchant)
+    merchant.economic.add_customers(3)
+    for n in (1, 2, 3):
+        customer = merchant.stripe.create_customer(email=f"kunde{n}@example.dk", name=f"Kunde {n}")
+        assert (
+            customer_sync(tenant=merchant.tenant, stripe_customer_id=customer["id"]).economic_customer_number
+            == n
+        )
+    Customer.objects.filter(agreement=merchant.economic.agreement).update(last_updated=timezone.now())
+    assert economic_changes_read(tenant=merchant.tenant) == 0  # the first read only sets the cursor
+    assert sorted(EconomicRead.objects.for_tenant(merchant.tenant).get().seen_at_cursor) == [1, 2, 3]
+    economic_mark, stripe_before = merchant.economic.mark(), merchant.stripe.request_count()
+
+    assert economic_changes_read(tenant=merchant.tenant) == 0
+
+    assert merchant.stripe.request_count() == stripe_before
+    assert to_stripe_records(merchant) == []
+    assert merchant.economic_calls(economic_mark) == 1  # the read of changes, one page
+
+
 def test_a_refused_stripe_key_is_recorded_as_a_failure_of_this_direction(merchant, linked):
     customer_id, number = linked
     merchant.economic.edit_customer(number, address="Fix 9", at=stamp(2))
