@@ -136,7 +136,7 @@ def fields_to_flow(
     A side "changed" a field when its value's fingerprint is not the one both sides last agreed on
     (`agreed`; a field never agreed counts as changed on both sides). An empty source value is
     never written over the other side (as the Stripe → e-conomic sync does). When both changed a
-    field set to "both", the tenant's conflict rule picks the winner; under "newest wins" the later
+    field set to "both" and both hold a value, the tenant's conflict rule picks the winner; under "newest wins" the later
     change wins, and a tie (or an unknown time) goes to e-conomic, where a person typed it.
     """
     flows = []
@@ -152,15 +152,16 @@ def fields_to_flow(
             if economic_changed and economic is not None:
                 flows.append(FieldFlow(field, Side.STRIPE, economic))
             continue
-        if stripe_changed and economic_changed:
+        # An empty side has nothing to defend (and would never be written over the other): only
+        # two values make a conflict, else the side with the value flows as a plain change.
+        if stripe_changed and economic_changed and stripe and economic:
             winner = _winner(settings.conflict_rule, stripe_changed_at, economic_changed_at)
             value, other = (stripe, economic) if winner == Side.STRIPE else (economic, stripe)
-            if value is not None:
-                loser = Side.ECONOMIC if winner == Side.STRIPE else Side.STRIPE
-                flows.append(FieldFlow(field, loser, value, winner=winner, other_value=other))
-        elif economic_changed and economic is not None:
+            loser = Side.ECONOMIC if winner == Side.STRIPE else Side.STRIPE
+            flows.append(FieldFlow(field, loser, value, winner=winner, other_value=other))
+        elif economic_changed and economic:
             flows.append(FieldFlow(field, Side.STRIPE, economic))
-        elif stripe_changed and stripe is not None:
+        elif stripe_changed and stripe:
             flows.append(FieldFlow(field, Side.ECONOMIC, stripe))
     return tuple(flows)
 
