@@ -56,15 +56,19 @@ SENTENCES = {
     ),
     "unchanged": gettext_lazy("Linked to e-conomic customer %(number)s; no mapped field changed."),
     "updated": gettext_lazy("Updated e-conomic customer %(number)s from Stripe."),
-    "unchanged_already": gettext_lazy("Linked to e-conomic customer %(number)s; it already has these values."),
+    "unchanged_already": gettext_lazy(
+        "Linked to e-conomic customer %(number)s; it already has these values."
+    ),
     # The e-conomic → Stripe direction (`services/from_economic.py`); `fields` are e-conomic fields.
     "updated_in_stripe": gettext_lazy("Updated in Stripe from e-conomic customer %(number)s: %(fields)s."),
     "to_stripe_failed": gettext_lazy("Could not update Stripe from e-conomic customer %(number)s."),
     "conflict_economic_won": gettext_lazy(
-        "Both sides changed the %(field)s since the last sync: e-conomic's change won (Stripe had “%(value)s”)."
+        "Both sides changed the %(field)s since the last sync: e-conomic's change won "
+        "(Stripe had “%(value)s”)."
     ),
     "conflict_stripe_won": gettext_lazy(
-        "Both sides changed the %(field)s since the last sync: Stripe's change won (e-conomic had “%(value)s”)."
+        "Both sides changed the %(field)s since the last sync: Stripe's change won "
+        "(e-conomic had “%(value)s”)."
     ),
     "would_update": gettext_lazy("Would update e-conomic customer %(number)s (dry run)."),
     "created_again": gettext_lazy(

@@ -26,7 +26,7 @@ from contextlib import ExitStack, contextmanager
 
 from django.conf import settings
 
-from syncapp.advisory import advisory_lock
+from syncapp.advisory import advisory_lock, advisory_try_lock
 
 _held = threading.local()
 
@@ -86,3 +86,17 @@ def match_value_locks(keys: Iterable[int]) -> Iterator[None]:
             yield
     finally:
         _held.values = False
+
+
+def economic_read_key(tenant_id: int) -> int:
+    # In the 64-bit space beside the value keys; "reads" is no agreement key ("agreement-<n>").
+    return match_value_key(agreement="reads", field="tenant", value=str(tenant_id))
+
+
+@contextmanager
+def economic_read_lock(*, tenant_id: int) -> Iterator[bool]:
+    """Held while a tenant's read of e-conomic changes runs; yields False at once when another read
+    holds it. A lock of the worker's connection, so a worker killed mid-read frees it at once (a
+    cache flag would hold the tenant's reads back for its whole lifetime)."""
+    with advisory_try_lock(("economic-read", tenant_id), [economic_read_key(tenant_id)]) as taken:
+        yield taken

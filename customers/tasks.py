@@ -9,11 +9,11 @@ lease back at once.
 from dataclasses import asdict
 
 from celery import shared_task
-from django.core.cache import cache
 
 from syncapp.models import StripeConnection, Tenant
 
 from .errors import TransientSyncError
+from .locks import economic_read_lock
 from .privacy.retention import personal_data_purge
 from .services import customer_sync, event_process, events_sweep, sync_record_failed
 from .services.claims import claims_purge
@@ -88,21 +88,16 @@ def read_economic_due() -> int:
     return economic_reads_due()
 
 
-# A read holds this while it runs: a hint arriving meanwhile does not start a second one beside it.
-READ_RUNNING_SECONDS = 300
-
-
 @shared_task
 def read_economic_changes(tenant_id: int) -> int:
-    running = f"economic-read-running:{tenant_id}"
-    if not cache.add(running, 1, READ_RUNNING_SECONDS):
-        return 0
-    try:
-        return economic_changes_read(tenant=Tenant.objects.get(pk=tenant_id))
-    except TransientSyncError:
-        return 0  # the cursor kept what was applied; the next read (or the pause's end) continues
-    finally:
-        cache.delete(running)
+    # A hint arriving while a read runs does not start a second one beside it.
+    with economic_read_lock(tenant_id=tenant_id) as mine:
+        if not mine:
+            return 0
+        try:
+            return economic_changes_read(tenant=Tenant.objects.get(pk=tenant_id))
+        except TransientSyncError:
+            return 0  # the cursor kept what was applied; the next read (or the pause's end) continues
 
 
 @shared_task

@@ -35,3 +35,28 @@ def advisory_lock(local_key: object, pg_key: list[int]) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", pg_key)
+
+
+@contextmanager
+def advisory_try_lock(local_key: object, pg_key: list[int]) -> Iterator[bool]:
+    """As `advisory_lock`, but never waits: yields whether the lock was free (and is now held)."""
+    if connection.vendor != "postgresql":
+        with _local_guard:
+            lock = _local_locks.setdefault(local_key, threading.Lock())
+        taken = lock.acquire(blocking=False)
+        try:
+            yield taken
+        finally:
+            if taken:
+                lock.release()
+        return
+    placeholders = ", ".join(["%s"] * len(pg_key))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_try_advisory_lock({placeholders})", pg_key)
+        taken = cursor.fetchone()[0]
+    try:
+        yield taken
+    finally:
+        if taken:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", pg_key)

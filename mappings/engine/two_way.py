@@ -136,8 +136,9 @@ def fields_to_flow(
     A side "changed" a field when its value's fingerprint is not the one both sides last agreed on
     (`agreed`; a field never agreed counts as changed on both sides). An empty source value is
     never written over the other side (as the Stripe → e-conomic sync does). When both changed a
-    field set to "both" and both hold a value, the tenant's conflict rule picks the winner; under "newest wins" the later
-    change wins, and a tie (or an unknown time) goes to e-conomic, where a person typed it.
+    field set to "both" and both hold a value, the tenant's conflict rule picks the winner; under
+    "newest wins" the later change wins, and a tie (or an unknown time) goes to e-conomic, where a
+    person typed it.
     """
     flows = []
     by_field = {m.economic_field: m for m in _two_way_mappings(settings)}
