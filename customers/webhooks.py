@@ -50,11 +50,9 @@ def stripe_webhook(request: HttpRequest, endpoint_id: str) -> JsonResponse:
         return _error(400, "Invalid Stripe-Signature.")
     except (ValueError, json.JSONDecodeError):
         return _error(400, "Malformed JSON.")
-    if not isinstance(event, dict):
-        return _error(400, "Not a Stripe event.")
-    refusal = event_refusal(event)
-    if refusal:
-        return _error(400, f"Not a Stripe event: {refusal}")
+    not_an_event = _not_an_event(event)
+    if not_an_event:
+        return not_an_event
     misfit = target.verification.misfit(event)
     if misfit:
         logger.warning("Refused Stripe event %s for tenant %s: %s", event["id"], tenant.slug, misfit)
@@ -104,11 +102,9 @@ def stripe_connect_webhook(request: HttpRequest) -> JsonResponse:
         return _error(400, "Invalid Stripe-Signature.")
     except (ValueError, json.JSONDecodeError):
         return _error(400, "Malformed JSON.")
-    if not isinstance(event, dict):
-        return _error(400, "Not a Stripe event.")
-    refusal = event_refusal(event)
-    if refusal:
-        return _error(400, f"Not a Stripe event: {refusal}")
+    not_an_event = _not_an_event(event)
+    if not_an_event:
+        return not_an_event
     stripe_user_id = event.get("account") or ""
     if event["type"] == DEAUTHORIZED:
         revoked = stripe_app_deauthorized(stripe_user_id=stripe_user_id, livemode=bool(event.get("livemode")))
@@ -128,3 +124,11 @@ def stripe_connect_webhook(request: HttpRequest) -> JsonResponse:
     stored, stored_now = event_store(tenant=account.tenant, stripe_account=account, event=event)
     event_received(event_type=stored.type, duplicate=not stored_now)
     return JsonResponse({"received": True, "duplicate": not stored_now, "status": stored.status})
+
+
+def _not_an_event(event: object) -> JsonResponse | None:
+    """The 400 for a signed body that is not a Stripe event we can read, else None."""
+    if not isinstance(event, dict):
+        return _error(400, "Not a Stripe event.")
+    refusal = event_refusal(event)
+    return _error(400, f"Not a Stripe event: {refusal}") if refusal else None
