@@ -12,6 +12,7 @@ COPY pyproject.toml manage.py ./
 COPY syncapp syncapp
 COPY mappings mappings
 COPY customers customers
+COPY operations operations
 COPY templates templates
 COPY static static
 COPY locale locale

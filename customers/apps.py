@@ -8,23 +8,17 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from syncapp.dashboard import register_panel
         from syncapp.health import register_status_check
         from syncapp.metrics import register_gauges
         from syncapp.models import StripeConnection
 
         # Registers the tasks that `queue.py` sends by name, in web processes too.
-        from . import alert_tasks, tasks  # noqa: F401
-        from .golive import golive_panel
-        from .panels import review_panel, sync_panel
+        from . import tasks  # noqa: F401
         from .receivers import SERVICES, connection_saved
         from .selectors import sync_status
         from .telemetry import event_gauges
         from .webhook_lookup import webhook_target_forget
 
-        register_panel(sync_panel, order=30)
-        register_panel(review_panel, order=35)
-        register_panel(golive_panel, order=10)
         register_gauges(event_gauges)
         register_status_check("sync", sync_status)
         # A reconnected service resumes the events its refused credential held.

@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from . import economic_notifications, log_views, review_views, views, webhooks
-from .privacy import views as privacy_views
+from . import economic_notifications, log_views, views, webhooks
 
 urlpatterns = [
     # Before the per-account route, whose endpoint ids are random and never "connect".
@@ -17,12 +16,6 @@ urlpatterns = [
     ),
     path("t/<slug:slug>/sync/", views.sync_log, name="sync_log"),
     path("t/<slug:slug>/sync/<int:record_id>/retry/", views.sync_log_retry, name="sync_retry"),
-    path(
-        "t/<slug:slug>/sync/<int:record_id>/erase/",
-        privacy_views.customer_erase_request,
-        name="customer_erase",
-    ),
-    path("t/<slug:slug>/sync/retention/", privacy_views.retention_update, name="sync_retention"),
     path("t/<slug:slug>/sync/<int:record_id>/", log_views.sync_record, name="sync_record"),
     path("t/<slug:slug>/sync/failures/", log_views.sync_failures, name="sync_failures"),
     path("t/<slug:slug>/sync/failures/retry/", log_views.sync_retry_kind, name="sync_retry_kind"),
@@ -30,9 +23,6 @@ urlpatterns = [
     path("t/<slug:slug>/events/<int:event_id>/replay/", log_views.event_replay_view, name="event_replay"),
     path("t/<slug:slug>/import/", views.import_page, name="import"),
     path("t/<slug:slug>/import/start/", views.import_begin, name="import_start"),
-    path("t/<slug:slug>/review/", review_views.review_list, name="review"),
-    path("t/<slug:slug>/review/bulk/", review_views.review_bulk, name="review_bulk"),
-    path("t/<slug:slug>/review/<int:item_id>/", review_views.review_detail, name="review_detail"),
     path("t/<slug:slug>/import/<int:run_id>/cancel/", views.import_stop, name="import_cancel"),
     path("t/<slug:slug>/import/<int:run_id>/", views.import_report, name="import_report"),
     path("t/<slug:slug>/import/<int:run_id>/report.csv", views.import_report_csv, name="import_report_csv"),

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "syncapp.connections",
     "mappings",
     "customers",
+    "operations",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.economic_api", "sandbox.stripe_api"]

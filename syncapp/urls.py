@@ -66,6 +66,7 @@ urlpatterns = [
     path("connections/", include("syncapp.connections.callback_urls")),
     path("t/<slug:slug>/", include(tenant_patterns)),
     path("", include("customers.urls")),
+    path("", include("operations.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

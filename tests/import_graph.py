@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("syncapp", "mappings", "customers", "sandbox")
+PACKAGES = ("syncapp", "mappings", "customers", "operations", "sandbox")
 
 
 def _module_name(path: Path) -> str:

@@ -1,9 +1,9 @@
 """The architecture of docs/architecture.md, checked on the source.
 
-Dependencies point one way: customers → mappings → syncapp.connections → syncapp.clients, with the
-tenancy core (the rest of syncapp) at the bottom. The sandbox (emulators and the `make run` demo) is
-outside: product code reaches it over HTTP and never imports it. No two modules import each other,
-directly or round a longer circle.
+Dependencies point one way: operations → customers → mappings → syncapp.connections →
+syncapp.clients, with the tenancy core (the rest of syncapp) at the bottom. The sandbox (emulators
+and the `make run` demo) is outside: product code reaches it over HTTP and never imports it. No two
+modules import each other, directly or round a longer circle.
 """
 
 import ast
@@ -24,6 +24,7 @@ def _layer(module: str) -> str:
         ("syncapp", "core"),
         ("mappings", "mappings"),
         ("customers", "customers"),
+        ("operations", "operations"),
         ("sandbox", "sandbox"),
     ):
         if module == prefix or module.startswith(prefix + "."):
@@ -39,6 +40,8 @@ ALLOWED = {
     "connections": {"core", "clients"},
     "mappings": {"connections", "core", "clients"},
     "customers": {"mappings", "connections", "core", "clients"},
+    # Go-live, alerts, review, privacy requests, the support console: around the sync, above it.
+    "operations": {"customers", "mappings", "connections", "core", "clients"},
     "sandbox": {"customers", "mappings", "connections", "core", "clients"},
 }
 
@@ -60,7 +63,7 @@ def test_dependencies_point_one_way():
     assert offenders == []
 
 
-@pytest.mark.parametrize("forbidden", ["mappings", "customers", "sandbox"])
+@pytest.mark.parametrize("forbidden", ["mappings", "customers", "operations", "sandbox"])
 def test_the_core_never_imports_the_features_the_sandbox_or_the_demo(forbidden):
     graph = import_graph()
     offenders = [
@@ -94,7 +97,7 @@ CREDENTIAL_FIELDS = {"api_key", "grant_token", "webhook_secret", "previous_webho
 MAY_READ_CREDENTIALS = ("syncapp/connections/", "syncapp/admin.py")
 
 
-@pytest.mark.parametrize("package", ["syncapp", "customers", "mappings", "bench"])
+@pytest.mark.parametrize("package", ["syncapp", "customers", "operations", "mappings", "bench"])
 def test_only_the_connections_package_reads_credentials(package):
     readers = sorted(
         f"{path.relative_to(ROOT)}:{node.lineno} reads .{node.attr}"

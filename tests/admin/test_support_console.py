@@ -235,7 +235,7 @@ def test_support_cancels_an_import_with_a_reason_and_resumes_it_from_its_cursor(
 def test_test_connections_checks_both_and_logs_the_outcome(staff_client, monkeypatch):
     from django.contrib.admin.models import LogEntry
 
-    from customers import admin_tenants
+    from operations import admin_tenants
 
     tenant = TenantFactory()
     checked = []

@@ -282,8 +282,8 @@ ACTIONS = {
 )
 @pytest.mark.parametrize("granted", [False, True], ids=["view-only", "granted"])
 def test_each_support_action_takes_its_own_permission(permission, granted, client, monkeypatch):
-    from customers import admin_tenants
     from customers.services import imports
+    from operations import admin_tenants
 
     monkeypatch.setattr(imports, "enqueue_import", lambda run_id, token: None)
     monkeypatch.setattr(admin_tenants, "stripe_check", lambda *, connection: None)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import AlertDigest, ReviewItem, SyncRecord
-from customers.services.alerts import alert_send, alerts_send_due
+from operations.services.alerts import alert_send, alerts_send_due
 from tests.factories import MembershipFactory
 from tests.fixtures_stripe import first_account
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.golive import golive_steps
 from customers.models import ImportRun, StripeEvent, SyncRecord
+from operations.golive import golive_steps
 from syncapp.models import ConnectionStatus, EconomicConnection, StripeConnection
 from tests.fixtures_merchant import configure
 from tests.fixtures_stripe import first_account

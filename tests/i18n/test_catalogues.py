@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # What merchants read comes from these; the sandbox (the emulators) and the tests are not the product.
-PRODUCT = ["manage.py", "syncapp", "mappings", "customers", "templates", "static", "locale"]
+PRODUCT = ["manage.py", "syncapp", "mappings", "customers", "operations", "templates", "static", "locale"]
 # The same options the catalogues are written with (docs/i18n.md), so the copy's catalogues differ
 # from the committed ones only by what the code added or dropped.
 MAKEMESSAGES = ["makemessages", "--locale", "da", "--add-location", "file", "--no-obsolete"]

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from customers.explanations import explanation, fact, facts_redacted, in_english, match_rule_words
 from customers.models import SyncRecord
-from customers.services.alerts import alert_send
+from operations.services.alerts import alert_send
 from syncapp.models import Profile
 from tests.factories import MembershipFactory
 

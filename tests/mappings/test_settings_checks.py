@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from customers.golive import golive_steps
 from mappings.checks import SAMPLE_SIZE
 from mappings.engine.stripe_paths import danish_cvr, stripe_value
 from mappings.selectors import settings_document_for, sync_settings_for
+from operations.golive import golive_steps
 from tests.factories import MembershipFactory
 from tests.fixtures_merchant import configure
 from tests.mappings.test_views import mappings_post, rules_post

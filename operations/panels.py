@@ -1,6 +1,4 @@
-from syncapp.models import Tenant
-
-from .selectors import (
+from customers.selectors import (
     action_counts_last_day,
     failing_customers,
     open_review_items_for,
@@ -8,6 +6,7 @@ from .selectors import (
     pending_event_count,
     reconciliation_for,
 )
+from syncapp.models import Tenant
 
 
 def sync_panel(tenant: Tenant) -> dict:

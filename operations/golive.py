@@ -7,14 +7,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from customers.models import ImportRun, SyncRecord
 from mappings.engine.types import REQUIRED_DEFAULTS
 from mappings.selectors import sync_settings_for
 from mappings.wording import default_words
 from syncapp.connections.common import Service
 from syncapp.connections.selectors import connections_summary
 from syncapp.models import ConnectionStatus, Tenant
-
-from .models import ImportRun, SyncRecord
 
 
 @dataclass

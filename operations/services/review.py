@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import ReviewItem, SyncRecord
+from customers.services.decisions import Resolution
+from customers.services.sync import customer_sync
 from syncapp.clients.economic import EconomicError, EconomicNotFound
 from syncapp.clients.stripe import StripeError
 from syncapp.connections.clients import NotConnected, economic_client_for, stripe_client_for
 from syncapp.models import Tenant
-
-from ..models import ReviewItem, SyncRecord
-from .decisions import Resolution
-from .sync import customer_sync
 
 Choice = ReviewItem.Resolution
 MERCHANT_CHOICES = (Choice.LINKED, Choice.CREATED, Choice.SKIPPED)

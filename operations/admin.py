@@ -8,16 +8,16 @@ from django.contrib.admin.models import DELETION
 from django.urls import reverse
 from django.utils.html import format_html
 
+from customers.models import CustomerLink, ImportRun, StripeEvent, SyncRecord
+from customers.services import event_replay, sync_retry
+from customers.services.imports import ACTIVE as ACTIVE_IMPORTS
+from customers.services.imports import ImportAlreadyRunning, import_cancel, import_resume
 from syncapp.admin_records import RecordAdmin, pretty_json
 from syncapp.numbers import whole_number
 from syncapp.staff import may
 
 from . import admin_tenants  # noqa: F401  (re-registers Tenant with the support console)
 from .admin_support import confirmed_reason, log_support_action
-from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
-from .services import event_replay, sync_retry
-from .services.imports import ACTIVE as ACTIVE_IMPORTS
-from .services.imports import ImportAlreadyRunning, import_cancel, import_resume
 
 
 def economic_customer_url(number: int) -> str:

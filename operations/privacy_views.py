@@ -6,11 +6,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.models import SyncRecord
+from customers.privacy.erasure import customer_erase
+from customers.privacy.retention import RemovalReason, retention_set
 from syncapp.tenancy import tenant_view
-
-from ..models import SyncRecord
-from .erasure import customer_erase
-from .retention import RemovalReason, retention_set
 
 
 # Owners and admins only (viewers get 403); the sync log row explains it before the button.

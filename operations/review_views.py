@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from customers.errors import TransientSyncError
+from customers.models import ReviewItem, SyncRecord
+from customers.selectors import account_filter, open_review_items_for, resolved_review_items_for
 from syncapp.tenancy import tenant_view
 
-from .errors import TransientSyncError
-from .models import ReviewItem, SyncRecord
-from .selectors import account_filter, open_review_items_for, resolved_review_items_for
 from .services.review import (
     BULK_CHOICES,
     MERCHANT_CHOICES,

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from customers.services.alerts import alerts_send_due
+from operations.services.alerts import alerts_send_due
 
 
 class Command(BaseCommand):

@@ -11,10 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from customers.models import AlertDigest, ReviewItem, SyncRecord
 from syncapp.mail import mail_send_in_languages
 from syncapp.models import Membership, Role, Tenant
-
-from ..models import AlertDigest, ReviewItem, SyncRecord
 
 ALERT_INTERVAL = timedelta(hours=1)
 # The first alert of a tenant looks back this far; later ones start where the last one ended.

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from customers.models import CustomerLink, ImportRun, StripeEvent, SyncRecord
+from customers.services import event_replay
 from mappings.models import SettingsChange, SyncSettingsDocument
 from syncapp.admin import TenantAdmin, connection_state
 from syncapp.admin_records import pretty_json
@@ -26,8 +28,6 @@ from syncapp.numbers import INTEGER_MAX, whole_number
 from syncapp.staff import may
 
 from .admin_support import confirmed_reason, log_support_action
-from .models import CustomerLink, ImportRun, StripeEvent, SyncRecord
-from .services import event_replay
 
 SUCCESS = [
     SyncRecord.Action.MATCHED,
