@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 import stripe
 from stripe import oauth_error
 
+from .sessions import api_session
+
 # Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
 _KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
 LIST_PAGE_SIZE = 100
@@ -153,8 +155,8 @@ ResponseHook = Callable[[str, str, int | None], None]
 class _ObservedRequestsClient(stripe.RequestsClient):
     """The SDK's HTTP client, telling `on_response` of each attempt (its own retries included)."""
 
-    def __init__(self, *, timeout: float, on_response: ResponseHook | None):
-        super().__init__(timeout=timeout)
+    def __init__(self, *, timeout: float, on_response: ResponseHook | None, session=None):
+        super().__init__(timeout=timeout, session=session)
         self._on_response = on_response
 
     def request(self, method, url, headers, post_data=None):
@@ -188,7 +190,10 @@ class StripeClient:
         """`stripe_account`: act on a connected account (the `Stripe-Account` header on every
         call), with our app's access token as `api_key`; its `livemode` is then the grant's."""
         self.livemode = is_live_key(api_key) if livemode is None else livemode
-        self._http = _ObservedRequestsClient(timeout=timeout, on_response=on_response)
+        # A sync's client calls one host: its session reads the environment once (sessions.py).
+        self._http = _ObservedRequestsClient(
+            timeout=timeout, on_response=on_response, session=api_session(base_url)
+        )
         self._client = stripe.StripeClient(
             api_key,
             stripe_account=stripe_account,
