@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 import stripe
 from stripe import oauth_error
@@ -220,11 +221,18 @@ class StripeClient:
 
     def retrieve_customer(self, customer_id: str) -> dict:
         """The customer with `tax_ids` as a list; a deleted one is `{"id", "object", "deleted": True}`."""
+        return self._customer_call("get", customer_id, expand=["tax_ids"])
+
+    def _customer_call(self, method: str, customer_id: str, **params: Any) -> dict:
+        """One call on one customer, answered as plain dicts: the SDK's own objects would be built
+        only to be turned back into dicts (a sync's hot path; its errors are the same)."""
         try:
-            customer = self._client.v1.customers.retrieve(customer_id, params={"expand": ["tax_ids"]})
+            answer = self._client.raw_request(
+                method, f"/v1/customers/{quote(customer_id, safe='')}", **params
+            )
         except stripe.StripeError as exc:
             _raise_mapped(exc)
-        return _plain(customer)
+        return _plain(answer.data)
 
     def iter_customers(self) -> Iterator[dict]:
         """Every live customer, newest first, fetched page by page (memory stays bounded)."""
@@ -275,26 +283,14 @@ class StripeClient:
         The idempotency key makes a retried write a replay, and comes back in the resulting
         `customer.updated` event's `request.idempotency_key`: that is how our own echo is recognised.
         """
-        try:
-            customer = self._client.v1.customers.update(
-                customer_id, params={"metadata": metadata}, options={"idempotency_key": idempotency_key}
-            )
-        except stripe.StripeError as exc:
-            _raise_mapped(exc)
-        return _plain(customer)
+        return self._customer_call("post", customer_id, metadata=metadata, idempotency_key=idempotency_key)
 
     def update_customer(self, customer_id: str, params: dict[str, Any], *, idempotency_key: str) -> dict:
         """Set the given fields (`address` and `metadata` merge key by key, as Stripe does).
 
         Like `update_metadata`, the idempotency key comes back in the `customer.updated` event.
         """
-        try:
-            customer = self._client.v1.customers.update(
-                customer_id, params=params, options={"idempotency_key": idempotency_key}
-            )
-        except stripe.StripeError as exc:
-            _raise_mapped(exc)
-        return _plain(customer)
+        return self._customer_call("post", customer_id, **params, idempotency_key=idempotency_key)
 
     def create_webhook_endpoint(self, *, url: str, events: list[str]) -> dict:
         """Creates the endpoint; the answer's `secret` is shown by Stripe this once only."""
