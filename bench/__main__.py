@@ -8,7 +8,8 @@ whether the goals are met or not: the table says which are missed.
 Sizes and knobs are environment variables (defaults: the issue's numbers, but for the memory
 stage's 20,000 instead of 100,000, to stay within 15 minutes): BENCH_LATENCY_MS (40),
 BENCH_ECONOMIC_RATE (25/s), BENCH_INGEST_SECONDS, BENCH_E2E_RATE (20), BENCH_E2E_WEBHOOKS,
-BENCH_CALLS_EACH, BENCH_IMPORT_CUSTOMERS (10000), BENCH_MEMORY_SMALL (10000), BENCH_MEMORY_LARGE
+BENCH_LONE_WEBHOOKS (20), BENCH_CALLS_EACH, BENCH_IMPORT_CUSTOMERS (10000),
+BENCH_MEMORY_SMALL (10000), BENCH_MEMORY_LARGE
 (20000), BENCH_FAIRNESS_RATE, BENCH_FAIRNESS_WEBHOOKS, BENCH_WORKER_CONCURRENCY (8); BENCH_ONLY
 (a comma-separated list of stages) runs only those.
 """
@@ -25,7 +26,7 @@ from . import report
 from .stack import BenchStack
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("ingest", "end_to_end", "calls", "import", "fairness", "memory")
+STAGES = ("ingest", "end_to_end", "lone", "calls", "import", "fairness", "memory")
 
 
 def machine() -> dict:
@@ -60,6 +61,7 @@ def main() -> int:
         plan = [
             ("ingest", None, "bench.ingest"),
             ("end_to_end", (latency, 0), "bench.end_to_end"),
+            ("lone", (latency, None), "bench.lone"),
             ("calls", (latency, 0), "bench.calls"),
             ("import", (latency, rate()), "bench.importing"),
             ("fairness", (latency, rate()), "bench.fairness"),

@@ -61,7 +61,10 @@ def run(stack) -> dict:
         "worker_pool": stack.worker_pool,
         "worker_rss_mb": stack.worker_rss_mb(),
         "goal": "p50_ratio <= 1.2; cpu_ratio <= 2.5; connections_per_sync <= 0.1",
-        "met": p50 / floor <= 1.2,
+        "met": p50 / floor <= 1.2
+        and bool(bare_cpu_ms)
+        and sum(ours_ms.values()) / bare_cpu_ms <= 2.5
+        and connections / count <= 0.1,
     }
 
 

@@ -24,7 +24,21 @@ def table(results: dict) -> str:
             (
                 "end_to_end",
                 f"p50_ratio {r['p50_ratio']:.2f} (p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms; "
-                f"floor {r['floor_ms']} ms at {r['rate_per_second']:g}/s)",
+                f"floor {r['floor_ms']} ms at {r['rate_per_second']:g}/s); cpu_ratio {r['cpu_ratio']} "
+                f"(web {r['cpu_ms_per_sync']['web']} + worker {r['cpu_ms_per_sync']['worker']} ms / bare "
+                f"{r['bare_cpu_ms_per_sync']} ms); {r['connections_per_sync']} new connections per sync; "
+                f"machine busy {r['machine_busy_share']:.0%}",
+                "<= 1.2; <= 2.5; <= 0.1",
+                _mark(r),
+            )
+        )
+    if "lone" in results:
+        r = results["lone"]
+        rows.append(
+            (
+                "lone",
+                f"p50_ratio {r['p50_ratio']:.2f} (p50 {r['p50_ms']} ms, max {r['max_ms']} ms; floor "
+                f"{r['floor_ms']} ms; one webhook at a time, default settings)",
                 "<= 1.2",
                 _mark(r),
             )

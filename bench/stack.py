@@ -112,7 +112,7 @@ class BenchStack:
         self.worker: subprocess.Popen | None = None
         self.beat: subprocess.Popen | None = None
         self.latency_ms = 0.0
-        self.economic_rate = 0
+        self.economic_rate: int | None = 0
         self.worker_pool = worker_pool()
 
     @property
@@ -140,9 +140,10 @@ class BenchStack:
         web_env = {**product_environment(self.env), "DJANGO_SETTINGS_MODULE": "bench.settings"}
         self.web = gunicorn(self.web_port, web_env, self.logs / "web.log")
 
-    def configure(self, *, latency_ms: float, economic_rate: int = 0) -> None:
+    def configure(self, *, latency_ms: float, economic_rate: int | None = 0) -> None:
         """(Re)start the emulators with this latency and e-conomic rate limit (0: none), and the
-        workers and beat with our own throttle at the same rate (or unthrottled)."""
+        workers and beat with our own throttle at the same rate (or unthrottled). None: the
+        emulators without a limit and our throttle as shipped (the product's default settings)."""
         self.stop_workers()
         if self.emulator is not None:
             kill_group(self.emulator)
@@ -151,7 +152,7 @@ class BenchStack:
             **self.env,
             "DJANGO_SETTINGS_MODULE": "bench.emulator_settings",
             "SANDBOX_LATENCY_MS": str(latency_ms),
-            "SANDBOX_ECONOMIC_RATE_PER_SECOND": str(economic_rate),
+            "SANDBOX_ECONOMIC_RATE_PER_SECOND": str(economic_rate or 0),
         }
         self.emulator = gunicorn(
             self.emulator_port, emulator_env, self.logs / "emulators.log", workers=2, threads=16
@@ -159,8 +160,12 @@ class BenchStack:
         self.start_workers()
 
     def worker_env(self) -> dict[str, str]:
+        env = product_environment(self.env)
+        if self.economic_rate is None:
+            env.pop("ECONOMIC_RATE_PER_SECOND", None)
+            return env
         rate = self.economic_rate * THROTTLE_SHARE if self.economic_rate else UNTHROTTLED
-        return {**product_environment(self.env), "ECONOMIC_RATE_PER_SECOND": str(rate)}
+        return {**env, "ECONOMIC_RATE_PER_SECOND": str(rate)}
 
     def start_workers(self) -> None:
         env = self.worker_env()

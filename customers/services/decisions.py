@@ -422,6 +422,16 @@ def _drop_link(ctx: SyncContext, link: CustomerLink) -> None:
         CustomerLink.objects.for_tenant(ctx.tenant).filter(pk=link.pk).delete()
 
 
+LINK_SAVED_FIELDS = (
+    "stripe_account",
+    "economic_customer_number",
+    "created_by_us",
+    "fingerprint",
+    "create_started",
+    "field_fingerprints",
+)
+
+
 @transaction.atomic
 def _save_link(
     ctx: SyncContext,
@@ -433,18 +443,25 @@ def _save_link(
     claim: bool = False,
     field_fingerprints: dict[str, str] | None = None,
 ) -> CustomerLink:
-    link, _ = CustomerLink.objects.for_tenant(ctx.tenant).update_or_create(
+    # Inserted or updated in one statement: the customer's lock is held, so no other sync writes
+    # this link meanwhile, and a read-then-write (update_or_create: a locking read, savepoints)
+    # would only cost round trips.
+    link = CustomerLink(
+        tenant=ctx.tenant,
+        stripe_account=ctx.stripe_account,
         stripe_customer_id=ctx.stripe_customer_id,
-        defaults={
-            "stripe_account": ctx.stripe_account,
-            "economic_customer_number": number,
-            "created_by_us": created_by_us,
-            "fingerprint": fingerprint,
-            "create_started": create_started,
-            "field_fingerprints": field_fingerprints or {},
-        },
+        economic_customer_number=number,
+        created_by_us=created_by_us,
+        fingerprint=fingerprint,
+        create_started=create_started,
+        field_fingerprints=field_fingerprints or {},
     )
-    link.tenant = ctx.tenant  # the scope's own: the claims below need not read it again
+    CustomerLink.objects.for_tenant(ctx.tenant).bulk_create(
+        [link],
+        update_conflicts=True,
+        unique_fields=["tenant", "stripe_customer_id"],
+        update_fields=[*LINK_SAVED_FIELDS, "updated"],
+    )
     if claim:
         claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
     elif number is not None and created_by_us:

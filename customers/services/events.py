@@ -14,7 +14,7 @@ from ..errors import TransientSyncError, Trouble
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
 from ..queue import enqueue_event
-from .pauses import active_pause, pause_note_success, pause_note_trouble
+from .pauses import pause_note_success, pause_note_trouble, tenant_pauses
 from .schedule import (
     event_claim,
     event_release,
@@ -83,28 +83,31 @@ def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
     token = token or new_lease_token()
     if not event_claim(event_id=event_id, token=token):
         return None
-    # The task carries only the id; the event's tenant scopes everything after this lookup.
-    event = StripeEvent.all_tenants.select_related("tenant", "stripe_account").get(pk=event_id)
+    # The task carries only the id: first the lock's key (a narrow read), then, with the lock
+    # held, the event itself, once.
+    tenant_id, stripe_customer_id = (
+        StripeEvent.all_tenants.filter(pk=event_id).values_list("tenant_id", "stripe_customer_id").get()
+    )
     try:
         # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
-        with customer_lock(tenant_id=event.tenant_id, stripe_customer_id=event.stripe_customer_id):
-            return _process_claimed(event, token)
+        with customer_lock(tenant_id=tenant_id, stripe_customer_id=stripe_customer_id):
+            return _process_claimed(event_id, token)
     finally:
         event_release(event_id=event_id, token=token)
 
 
-def _process_claimed(event: StripeEvent, token: str) -> SyncRecord | None:
-    # Read again now that the customer's lock is held; tenant and account in the same query (a
-    # bare refresh would drop them and read each again).
-    event.refresh_from_db(from_queryset=StripeEvent.all_tenants.select_related("tenant", "stripe_account"))
+def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
+    # Read now that the customer's lock is held (an earlier holder may have processed it); the
+    # event's tenant scopes everything after this, its tenant and account in the same query.
+    event = StripeEvent.all_tenants.select_related("tenant", "stripe_account").get(pk=event_id)
     if event.status != Status.PENDING:
         return None
     if is_own_echo(event):
         _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
         return None
-    pause = active_pause(tenant=event.tenant)
-    if pause is not None:
-        event_wait_for_pause(event=event, token=token, until=pause.until, error=pause.message)
+    pauses = tenant_pauses(tenant=event.tenant)
+    if pauses.active is not None:
+        event_wait_for_pause(event=event, token=token, until=pauses.active.until, error=pauses.active.message)
         return None
     StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     try:
@@ -123,7 +126,8 @@ def _process_claimed(event: StripeEvent, token: str) -> SyncRecord | None:
         error = TransientSyncError(f"Unexpected error ({type(exc).__name__}).", trouble=Trouble.UNEXPECTED)
         _after_failure(event, token, error)
         return None
-    pause_note_success(tenant=event.tenant)
+    if pauses.failures_counted:
+        pause_note_success(tenant=event.tenant)
     failed = record.action == SyncRecord.Action.FAILED
     _finish(event, Status.FAILED if failed else Status.PROCESSED, record.message if failed else "")
     return record

@@ -9,6 +9,7 @@ are due again and the sweeper sends them.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,12 +37,26 @@ THROTTLE_WITHOUT_RETRY_AFTER = 5.0
 SHORT_THROTTLE_SECONDS = 3.0
 
 
+@dataclass(frozen=True)
+class TenantPauses:
+    """What a sync needs to know of the tenant's pauses, from one read."""
+
+    # The tenant's work is held while either service is paused: a sync needs both.
+    active: ConnectionPause | None
+    # Failures are being counted towards a pause: a success has a count to reset.
+    failures_counted: bool
+
+
+def tenant_pauses(*, tenant: Tenant) -> TenantPauses:
+    pauses = list(ConnectionPause.objects.for_tenant(tenant))
+    return TenantPauses(
+        active=next((p for p in pauses if p.reason and p.active), None),
+        failures_counted=any(p.failures > 0 and p.reason != Reason.REFUSED for p in pauses),
+    )
+
+
 def active_pause(*, tenant: Tenant) -> ConnectionPause | None:
-    """The tenant's work is held while either service is paused: a sync needs both."""
-    for pause in ConnectionPause.objects.for_tenant(tenant).exclude(reason=""):
-        if pause.active:
-            return pause
-    return None
+    return tenant_pauses(tenant=tenant).active
 
 
 def pause_note_trouble(*, tenant: Tenant, error: TransientSyncError) -> ConnectionPause | None:
@@ -87,7 +102,11 @@ def _throttle_seconds(error: TransientSyncError) -> float:
 
 
 def pause_note_success(*, tenant: Tenant) -> None:
-    """Both services answered: the count of failures starts again (a refused credential stays)."""
+    """Both services answered: the count of failures starts again (a refused credential stays).
+
+    Called only when the sync's read of the pauses saw a count (`failures_counted`): one failure
+    counted by another worker during this sync is then reset by the next success, not this one.
+    """
     ConnectionPause.objects.for_tenant(tenant).exclude(reason=Reason.REFUSED).filter(failures__gt=0).update(
         failures=0
     )

@@ -158,8 +158,8 @@ def customer_sync(
 
 
 def _link(tenant: Tenant, stripe_customer_id: str) -> CustomerLink | None:
-    links = CustomerLink.objects.for_tenant(tenant).select_related("stripe_account")
-    return links.filter(stripe_customer_id=stripe_customer_id).first()
+    # Its account is read only when the caller did not name one (`_account_of`): events do.
+    return CustomerLink.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id).first()
 
 
 def _account_of(tenant: Tenant, link: CustomerLink | None) -> StripeConnection:

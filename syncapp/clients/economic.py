@@ -20,6 +20,7 @@ from urllib3.exceptions import NewConnectionError
 
 from .budget import BudgetSpent, DailyBudget
 from .ratelimit import RateLimiter, RateLimitWait
+from .sessions import api_session
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class EconomicClient:
         self.rate_key = rate_key
         self.timeout = timeout
         self.limiter = limiter
-        self.session = requests.Session()
+        self.session = api_session(self.base_url)
         self.session.headers.update(
             {
                 "X-AppSecretToken": app_secret_token,

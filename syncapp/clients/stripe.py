@@ -10,9 +10,12 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 import stripe
 from stripe import oauth_error
+
+from .sessions import api_session
 
 # Stripe's own wording sometimes names a key (masked or not); nothing key-shaped leaves this module.
 _KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_(live_|test_)?[0-9A-Za-z*]{4,}")
@@ -153,8 +156,8 @@ ResponseHook = Callable[[str, str, int | None], None]
 class _ObservedRequestsClient(stripe.RequestsClient):
     """The SDK's HTTP client, telling `on_response` of each attempt (its own retries included)."""
 
-    def __init__(self, *, timeout: float, on_response: ResponseHook | None):
-        super().__init__(timeout=timeout)
+    def __init__(self, *, timeout: float, on_response: ResponseHook | None, session=None):
+        super().__init__(timeout=timeout, session=session)
         self._on_response = on_response
 
     def request(self, method, url, headers, post_data=None):
@@ -188,7 +191,10 @@ class StripeClient:
         """`stripe_account`: act on a connected account (the `Stripe-Account` header on every
         call), with our app's access token as `api_key`; its `livemode` is then the grant's."""
         self.livemode = is_live_key(api_key) if livemode is None else livemode
-        self._http = _ObservedRequestsClient(timeout=timeout, on_response=on_response)
+        # A sync's client calls one host: its session reads the environment once (sessions.py).
+        self._http = _ObservedRequestsClient(
+            timeout=timeout, on_response=on_response, session=api_session(base_url)
+        )
         self._client = stripe.StripeClient(
             api_key,
             stripe_account=stripe_account,
@@ -215,11 +221,18 @@ class StripeClient:
 
     def retrieve_customer(self, customer_id: str) -> dict:
         """The customer with `tax_ids` as a list; a deleted one is `{"id", "object", "deleted": True}`."""
+        return self._customer_call("get", customer_id, expand=["tax_ids"])
+
+    def _customer_call(self, method: str, customer_id: str, **params: Any) -> dict:
+        """One call on one customer, answered as plain dicts: the SDK's own objects would be built
+        only to be turned back into dicts (a sync's hot path; its errors are the same)."""
         try:
-            customer = self._client.v1.customers.retrieve(customer_id, params={"expand": ["tax_ids"]})
+            answer = self._client.raw_request(
+                method, f"/v1/customers/{quote(customer_id, safe='')}", **params
+            )
         except stripe.StripeError as exc:
             _raise_mapped(exc)
-        return _plain(customer)
+        return _plain(answer.data)
 
     def iter_customers(self) -> Iterator[dict]:
         """Every live customer, newest first, fetched page by page (memory stays bounded)."""
@@ -270,26 +283,14 @@ class StripeClient:
         The idempotency key makes a retried write a replay, and comes back in the resulting
         `customer.updated` event's `request.idempotency_key`: that is how our own echo is recognised.
         """
-        try:
-            customer = self._client.v1.customers.update(
-                customer_id, params={"metadata": metadata}, options={"idempotency_key": idempotency_key}
-            )
-        except stripe.StripeError as exc:
-            _raise_mapped(exc)
-        return _plain(customer)
+        return self._customer_call("post", customer_id, metadata=metadata, idempotency_key=idempotency_key)
 
     def update_customer(self, customer_id: str, params: dict[str, Any], *, idempotency_key: str) -> dict:
         """Set the given fields (`address` and `metadata` merge key by key, as Stripe does).
 
         Like `update_metadata`, the idempotency key comes back in the `customer.updated` event.
         """
-        try:
-            customer = self._client.v1.customers.update(
-                customer_id, params=params, options={"idempotency_key": idempotency_key}
-            )
-        except stripe.StripeError as exc:
-            _raise_mapped(exc)
-        return _plain(customer)
+        return self._customer_call("post", customer_id, **params, idempotency_key=idempotency_key)
 
     def create_webhook_endpoint(self, *, url: str, events: list[str]) -> dict:
         """Creates the endpoint; the answer's `secret` is shown by Stripe this once only."""
