@@ -10,6 +10,9 @@ from enum import StrEnum
 from syncapp.clients import economic, stripe
 from syncapp.connections.clients import NotConnected
 from syncapp.connections.common import Service
+from syncapp.said import error_facts
+
+from .explanations import Fact, fact, in_english
 
 
 class Trouble(StrEnum):
@@ -24,18 +27,22 @@ class Trouble(StrEnum):
 
 
 class TransientSyncError(Exception):
-    """A failure that can pass (throttling, an outage, a lost reply): the schedule retries it."""
+    """A failure that can pass (throttling, an outage, a lost reply): the schedule retries it.
+
+    `facts` say why (what an event's error and a pause's note store, written in the reader's
+    language); `message` is them in English (logs, the CLI, support)."""
 
     def __init__(
         self,
-        message: str,
+        facts: list[Fact],
         *,
         retry_after: float | None = None,
         service: Service | None = None,
         trouble: Trouble = Trouble.UNAVAILABLE,
     ):
-        super().__init__(message)
-        self.message = message
+        self.facts = facts
+        self.message = in_english(facts)
+        super().__init__(self.message)
         self.retry_after = retry_after
         self.service = service
         self.trouble = trouble
@@ -44,9 +51,10 @@ class TransientSyncError(Exception):
 class StripeAccountUnknown(Exception):
     """Which of a tenant's several Stripe accounts a customer lives in is not known."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, accounts: list[str]):
+        self.said = ("stripe_account_unknown", {"accounts": accounts})
+        self.message = in_english([fact("stripe_account_unknown", accounts=accounts)])
+        super().__init__(self.message)
 
 
 TRANSIENT = (
@@ -80,22 +88,25 @@ def _trouble_of(exc: Exception) -> Trouble:
 
 def as_transient(exc: Exception) -> TransientSyncError:
     return TransientSyncError(
-        merchant_message(exc),
+        merchant_facts(exc),
         retry_after=getattr(exc, "retry_after", None),
         service=service_of(exc),
         trouble=_trouble_of(exc),
     )
 
 
-def merchant_message(exc: Exception) -> str:
-    """A failure that will not pass by waiting, in words a merchant can act on.
+def merchant_facts(exc: Exception) -> list[Fact]:
+    """A failure, in words a merchant can act on, as facts (written in the reader's language).
 
-    The clients already word their errors for merchants; the sync only adds where to fix a key.
+    The clients already word their errors for merchants (`said`); the sync only adds where to fix
+    a key. What e-conomic or Stripe said in their own words stays quoted as it came.
     """
+    facts = error_facts(exc)
     if isinstance(exc, stripe.StripeAuthFailed):
-        return f"{_message(exc)} Paste a working key on the Connections page."
-    return _message(exc)
+        facts.append({"code": "paste_working_key", "values": {}})
+    return facts
 
 
-def _message(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
+def merchant_message(exc: Exception) -> str:
+    """`merchant_facts` in English (logs, the CLI, support)."""
+    return in_english(merchant_facts(exc))

@@ -6,8 +6,10 @@ when someone reads it, in their language, so the same record reads in Danish for
 in English for another. `message` beside it keeps the English sentence for searching, exports
 and the support console.
 
-Text we hold only in English (an error e-conomic or Stripe answered with, a warning of the
-mapping engine) travels as a `quoted` fact and is shown as it came.
+Two other catalogues are written here too: the mapping engine's warnings and blocking errors
+(`mappings/engine/notes.py`) and what e-conomic and Stripe answered (`syncapp/said.py`); the
+services' own words inside them are quoted as they came. Text we hold only as it came (a record
+from before its facts, a third party's error) travels as a `quoted` fact and is shown as it came.
 """
 
 import re
@@ -19,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from mappings.catalog import ECONOMIC_FIELDS, economic_field_words
+from mappings.engine.notes import NOTES, note_sentence
+from syncapp.said import Fact, service_sentence
+from syncapp.said import quoted as quoted  # the sync takes all its facts from this module
 
 from .privacy.redaction import REMOVED
-
-Fact = dict  # {"code": str, "values": {...}}
-QUOTED = "quoted"
 
 # One whole sentence per code, with named values (`%(number)s`): a translator sees it complete.
 # Values named `field` are an e-conomic field's API name, written as the reader's word for it;
@@ -118,6 +120,23 @@ SENTENCES = {
     ),
     "number_stored": gettext_lazy("Stored the number in Stripe metadata “%(key)s”."),
     "stripe_has_none": gettext_lazy("Stripe has no customer %(stripe_id)s (any more): nothing to sync."),
+    "stripe_account_unknown": gettext_lazy(
+        "This merchant has several Stripe accounts (%(accounts)s) and this customer is not linked yet: "
+        "say which account it is in."
+    ),
+    "number_not_stored": gettext_lazy(
+        "Could not store the number in Stripe metadata “%(key)s” (%(reason)s); the next sync of this "
+        "customer tries again."
+    ),
+    "number_not_shown": gettext_lazy("Stripe's answer does not show it"),
+    "create_waits": gettext_lazy(
+        "Another Stripe customer with the same match value is being created in e-conomic at this "
+        "moment: this one waits for it, so the customer is not created twice."
+    ),
+    "unexpected_error": gettext_lazy("Unexpected error (%(error)s)."),
+    # A stored event that is not synced.
+    "not_customer_event": gettext_lazy("Not a customer.created/updated/deleted event."),
+    "own_echo": gettext_lazy("The echo of our own write-back of the e-conomic number."),
     "unexpected": gettext_lazy(
         "Something unexpected went wrong while syncing (%(error)s), so the sync stopped there. Retry it "
         "from the sync log; if it fails again, contact support with this record."
@@ -192,11 +211,6 @@ def fact(code: str, **values) -> Fact:
     return {"code": code, "values": values}
 
 
-def quoted(text: str) -> Fact:
-    """Text we only have in English (an error e-conomic or Stripe answered with), shown as it came."""
-    return {"code": QUOTED, "values": {"text": text}}
-
-
 def explanation(facts: Iterable[Fact] | None) -> str:
     """The facts as sentences in the active language."""
     return " ".join(text for text in (_sentence(f) for f in facts or ()) if text)
@@ -208,10 +222,15 @@ def in_english(facts: Iterable[Fact] | None) -> str:
         return explanation(facts)
 
 
-def _sentence(one: Fact) -> str:
+def _sentence(one: Fact | str) -> str:
+    if isinstance(one, str):
+        return one  # a warning stored as a sentence, before warnings were facts
     code, values = one.get("code"), dict(one.get("values") or {})
-    if code == QUOTED:
-        return str(values.get("text", ""))
+    if code in NOTES:
+        return note_sentence(code, values)
+    said = service_sentence(one)
+    if said is not None:
+        return said
     values = {name: _written(name, value) for name, value in values.items()}
     if code in COUNTED:
         return COUNTED[code] % values
@@ -221,6 +240,11 @@ def _sentence(one: Fact) -> str:
 
 
 def _written(name: str, value):
+    if name == "reason" and isinstance(value, list):
+        # Why an attempt failed, itself facts (a record from before keeps its English text).
+        return explanation(value)
+    if name == "accounts" and isinstance(value, list):
+        return ", ".join(f"“{account}”" for account in value) or _("none")
     if name == "field" and isinstance(value, str):
         return economic_field_words(value)
     if name == "fields" and isinstance(value, list):
@@ -257,15 +281,21 @@ def match_rule_words(stored: str) -> str:
 
 
 def facts_redacted(facts: list | None, redact) -> list:
-    """The facts without the customer's personal data: `value`s go, other text is `redact`ed."""
+    """The facts without the customer's personal data: `value`s and `name`s go, other text is
+    `redact`ed (a warning stored as a sentence, before warnings were facts, too)."""
     cleaned = []
     for one in facts or []:
+        if isinstance(one, str):
+            cleaned.append(redact(one))
+            continue
         values = {}
         for name, value in (one.get("values") or {}).items():
-            if name == "value":
+            if name in ("value", "name"):
                 values[name] = REMOVED
             elif isinstance(value, str):
                 values[name] = redact(value)
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                values[name] = facts_redacted(value, redact)  # a reason given as facts
             else:
                 values[name] = value
         cleaned.append({**one, "values": values})

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from syncapp.models import StripeConnection
 from syncapp.tenancy import TenantOwnedModel
 
-from .explanations import explanation, match_rule_words
+from .explanations import explanation, in_english, match_rule_words, quoted
 
 
 def _stripe_account(**options) -> models.ForeignKey:
@@ -34,7 +34,10 @@ class StripeEvent(TenantOwnedModel):
     payload = models.JSONField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # Why it failed or waits, in English (support, searching), and as facts the sync log writes in
+    # its reader's language (`explanations.py`).
     last_error = models.TextField(blank=True)
+    error_facts = models.JSONField(default=list, blank=True)
     received = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     # Set when retention or an erasure emptied `payload` (customers/privacy/): the row stays, so a
@@ -69,6 +72,11 @@ class StripeEvent(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed or waits, in the reader's language (an event from before its facts: as stored)."""
+        return explanation(self.error_facts) if self.error_facts else self.last_error
 
 
 class CustomerLink(TenantOwnedModel):
@@ -176,8 +184,13 @@ class SyncRecord(TenantOwnedModel):
 
     @property
     def warning_texts(self) -> list[str]:
-        # Stored as the sync wrote them, in English (docs/i18n.md: not facts yet).
-        return [str(w) for w in self.warnings or []]
+        """Each warning in the reader's language (facts; one stored before them is a sentence)."""
+        return [explanation([warning]) for warning in self.warnings or []]
+
+    @property
+    def warnings_in_english(self) -> list[str]:
+        """For the support console, the CLI and exports."""
+        return [in_english([warning]) for warning in self.warnings or []]
 
     @property
     def match_rule_text(self) -> str:
@@ -381,7 +394,9 @@ class ConnectionPause(TenantOwnedModel):
     # Consecutive failures that can pass; the pause starts at the threshold.
     failures = models.PositiveIntegerField(default=0)
     until = models.DateTimeField(null=True, blank=True)
+    # Why, in English (support), and as facts the dashboard writes in its reader's language.
     message = models.TextField(blank=True)
+    facts = models.JSONField(default=list, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -392,6 +407,16 @@ class ConnectionPause(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.service} of tenant {self.tenant_id}: {self.reason or 'running'}"
+
+    @property
+    def why(self) -> list[dict]:
+        """Why, as facts (a pause from before its facts: its message, quoted as stored)."""
+        return self.facts or ([quoted(self.message)] if self.message else [])
+
+    @property
+    def message_text(self) -> str:
+        """Why, in the reader's language."""
+        return explanation(self.why)
 
     @property
     def active(self) -> bool:

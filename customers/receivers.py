@@ -16,4 +16,4 @@ def connection_saved(sender, instance, **kwargs) -> None:
     elif instance.status == ConnectionStatus.REVOKED:
         # The merchant removed our Stripe App: nothing is tried against the dead grant until they
         # connect again (which resumes, and reconciles what Stripe sent meanwhile).
-        pause_on_revoked(tenant=instance.tenant, message=instance.last_error)
+        pause_on_revoked(tenant=instance.tenant, facts=instance.error_facts)

@@ -134,7 +134,7 @@ def paused_services(*, tenant: Tenant) -> list[dict]:
             {
                 "service": name,
                 "reason": pause.get_reason_display(),
-                "message": pause.message,
+                "message": pause.message_text,
                 "until": pause.until,
                 "todo": todo,
             }

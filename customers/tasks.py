@@ -46,7 +46,7 @@ def sync_customer(tenant_id: int, stripe_customer_id: str, stripe_account_id: in
         sync_record_failed(
             tenant=tenant,
             stripe_customer_id=stripe_customer_id,
-            reason=exc.message,
+            reason=exc.facts,
             stripe_account=account,
             attempts=1,
         )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from customers.models import CustomerLink, ImportRun, StripeEvent, SyncRecord
 from customers.services import event_replay, sync_retry
@@ -62,7 +62,11 @@ class StripeEventAdmin(SupportRecordAdmin):
     ]
     list_filter = ["status", "type", "tenant"]
     search_fields = ["=stripe_event_id", "=stripe_customer_id", "stripe_email", "tenant__slug"]
-    fields = [f.name for f in StripeEvent._meta.fields if f.name != "payload"] + ["records", "payload_pretty"]
+    # The English `last_error` is the support console's; its facts are the merchant's pages'.
+    fields = [f.name for f in StripeEvent._meta.fields if f.name not in ("payload", "error_facts")] + [
+        "records",
+        "payload_pretty",
+    ]
     readonly_fields = fields
     actions = ["replay_events"]
 
@@ -118,7 +122,7 @@ class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
         "economic_log_id",
         "event_link",
         "customer_link",
-        "warnings",
+        "warnings_english",
         "payload_pretty",
         "dry_run",
         "duration_ms",
@@ -161,6 +165,10 @@ class SyncRecordAdmin(SearchByEconomicNumber, SupportRecordAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:customers_customerlink_change", args=[link.pk]), link
         )
+
+    @admin.display(description="Warnings")
+    def warnings_english(self, obj):
+        return format_html_join("", "<div>{}</div>", ((text,) for text in obj.warnings_in_english)) or "—"
 
     @admin.display(description="Payload sent (or previewed)")
     def payload_pretty(self, obj):

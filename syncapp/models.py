@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy
 
 from .crypto import EncryptedTextField
+from .said import said_text
 from .tenancy import TenantOwnedModel
 
 
@@ -106,11 +107,18 @@ class Connection(TenantOwnedModel):
     status = models.CharField(
         max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.NOT_CONNECTED
     )
+    # Why it fails, in English (support, logs), and as facts a page writes in its reader's language.
     last_error = models.TextField(blank=True)
+    error_facts = models.JSONField(default=list, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
+
+    @property
+    def error_text(self) -> str:
+        """Why it fails, in the reader's language (a row from before the facts: as stored)."""
+        return said_text(self.error_facts, self.last_error) if self.last_error else ""
 
 
 class StripeAccess(models.TextChoices):

@@ -43,7 +43,7 @@ def customer_erase(
         events = StripeEvent.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id)
         records = SyncRecord.objects.for_tenant(tenant).filter(stripe_customer_id=stripe_customer_id)
         known = _known_values(events, records) - {stripe_customer_id}
-        events_strip(list(events.values_list("pk", "last_error")), now=now, known=known)
+        events_strip(list(events.values_list("pk", "last_error", "error_facts")), now=now, known=known)
         records_strip(
             list(records.values("pk", "message", "facts", "warnings")), now=now, reason=reason, known=known
         )

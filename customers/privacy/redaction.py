@@ -32,11 +32,6 @@ def redact_text(text: str, known: Iterable[str] = ()) -> str:
     return _EMAIL.sub(REMOVED, text)
 
 
-def redact_list(items: list | None, known: Iterable[str] = ()) -> list:
-    known = list(known)
-    return [redact_text(item, known) if isinstance(item, str) else REMOVED for item in items or []]
-
-
 def personal_values(value: object, *, key: str = "") -> set[str]:
     """Every string leaf of a Stripe object (or a payload we sent) that can be personal data."""
     if isinstance(value, dict):

@@ -26,7 +26,7 @@ from syncapp.models import Tenant
 
 from ..explanations import facts_redacted
 from ..models import ImportReportRow, RetentionSetting, StripeEvent, SyncRecord
-from .redaction import redact_list, redact_text
+from .redaction import redact_text
 
 BATCH_SIZE = 500
 MAX_BATCHES = 40  # per run and per kind: a run stays short; the next run goes on where it stopped
@@ -85,7 +85,7 @@ def event_payloads_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     )
     total = 0
     for _ in range(MAX_BATCHES):
-        batch = list(due.order_by("received").values_list("pk", "last_error")[:batch_size])
+        batch = list(due.order_by("received").values_list("pk", "last_error", "error_facts")[:batch_size])
         if not batch:
             break
         events_strip(batch, now=now)
@@ -93,15 +93,25 @@ def event_payloads_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     return total
 
 
-def events_strip(batch: list[tuple[int, str]], *, now: datetime, known: set[str] | frozenset = frozenset()):
-    """Empty the payloads of (pk, last_error) rows; errors lose the values quoted in them."""
+def events_strip(
+    batch: list[tuple[int, str, list]], *, now: datetime, known: set[str] | frozenset = frozenset()
+):
+    """Empty the payloads of (pk, last_error, error_facts) rows; errors lose the values quoted in them."""
     # The e-mail kept for support's search is a copy of the payload's: it goes with it.
-    StripeEvent.all_tenants.filter(pk__in=[pk for pk, _ in batch]).update(
+    StripeEvent.all_tenants.filter(pk__in=[pk for pk, _, _ in batch]).update(
         payload={}, stripe_email="", payload_purged_at=now
     )
-    errors = [StripeEvent(pk=pk, last_error=redact_text(error, known)) for pk, error in batch if error]
+    errors = [
+        StripeEvent(
+            pk=pk,
+            last_error=redact_text(error, known),
+            error_facts=facts_redacted(facts, lambda text: redact_text(text, known)),
+        )
+        for pk, error, facts in batch
+        if error or facts
+    ]
     if errors:
-        StripeEvent.all_tenants.bulk_update(errors, ["last_error"])
+        StripeEvent.all_tenants.bulk_update(errors, ["last_error", "error_facts"])
 
 
 def sync_records_purge(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
@@ -144,7 +154,7 @@ def records_strip(
             stripe_name="",
             message=redact_text(row["message"], known),
             facts=facts_redacted(row.get("facts"), lambda text: redact_text(text, known)),
-            warnings=redact_list(row["warnings"], known),
+            warnings=facts_redacted(row["warnings"], lambda text: redact_text(text, known)),
             payload=None,
             personal_data_removed_at=now,
             personal_data_removed_reason=reason,

@@ -29,6 +29,7 @@ from mappings.match_index import MatchIndex, match_keys
 from syncapp.clients.economic import EconomicClient, EconomicNotFound
 
 from ..errors import TransientSyncError, Trouble
+from ..explanations import fact
 from ..locks import match_value_key, match_value_locks
 from ..models import CreateClaim, CustomerLink
 
@@ -60,8 +61,7 @@ def match_values_held(*, agreement: str, keys: list[int], link: CustomerLink | N
         pending = _unanswered_elsewhere(agreement=agreement, keys=keys, link=link)
         if pending:
             raise TransientSyncError(
-                "Another Stripe customer with the same match value is being created in e-conomic at "
-                "this moment: this one waits for it, so the customer is not created twice.",
+                [fact("create_waits")],
                 retry_after=WAIT_SECONDS,
                 trouble=Trouble.WAITING,
             )

@@ -34,7 +34,7 @@ from syncapp.clients.economic import EconomicClient, EconomicNotFound, EconomicR
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import StripeConnection, Tenant
 
-from ..errors import merchant_message
+from ..errors import merchant_facts
 from ..explanations import fact, in_english, quoted
 from ..models import CustomerLink, SyncRecord
 from .both_ways import both_ways_update
@@ -56,7 +56,8 @@ class Outcome:
     # What happened, as facts (customers/explanations.py): the reader's language writes the sentence.
     facts: list[dict]
     number: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    # Facts too: the engine's notes (`Note.fact`) and the write-back's.
+    warnings: list[dict] = field(default_factory=list)
     payload: dict | None = None
     log_id: str = ""
     email: str = ""
@@ -209,7 +210,7 @@ def match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerP
 def _match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
     match = find_match(plan, _search(ctx))
     if match.outcome == MatchOutcome.BLOCKED:
-        return Outcome(Action.FAILED, [quoted(plan.blocking_error)])
+        return Outcome(Action.FAILED, [plan.blocking_error.fact])
     if match.outcome == MatchOutcome.AMBIGUOUS:
         return _ambiguous(ctx, match)
     if match.outcome == MatchOutcome.MATCHED:
@@ -385,7 +386,7 @@ def _create_not_in_flight(ctx: SyncContext) -> None:
 
 def _create_rejected(ctx: SyncContext, plan: CustomerPlan, exc: EconomicRejected) -> Outcome:
     _create_not_in_flight(ctx)
-    said = [quoted(merchant_message(exc))]
+    said = merchant_facts(exc)
     if "customerNumber" in exc.field_errors and plan.customer_number is not None:
         said = [fact("number_taken", number=plan.customer_number)]
     return Outcome(Action.FAILED, said, payload=plan.create_payload, log_id=exc.log_id or "")

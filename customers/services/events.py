@@ -11,12 +11,14 @@ from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
 from syncapp.models import StripeConnection, Tenant
 
 from ..errors import TransientSyncError, Trouble
+from ..explanations import Fact, fact, in_english
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
 from ..queue import enqueue_event
 from .pauses import pause_note_success, pause_note_trouble, tenant_pauses
 from .schedule import (
     event_claim,
+    event_error,
     event_release,
     event_retry_later,
     event_wait_for_pause,
@@ -56,7 +58,7 @@ def event_store(*, tenant: Tenant, stripe_account: StripeConnection, event: dict
                 stripe_email=event_email(event),
                 payload=event,
                 status=Status.PENDING if synced else Status.IGNORED,
-                last_error="" if synced else "Not a customer.created/updated/deleted event.",
+                **event_error([] if synced else [fact("not_customer_event")]),
                 leased_by=token,
                 leased_until=lease_until() if synced else None,
             )
@@ -103,11 +105,11 @@ def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
     if event.status != Status.PENDING:
         return None
     if is_own_echo(event):
-        _finish(event, Status.IGNORED, "The echo of our own write-back of the e-conomic number.")
+        _finish(event, Status.IGNORED, [fact("own_echo")])
         return None
     pauses = tenant_pauses(tenant=event.tenant)
     if pauses.active is not None:
-        event_wait_for_pause(event=event, token=token, until=pauses.active.until, error=pauses.active.message)
+        event_wait_for_pause(event=event, token=token, until=pauses.active.until, error=pauses.active.why)
         return None
     StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     try:
@@ -123,13 +125,14 @@ def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
         return None
     except Exception as exc:  # a bug must not re-run every minute: it waits its turn like the rest
         logger.exception("Event %s raised an unexpected error", event.pk)
-        error = TransientSyncError(f"Unexpected error ({type(exc).__name__}).", trouble=Trouble.UNEXPECTED)
+        said = [fact("unexpected_error", error=type(exc).__name__)]
+        error = TransientSyncError(said, trouble=Trouble.UNEXPECTED)
         _after_failure(event, token, error)
         return None
     if pauses.failures_counted:
         pause_note_success(tenant=event.tenant)
     failed = record.action == SyncRecord.Action.FAILED
-    _finish(event, Status.FAILED if failed else Status.PROCESSED, record.message if failed else "")
+    _finish(event, Status.FAILED if failed else Status.PROCESSED, record.facts if failed else [])
     return record
 
 
@@ -137,23 +140,24 @@ def _after_failure(event: StripeEvent, token: str, error: TransientSyncError) ->
     pause = pause_note_trouble(tenant=event.tenant, error=error)
     if pause is not None and pause.active:
         # The service is paused: this attempt is not counted against the event.
-        event_wait_for_pause(event=event, token=token, until=pause.until, error=error.message)
+        event_wait_for_pause(event=event, token=token, until=pause.until, error=error.facts)
         return
     if window_exhausted(event):
-        event_give_up(event_id=event.pk, reason=error.message)
+        event_give_up(event_id=event.pk, reason=error.facts)
         return
     spent = event.attempts + 1
     event_retry_later(
-        event=event, token=token, seconds=retry_delay(spent, error.retry_after), error=error.message
+        event=event, token=token, seconds=retry_delay(spent, error.retry_after), error=error.facts
     )
 
 
-def _finish(event: StripeEvent, status: str, error: str) -> None:
-    event.status, event.last_error, event.processed_at = status, error, timezone.now()
-    event.save(update_fields=["status", "last_error", "processed_at"])
+def _finish(event: StripeEvent, status: str, error: list[Fact]) -> None:
+    event.status, event.processed_at = status, timezone.now()
+    event.last_error, event.error_facts = in_english(error), error
+    event.save(update_fields=["status", "last_error", "error_facts", "processed_at"])
 
 
-def event_give_up(*, event_id: int, reason: str) -> SyncRecord:
+def event_give_up(*, event_id: int, reason: list[Fact]) -> SyncRecord:
     """After the retry window: mark the event failed and explain it, once, in the sync log."""
     event = StripeEvent.all_tenants.select_related("tenant").get(pk=event_id)
     _finish(event, Status.FAILED, reason)
@@ -172,13 +176,14 @@ def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
     event = StripeEvent.objects.for_tenant(tenant).get(pk=event_id)
     if event.type not in CUSTOMER_EVENT_TYPES:
         return event
-    event.status, event.last_error = Status.PENDING, ""
+    event.status, event.last_error, event.error_facts = Status.PENDING, "", []
     event.next_attempt_at, event.retrying_since = timezone.now(), None
     event.leased_by, event.leased_until = "", None
     event.save(
         update_fields=[
             "status",
             "last_error",
+            "error_facts",
             "next_attempt_at",
             "retrying_since",
             "leased_by",

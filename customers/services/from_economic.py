@@ -31,8 +31,8 @@ from syncapp.clients.stripe import StripeNotFound
 from syncapp.connections.pool import pooled_economic_client_for, pooled_stripe_client_for
 from syncapp.models import Tenant
 
-from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_message
-from ..explanations import Fact, fact, in_english, quoted
+from ..errors import PERMANENT, TRANSIENT, as_transient, merchant_facts
+from ..explanations import Fact, fact, in_english
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..queue import enqueue_customer_sync
@@ -86,7 +86,7 @@ def _apply(tenant: Tenant, stripe_customer_id: str, economic_customer: dict) -> 
             raise as_transient(exc) from exc
         except PERMANENT as exc:
             action, warnings = Action.FAILED, []
-            facts = [fact("to_stripe_failed", number=number), quoted(merchant_message(exc))]
+            facts = [fact("to_stripe_failed", number=number), *merchant_facts(exc)]
         if action is None:
             return None
         record = SyncRecord.objects.for_tenant(tenant).create(
@@ -146,10 +146,11 @@ def _to_stripe(
     if any(flow.to == Side.ECONOMIC for flow in flows):
         # Stripe's side won (or changed alone): the Stripe → e-conomic sync writes it, by the same rule.
         enqueue_customer_sync(tenant.pk, link.stripe_customer_id, link.stripe_account_id)
+    warnings = [note.fact for note in update.warnings]
     if not update.fields:
-        return [], list(update.warnings), []
+        return [], warnings, []
     written = [f for f in flows if f.economic_field in update.fields]
-    return _facts(economic_customer["customerNumber"], written), list(update.warnings), list(update.fields)
+    return _facts(economic_customer["customerNumber"], written), warnings, list(update.fields)
 
 
 def _facts(number: int, written: list[FieldFlow]) -> list[Fact]:

@@ -35,8 +35,8 @@ from syncapp.connections.clients import economic_client_for, stripe_client_for
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import StripeConnection, Tenant
 
-from ..errors import PERMANENT, TRANSIENT, TransientSyncError, as_transient, merchant_message
-from ..explanations import fact, in_english, quoted
+from ..errors import PERMANENT, TRANSIENT, TransientSyncError, as_transient, merchant_facts
+from ..explanations import fact, in_english
 from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
@@ -191,11 +191,11 @@ def import_chunk(*, run_id: int, token: str, on_record: OnRecord | None = None) 
         return _chunk(run, token, on_record)
     except TRANSIENT as exc:
         waiting = as_transient(exc)
-        _wait(run, token, waiting.message, waiting.retry_after)
+        _wait(run, token, waiting.facts, waiting.retry_after)
     except TransientSyncError as exc:  # a lane's sync: paced past its patience, or the daily budget
-        _wait(run, token, exc.message, exc.retry_after)
+        _wait(run, token, exc.facts, exc.retry_after)
     except PERMANENT as exc:
-        _close(run, Status.FAILED, [quoted(merchant_message(exc))])
+        _close(run, Status.FAILED, merchant_facts(exc))
     return False
 
 
@@ -300,7 +300,7 @@ def _progress(run: ImportRun, token: str, *, cursor: str, counts: dict) -> bool:
     return saved == 1
 
 
-def _wait(run: ImportRun, token: str, reason: str, retry_after: float | None = None) -> None:
+def _wait(run: ImportRun, token: str, reason: list[dict], retry_after: float | None = None) -> None:
     """A failure that can pass: keep the place, let the sweeper continue after the backoff, or
     when the service (or the daily budget) said it may."""
     resume = timezone.now() + timedelta(seconds=retry_after or retry_delay(1, None))

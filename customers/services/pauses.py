@@ -24,6 +24,7 @@ from syncapp.connections.selectors import connection_for, stripe_accounts_for
 from syncapp.models import ConnectionStatus, Tenant
 
 from ..errors import TransientSyncError, Trouble
+from ..explanations import Fact, in_english
 from ..models import ConnectionPause, StripeEvent
 from ..queue import enqueue_reconcile
 
@@ -68,7 +69,12 @@ def pause_note_trouble(*, tenant: Tenant, error: TransientSyncError) -> Connecti
         # Not saved: it only tells the caller how long this event waits (without an attempt spent).
         until = now + timedelta(seconds=_throttle_seconds(error))
         return ConnectionPause(
-            tenant=tenant, service=error.service, reason=Reason.THROTTLED, until=until, message=error.message
+            tenant=tenant,
+            service=error.service,
+            reason=Reason.THROTTLED,
+            until=until,
+            message=error.message,
+            facts=error.facts,
         )
     with transaction.atomic():
         ConnectionPause.objects.for_tenant(tenant).get_or_create(service=error.service)
@@ -82,7 +88,7 @@ def pause_note_trouble(*, tenant: Tenant, error: TransientSyncError) -> Connecti
             logger.warning("Tenant %s: %s paused (%s)", tenant.slug, error.service, error.trouble)
         pause.reason = Reason(error.trouble)
         pause.until = until if pause.until is None or until is None else max(until, pause.until)
-        pause.message = error.message
+        pause.message, pause.facts = error.message, error.facts
         pause.save()
     return pause
 
@@ -118,7 +124,7 @@ def pause_resume(*, tenant: Tenant, service: Service) -> bool:
         ConnectionPause.objects.for_tenant(tenant)
         .filter(service=service)
         .exclude(reason="")
-        .update(reason="", until=None, failures=0, message="")
+        .update(reason="", until=None, failures=0, message="", facts=[])
     )
     if ended:
         now = timezone.now()
@@ -168,7 +174,7 @@ def _answers(pause: ConnectionPause) -> bool:
     return True
 
 
-def pause_on_revoked(*, tenant: Tenant, message: str) -> None:
+def pause_on_revoked(*, tenant: Tenant, facts: list[Fact]) -> None:
     """A Stripe account's grant was revoked in Stripe: the tenant's Stripe work waits, like for a
     refused key, until the merchant reconnects (the probe never asks a revoked grant)."""
     with transaction.atomic():
@@ -176,7 +182,8 @@ def pause_on_revoked(*, tenant: Tenant, message: str) -> None:
         pause = ConnectionPause.objects.for_tenant(tenant).select_for_update().get(service=Service.STRIPE)
         if not pause.active:
             pause.paused_at = timezone.now()
-        pause.reason, pause.until, pause.message = Reason.REFUSED, None, message
+        pause.reason, pause.until = Reason.REFUSED, None
+        pause.message, pause.facts = in_english(facts), facts
         pause.save()
     logger.warning("Tenant %s: stripe paused (access removed in Stripe)", tenant.slug)
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from ..explanations import Fact, in_english
 from ..models import ConnectionPause, StripeEvent
 from ..queue import requeue_events
 from ..selectors import LAST_SWEEP_KEY
@@ -72,23 +73,30 @@ def event_release(*, event_id: int, token: str, **fields: object) -> None:
     )
 
 
-def event_retry_later(*, event: StripeEvent, token: str, seconds: float, error: str) -> None:
+def event_retry_later(*, event: StripeEvent, token: str, seconds: float, error: list[Fact]) -> None:
     """Pending again, due in `seconds`; the attempt already counted stays counted."""
     event_release(
         event_id=event.pk,
         token=token,
         next_attempt_at=timezone.now() + timedelta(seconds=seconds),
         retrying_since=event.retrying_since or timezone.now(),
-        last_error=error,
+        **event_error(error),
     )
 
 
-def event_wait_for_pause(*, event: StripeEvent, token: str, until: datetime | None, error: str) -> None:
+def event_wait_for_pause(
+    *, event: StripeEvent, token: str, until: datetime | None, error: list[Fact]
+) -> None:
     """Paused service: wait without spending an attempt (the one just counted is given back)."""
     resume = until or timezone.now() + timedelta(seconds=settings.SYNC_PROBE_SECONDS)
     event_release(
-        event_id=event.pk, token=token, next_attempt_at=resume, attempts=event.attempts, last_error=error
+        event_id=event.pk, token=token, next_attempt_at=resume, attempts=event.attempts, **event_error(error)
     )
+
+
+def event_error(facts: list[Fact]) -> dict:
+    """An event's error fields: the facts, and their English kept beside them for support."""
+    return {"last_error": in_english(facts), "error_facts": facts}
 
 
 def window_exhausted(event: StripeEvent) -> bool:

@@ -30,9 +30,9 @@ from ..errors import (
     StripeAccountUnknown,
     TransientSyncError,
     as_transient,
-    merchant_message,
+    merchant_facts,
 )
-from ..explanations import fact, quoted
+from ..explanations import Fact, fact
 from ..locks import customer_lock
 from ..models import CustomerLink, StripeEvent, SyncRecord
 from ..privacy.erasure import customer_erase, erasure_note
@@ -168,11 +168,7 @@ def _account_of(tenant: Tenant, link: CustomerLink | None) -> StripeConnection:
         return link.stripe_account
     accounts = stripe_accounts_for(tenant=tenant)
     if len(accounts) != 1:
-        names = ", ".join(f"“{account.name}”" for account in accounts) or "none"
-        raise StripeAccountUnknown(
-            f"This merchant has several Stripe accounts ({names}) and this customer is not linked yet: "
-            "say which account it is in."
-        )
+        raise StripeAccountUnknown([account.name for account in accounts])
     return accounts[0]
 
 
@@ -225,7 +221,7 @@ def _sync(
     outcome.email = customer.get("email") or ""
     outcome.name = customer.get("name") or ""
     created = plan.create_warnings if outcome.action == Action.CREATED else ()
-    outcome.warnings = [*plan.warnings, *created, *outcome.warnings]
+    outcome.warnings = [*(note.fact for note in (*plan.warnings, *created)), *outcome.warnings]
     return outcome
 
 
@@ -247,16 +243,16 @@ def _write_number_back(ctx: SyncContext, customer: dict, outcome: Outcome, event
 def _failed(tenant: Tenant, exc: Exception, stripe_account: StripeConnection | None) -> Outcome:
     outcome = Outcome(
         Action.FAILED,
-        [quoted(merchant_message(exc))],
+        merchant_facts(exc),
         log_id=getattr(exc, "log_id", None) or "",
         stripe_request_id=getattr(exc, "request_id", None) or "",
     )
     if isinstance(exc, EconomicAuthFailed | StripeAuthFailed):
         if isinstance(exc, EconomicAuthFailed):
-            connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, message=outcome.message)
+            connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, facts=outcome.facts)
         else:
             connection_mark_failing(
-                tenant=tenant, service=Service.STRIPE, message=outcome.message, connection=stripe_account
+                tenant=tenant, service=Service.STRIPE, facts=outcome.facts, connection=stripe_account
             )
     return outcome
 
@@ -305,7 +301,7 @@ def sync_record_failed(
     *,
     tenant: Tenant,
     stripe_customer_id: str,
-    reason: str,
+    reason: list[Fact],
     stripe_account: StripeConnection | None = None,
     attempts: int | None = None,
     event: StripeEvent | None = None,

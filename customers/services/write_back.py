@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from syncapp.clients.stripe import StripeClient
 from syncapp.models import Tenant
 
-from ..errors import PERMANENT, TRANSIENT, merchant_message
-from ..explanations import fact
+from ..errors import PERMANENT, TRANSIENT, merchant_facts
+from ..explanations import Fact, fact
 from ..models import StripeEvent
 from .from_economic import TO_STRIPE_KEY_PREFIX
 
@@ -23,7 +23,7 @@ METADATA = "metadata."
 @dataclass(frozen=True)
 class WriteBack:
     note: dict | None = None  # a fact for the record, when the number was stored
-    warnings: tuple[str, ...] = ()  # when Stripe refused it
+    warnings: tuple[Fact, ...] = ()  # when Stripe refused it
 
 
 def number_write_back(
@@ -55,19 +55,14 @@ def number_write_back(
             stripe_customer_id, {key: value}, idempotency_key=f"{IDEMPOTENCY_KEY_PREFIX}{digest}"
         )
     except (*TRANSIENT, *PERMANENT) as exc:
-        return _not_stored(key, merchant_message(exc))
+        return _not_stored(key, merchant_facts(exc))
     if (updated.get("metadata") or {}).get(key) != value:
-        return _not_stored(key, "Stripe's answer does not show it")
+        return _not_stored(key, [fact("number_not_shown")])
     return WriteBack(note=fact("number_stored", key=key))
 
 
-def _not_stored(key: str, why: str) -> WriteBack:
-    return WriteBack(
-        warnings=(
-            f"Could not store the number in Stripe metadata “{key}” ({why}); the next sync of this "
-            "customer tries again.",
-        )
-    )
+def _not_stored(key: str, why: list[Fact]) -> WriteBack:
+    return WriteBack(warnings=(fact("number_not_stored", key=key, reason=why),))
 
 
 def is_own_echo(event: StripeEvent) -> bool:

@@ -3,6 +3,7 @@
 - `types`: the frozen settings, plan and match query;
 - `stripe_paths`: reading a Stripe customer by dotted field path;
 - `planning`: `plan_customer`, settings + Stripe customer → searches, payload, warnings;
+- `notes`: the warnings and blocking errors, sentences that keep their code and values;
 - `matching`: `find_match`, the one matching step (sync, import and preview);
 - `payloads`: what is sent to e-conomic (defaults, field rules, PUT bodies).
 """

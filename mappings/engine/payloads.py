@@ -5,9 +5,9 @@ import hashlib
 import json
 
 import pycountry
-from django.utils.translation import gettext as _
 
-from ..catalog import ECONOMIC_FIELDS, STRIPE_COUNTRY_FIELDS, stripe_field_words
+from ..catalog import ECONOMIC_FIELDS, STRIPE_COUNTRY_FIELDS
+from .notes import Note
 from .stripe_paths import country_code
 from .types import CustomerPlan, Defaults, FieldMapping
 
@@ -31,7 +31,7 @@ EU_COUNTRIES = frozenset(
 )
 
 
-def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]) -> str | None:
+def economic_value(mapping: FieldMapping, value: str | None, warnings: list[Note]) -> str | None:
     """A Stripe value as the e-conomic field takes it: a country name, a fixed length, cut to length."""
     if value is None:
         return None
@@ -41,48 +41,39 @@ def economic_value(mapping: FieldMapping, value: str | None, warnings: list[str]
     if field.kind == "fixed" and len(value) != field.max_length:
         # e-conomic refuses any other length with a 400; the rest of the customer still syncs.
         warnings.append(
-            _(
-                "%(field)s “%(value)s” from Stripe (%(stripe_field)s) is not exactly %(length)s "
-                "characters: it was left out."
+            Note(
+                "value_wrong_length",
+                economic_name=mapping.economic_field,
+                value=value,
+                stripe_path=mapping.stripe_field,
+                length=field.max_length,
             )
-            % {
-                "field": field.label,
-                "value": value,
-                "stripe_field": stripe_field_words(mapping.stripe_field),
-                "length": field.max_length,
-            }
         )
         return None
     if field.max_length is not None and len(value) > field.max_length:
         warnings.append(
-            _(
-                "%(field)s from Stripe (%(stripe_field)s) is %(length)s characters and e-conomic allows "
-                "%(most)s: it was cut to %(most)s."
+            Note(
+                "value_cut",
+                economic_name=mapping.economic_field,
+                stripe_path=mapping.stripe_field,
+                length=len(value),
+                most=field.max_length,
             )
-            % {
-                "field": field.label,
-                "stripe_field": stripe_field_words(mapping.stripe_field),
-                "length": len(value),
-                "most": field.max_length,
-            }
         )
         value = value[: field.max_length].rstrip()
     return value
 
 
-def _country_name(code: str, warnings: list[str]) -> str:
+def _country_name(code: str, warnings: list[Note]) -> str:
     country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if country is None:
-        warnings.append(
-            _("Country code “%(code)s” is not a known ISO country code: it was written as it is.")
-            % {"code": code}
-        )
+        warnings.append(Note("country_unknown", code=code))
         return code
     # pycountry's `common_name` is the everyday name ("Taiwan"), where the official one is long.
     return getattr(country, "common_name", None) or country.name
 
 
-def defaults_payload(defaults: Defaults, stripe_customer: dict, warnings: list[str]) -> dict:
+def defaults_payload(defaults: Defaults, stripe_customer: dict, warnings: list[Note]) -> dict:
     payload: dict = {}
     if defaults.currency:
         payload["currency"] = defaults.currency
@@ -98,7 +89,7 @@ def defaults_payload(defaults: Defaults, stripe_customer: dict, warnings: list[s
     return payload
 
 
-def _vat_zone(defaults: Defaults, stripe_customer: dict, warnings: list[str]) -> int | None:
+def _vat_zone(defaults: Defaults, stripe_customer: dict, warnings: list[Note]) -> int | None:
     by_country = defaults.vat_zone_by_country
     if not by_country:
         return defaults.vat_zone_number
@@ -107,16 +98,8 @@ def _vat_zone(defaults: Defaults, stripe_customer: dict, warnings: list[str]) ->
         fallback = (
             defaults.vat_zone_number if defaults.vat_zone_number is not None else by_country["domestic"]
         )
-        said = {"id": stripe_customer.get("id"), "zone": fallback}
-        if fallback == defaults.vat_zone_number:
-            warnings.append(
-                _("Stripe customer %(id)s has no country, so its VAT zone is %(zone)s (your default zone).")
-                % said
-            )
-        else:
-            warnings.append(
-                _("Stripe customer %(id)s has no country, so its VAT zone is %(zone)s (domestic).") % said
-            )
+        code = "vat_zone_default" if fallback == defaults.vat_zone_number else "vat_zone_domestic"
+        warnings.append(Note(code, id=stripe_customer.get("id"), zone=fallback))
         return fallback
     if code == str(by_country["home_country"]).upper():
         return by_country["domestic"]

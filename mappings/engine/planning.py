@@ -4,12 +4,10 @@ No I/O, no models, no Django settings: the sync, the preview and the import all 
 `plan_customer`, and tests can throw any customer at it.
 """
 
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-
-from ..catalog import ECONOMIC_FIELDS, economic_field_words, stripe_field_words
+from ..catalog import ECONOMIC_FIELDS
 from ..vocabulary import NumberMode, OnEmptyValue
 from .matching import match_filter
+from .notes import Note
 from .payloads import defaults_payload, economic_value, fingerprint
 from .stripe_paths import stripe_value
 from .types import CustomerPlan, MatchQuery, SyncSettings
@@ -19,13 +17,13 @@ CUSTOMER_NUMBER_MIN, CUSTOMER_NUMBER_MAX = 1, 999_999_999
 
 def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerPlan:
     customer_id = stripe_customer.get("id") or "(no id)"
-    warnings: list[str] = []
+    warnings: list[Note] = []
     queries, blocking = _match_queries(settings, stripe_customer, customer_id)
     customer_number, number_problem = _customer_number_of(settings, stripe_customer, customer_id)
     mapped, update_fields = _mapped_fields(settings, stripe_customer, warnings)
 
     # Warnings about what only a new customer gets (its VAT zone, its name): shown when one is made.
-    create_warnings: list[str] = []
+    create_warnings: list[Note] = []
     create_payload = defaults_payload(settings.defaults, stripe_customer, create_warnings)
     create_payload.update(mapped)
     # A created customer must be findable by the rules that looked for it: that is how the retry
@@ -40,10 +38,7 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
         fallback = stripe_value(stripe_customer, "email") or customer_id
         # e-conomic requires a name; many Stripe customers (checkout) only have an email.
         create_payload["name"] = fallback[: ECONOMIC_FIELDS["name"].max_length]
-        create_warnings.append(
-            _("Stripe customer %(id)s has no name: the e-conomic name is “%(name)s”.")
-            % {"id": customer_id, "name": fallback}
-        )
+        create_warnings.append(Note("no_name", id=customer_id, name=fallback))
     if customer_number is not None:
         create_payload["customerNumber"] = customer_number
 
@@ -60,7 +55,7 @@ def plan_customer(*, settings: SyncSettings, stripe_customer: dict) -> CustomerP
 
 
 def _mapped_fields(
-    settings: SyncSettings, stripe_customer: dict, warnings: list[str]
+    settings: SyncSettings, stripe_customer: dict, warnings: list[Note]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(every mapped value, the kept-updated ones among them)."""
     mapped: dict[str, str] = {}
@@ -83,32 +78,27 @@ def _mapped_fields(
 
 def _match_queries(
     settings: SyncSettings, stripe_customer: dict, customer_id: str
-) -> tuple[list[MatchQuery], str | None]:
+) -> tuple[list[MatchQuery], Note | None]:
     queries: list[MatchQuery] = []
     for number, rule in enumerate(settings.match_rules, start=1):
         value = stripe_value(stripe_customer, rule.stripe_field)
-        field = stripe_field_words(rule.stripe_field)
         if value is None:
             if settings.on_empty_value == OnEmptyValue.FAIL:
-                return queries, _(
-                    "Stripe customer %(id)s has no %(field)s, and %(field)s is your match field "
-                    "(rule %(rule)s): add one in Stripe, or let the rule fall through to the next one."
-                ) % {"id": customer_id, "field": field, "rule": number}
+                return queries, Note(
+                    "match_value_missing", id=customer_id, stripe_path=rule.stripe_field, rule=number
+                )
             continue
         if ECONOMIC_FIELDS[rule.economic_field].kind == "integer" and not is_customer_number(value):
-            return queries, _(
-                "Stripe customer %(id)s has “%(value)s” in %(field)s, which match rule %(rule)s "
-                "compares with the e-conomic %(economic_field)s: it must be a whole number from "
-                "%(least)s to %(most)s."
-            ) % {
-                "id": customer_id,
-                "value": value,
-                "field": field,
-                "rule": number,
-                "economic_field": economic_field_words(rule.economic_field),
-                "least": CUSTOMER_NUMBER_MIN,
-                "most": number_format(CUSTOMER_NUMBER_MAX, force_grouping=True),
-            }
+            return queries, Note(
+                "match_value_not_number",
+                id=customer_id,
+                value=value,
+                stripe_path=rule.stripe_field,
+                rule=number,
+                economic_name=rule.economic_field,
+                least=CUSTOMER_NUMBER_MIN,
+                most=CUSTOMER_NUMBER_MAX,
+            )
         queries.append(
             MatchQuery(
                 number,
@@ -119,13 +109,8 @@ def _match_queries(
             )
         )
     if not queries:
-        fields = ", ".join(stripe_field_words(rule.stripe_field) for rule in settings.match_rules) or _(
-            "none set"
-        )
-        return queries, _(
-            "Stripe customer %(id)s has none of your match fields (%(fields)s), so it cannot be "
-            "looked up in e-conomic: add one of them in Stripe, or add a match rule on a field it has."
-        ) % {"id": customer_id, "fields": fields}
+        paths = [rule.stripe_field for rule in settings.match_rules]
+        return queries, Note("no_match_fields", id=customer_id, stripe_paths=paths)
     return queries, None
 
 
@@ -136,27 +121,21 @@ def is_customer_number(text: str) -> bool:
 
 def _customer_number_of(
     settings: SyncSettings, stripe_customer: dict, customer_id: str
-) -> tuple[int | None, str | None]:
+) -> tuple[int | None, Note | None]:
     """The number taken from Stripe (mode "stripe"), or the reason it cannot be."""
     path = settings.number_stripe_field
     if settings.number_mode != NumberMode.STRIPE or not path:
         return None, None
     value = stripe_value(stripe_customer, path)
-    field = stripe_field_words(path)
     if value is None:
-        return None, _(
-            "Stripe customer %(id)s has no %(field)s, which your settings use as the e-conomic "
-            "customer number: add it in Stripe, or let e-conomic create the numbers."
-        ) % {"id": customer_id, "field": field}
+        return None, Note("number_missing", id=customer_id, stripe_path=path)
     if not is_customer_number(value):
-        return None, _(
-            "Stripe customer %(id)s has “%(value)s” in %(field)s, which is not a valid e-conomic "
-            "customer number: it must be a whole number from %(least)s to %(most)s."
-        ) % {
-            "id": customer_id,
-            "value": value,
-            "field": field,
-            "least": CUSTOMER_NUMBER_MIN,
-            "most": number_format(CUSTOMER_NUMBER_MAX, force_grouping=True),
-        }
+        return None, Note(
+            "number_invalid",
+            id=customer_id,
+            value=value,
+            stripe_path=path,
+            least=CUSTOMER_NUMBER_MIN,
+            most=CUSTOMER_NUMBER_MAX,
+        )
     return int(value), None

@@ -27,6 +27,7 @@ from ..catalog import (
     stripe_field_words,
 )
 from ..vocabulary import ConflictRule, Direction, Side
+from .notes import Note
 from .payloads import economic_value
 from .stripe_paths import stripe_value
 from .types import FieldMapping, SyncSettings
@@ -226,7 +227,7 @@ def field_sides(
 class StripeUpdate:
     params: dict  # the customer update's parameters (address and metadata as nested objects)
     fields: tuple[str, ...]  # the e-conomic fields it carries
-    warnings: tuple[str, ...]
+    warnings: tuple[Note, ...]
 
 
 def stripe_update(settings: SyncSettings, flows: tuple[FieldFlow, ...]) -> StripeUpdate:
@@ -242,13 +243,7 @@ def stripe_update(settings: SyncSettings, flows: tuple[FieldFlow, ...]) -> Strip
         if path in STRIPE_COUNTRY_FIELDS:
             value = _country_code(value)
             if value is None:
-                warnings.append(
-                    _(
-                        "The country “%(value)s” in e-conomic is not a country name we know, "
-                        "so it was not written to Stripe."
-                    )
-                    % {"value": flow.value}
-                )
+                warnings.append(Note("country_not_for_stripe", value=flow.value))
                 continue
         if path.startswith(METADATA_PREFIX):
             params.setdefault("metadata", {})[path.removeprefix(METADATA_PREFIX)] = value

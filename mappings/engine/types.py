@@ -12,6 +12,7 @@ from ..vocabulary import (
     OnStripeDelete,
     UpdateExisting,
 )
+from .notes import Note
 
 # What e-conomic needs to create a customer besides its name, by the labels of the defaults tab.
 REQUIRED_DEFAULTS = ("Payment terms", "Customer group", "Currency", "VAT zone")
@@ -106,11 +107,12 @@ class MatchQuery:
 @dataclass(frozen=True)
 class CustomerPlan:
     match_queries: tuple[MatchQuery, ...]
-    blocking_error: str | None
+    # Notes (`notes.py`): each reads as its sentence and keeps its code and values for the record.
+    blocking_error: Note | None
     create_payload: dict
     update_fields: dict
     fingerprint: str
     customer_number: int | None
-    warnings: tuple[str, ...]
+    warnings: tuple[Note, ...]
     # Only true of a customer created from this plan (the VAT zone it gets, a name made up).
-    create_warnings: tuple[str, ...] = ()
+    create_warnings: tuple[Note, ...] = ()

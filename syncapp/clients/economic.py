@@ -36,13 +36,25 @@ ResponseHook = Callable[[str, str, int | None], None]
 
 
 class EconomicError(Exception):
-    """Base of all e-conomic failures; `message` is fit to show a merchant."""
+    """Base of all e-conomic failures; `message` is fit to show a merchant (in English).
 
-    def __init__(self, message: str, *, status: int | None = None, log_id: str | None = None):
+    `said` is the same as data, a sentence's code and its values (e-conomic's own words among them
+    as they came), so a page writes the sentence in its reader's language (`syncapp/said.py`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        log_id: str | None = None,
+        said: tuple[str, dict] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.log_id = log_id
+        self.said = said
 
 
 class EconomicRejected(EconomicError):
@@ -85,7 +97,7 @@ class EconomicWriteUnconfirmed(EconomicError):
 
 def budget_message(exc: BudgetSpent) -> str:
     """Why a call waits for the daily budget, in a merchant's words."""
-    hours, minutes = divmod(max(1, round(exc.seconds / 60)), 60)
+    hours, minutes = divmod(_budget_minutes(exc), 60)
     when = f"{hours} h {minutes} min" if hours else f"{minutes} min"
     if exc.background:
         return (
@@ -97,6 +109,15 @@ def budget_message(exc: BudgetSpent) -> str:
         f"e-conomic's daily budget for this agreement is used up ({exc.used:,} of {exc.limit:,} calls in 24 "
         f"hours): syncs pause and resume by themselves in about {when}, as the 24 hours free calls."
     )
+
+
+def _budget_minutes(exc: BudgetSpent) -> int:
+    return max(1, round(exc.seconds / 60))
+
+
+def _budget_said(exc: BudgetSpent) -> tuple[str, dict]:
+    code = "economic_budget_background" if exc.background else "economic_budget_spent"
+    return code, {"limit": exc.limit, "used": exc.used, "minutes": _budget_minutes(exc)}
 
 
 def escape_filter_value(value: str) -> str:
@@ -277,7 +298,10 @@ class EconomicClient:
     def _same_origin(self, url: str) -> str:
         # The tokens go wherever nextPage points: follow it only to the API we were given.
         if urlsplit(url)[:2] != urlsplit(self.base_url)[:2]:
-            raise EconomicUnavailable("e-conomic answered with a next page on another server; stopped there.")
+            raise EconomicUnavailable(
+                "e-conomic answered with a next page on another server; stopped there.",
+                said=("economic_foreign_page", {}),
+            )
         return url
 
     def _request(
@@ -292,6 +316,7 @@ class EconomicClient:
             raise EconomicThrottled(
                 f"Calls to e-conomic are paced for this agreement; trying again in {wait} seconds.",
                 retry_after=exc.seconds,
+                said=("economic_paced", {"seconds": wait}),
             ) from exc
         self._spend()
         try:
@@ -302,9 +327,12 @@ class EconomicClient:
             if method in _WRITES and not _never_sent(exc):
                 raise EconomicWriteUnconfirmed(
                     "e-conomic did not confirm the change (the connection was lost); "
-                    "we will check whether it was made before trying again."
+                    "we will check whether it was made before trying again.",
+                    said=("economic_write_lost", {}),
                 ) from exc
-            raise EconomicUnavailable("e-conomic is not answering right now; we will try again.") from exc
+            raise EconomicUnavailable(
+                "e-conomic is not answering right now; we will try again.", said=("economic_no_answer", {})
+            ) from exc
         self._observed(method, response.status_code)
         logger.debug("e-conomic %s %s -> %s", method, path, response.status_code)
         if response.status_code >= 400:
@@ -316,9 +344,12 @@ class EconomicClient:
         except ValueError as exc:
             if method in _WRITES:
                 raise EconomicWriteUnconfirmed(
-                    "e-conomic sent an unreadable answer to a change; we will check it."
+                    "e-conomic sent an unreadable answer to a change; we will check it.",
+                    said=("economic_write_unreadable", {}),
                 ) from exc
-            raise EconomicUnavailable("e-conomic sent an unreadable answer; we will try again.") from exc
+            raise EconomicUnavailable(
+                "e-conomic sent an unreadable answer; we will try again.", said=("economic_unreadable", {})
+            ) from exc
 
     def _spend(self) -> None:
         if self.budget is None:
@@ -326,7 +357,9 @@ class EconomicClient:
         try:
             self.budget.spend(self.rate_key, background=self.background)
         except BudgetSpent as exc:
-            raise EconomicBudgetSpent(budget_message(exc), retry_after=exc.seconds) from exc
+            raise EconomicBudgetSpent(
+                budget_message(exc), retry_after=exc.seconds, said=_budget_said(exc)
+            ) from exc
 
     def _observed(self, method: str, status: int | None) -> None:
         if self.on_response is not None:
@@ -352,27 +385,48 @@ class EconomicClient:
                 field_errors=field_errors,
                 status=status,
                 log_id=log_id,
+                said=("economic_refused_request", {"detail": reasons or detail}),
             )
         if status in (401, 403):
             return EconomicAuthFailed(
                 f"e-conomic refused access ({detail}): reconnect e-conomic on the Connections page.",
                 status=status,
                 log_id=log_id,
+                said=("economic_refused_access", {"detail": detail}),
             )
         if status == 404:
-            return EconomicNotFound(f"e-conomic does not have it ({detail}).", status=status, log_id=log_id)
+            return EconomicNotFound(
+                f"e-conomic does not have it ({detail}).",
+                status=status,
+                log_id=log_id,
+                said=("economic_not_found", {"detail": detail}),
+            )
         if status == 429:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             self.limiter.pause(self.rate_key, retry_after or PAUSE_WITHOUT_RETRY_AFTER)
             when = f"in {retry_after:g} seconds" if retry_after is not None else "shortly"
+            said = (
+                ("economic_throttled_for", {"seconds": f"{retry_after:g}"})
+                if retry_after is not None
+                else ("economic_throttled", {})
+            )
             return EconomicThrottled(
                 f"e-conomic asked us to slow down; trying again {when}.",
                 retry_after=retry_after,
                 status=status,
                 log_id=log_id,
+                said=said,
             )
         if status >= 500:
             return EconomicUnavailable(
-                f"e-conomic had a problem (HTTP {status}); we will try again.", status=status, log_id=log_id
+                f"e-conomic had a problem (HTTP {status}); we will try again.",
+                status=status,
+                log_id=log_id,
+                said=("economic_server_error", {"status": status}),
             )
-        return EconomicError(f"e-conomic answered HTTP {status}: {detail}", status=status, log_id=log_id)
+        return EconomicError(
+            f"e-conomic answered HTTP {status}: {detail}",
+            status=status,
+            log_id=log_id,
+            said=("economic_answered", {"status": status, "detail": detail}),
+        )

@@ -28,8 +28,17 @@ CUSTOMER_EVENT_TYPES = ("customer.created", "customer.updated", "customer.delete
 
 
 class StripeError(Exception):
+    """`message` is fit to show a merchant (in English); `said` is the same as data, a sentence's
+    code and its values, or Stripe's own words as they came (`syncapp/said.py` writes it)."""
+
     def __init__(
-        self, message: str, *, status: int | None = None, code: str | None = None, param: str | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        said: tuple[str, dict] | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -37,6 +46,7 @@ class StripeError(Exception):
         self.code = code
         self.param = param
         self.request_id: str | None = None
+        self.said = said
 
 
 class StripeAuthFailed(StripeError):
@@ -98,8 +108,14 @@ def _oauth_mapped(exc: oauth_error.OAuthError) -> StripeError:
             "expired): connect with Stripe again.",
             status=status,
             code="invalid_grant",
+            said=("stripe_grant_refused", {}),
         )
-    return StripeRejected(f"Stripe refused the app's request ({exc.code}).", status=status, code=exc.code)
+    return StripeRejected(
+        f"Stripe refused the app's request ({exc.code}).",
+        status=status,
+        code=exc.code,
+        said=("stripe_app_refused", {"code": exc.code}),
+    )
 
 
 def _api_mapped(exc: stripe.StripeError) -> StripeError:
@@ -112,29 +128,58 @@ def _api_mapped(exc: stripe.StripeError) -> StripeError:
             "Stripe did not accept the API key: check that it was copied in full and has not been "
             "revoked or rolled.",
             status=status,
+            said=("stripe_key_refused", {}),
         )
     if isinstance(exc, stripe.PermissionError):
         return StripeAuthFailed(
             "The Stripe API key lacks a permission this needs: give the restricted key Customers: "
             "Write, Events: Read and Webhook Endpoints: Write.",
             status=status,
+            said=("stripe_key_lacks_permission", {}),
         )
     if isinstance(exc, stripe.RateLimitError):
-        return StripeThrottled("Stripe asked us to slow down (rate limit).", status=status)
+        return StripeThrottled(
+            "Stripe asked us to slow down (rate limit).", status=status, said=("stripe_throttled", {})
+        )
     if isinstance(exc, stripe.APIConnectionError):
-        return StripeUnavailable("Could not reach Stripe (network error or timeout).")
+        return StripeUnavailable(
+            "Could not reach Stripe (network error or timeout).", said=("stripe_unreachable", {})
+        )
     if status == 409:
         # A lock timeout, or the same idempotency key still running: Stripe says to retry.
-        return StripeUnavailable("Stripe was busy with this customer (409, lock timeout).", status=status)
+        return StripeUnavailable(
+            "Stripe was busy with this customer (409, lock timeout).", status=status, said=("stripe_busy", {})
+        )
+    # Stripe's own words, where it gave any, are passed on as they came.
+    own = ("quoted", {"text": message}) if message else None
     if isinstance(exc, stripe.InvalidRequestError) and status == 404:
-        return StripeNotFound(message or "Stripe could not find it.", status=status, code=code, param=param)
+        return StripeNotFound(
+            message or "Stripe could not find it.",
+            status=status,
+            code=code,
+            param=param,
+            said=own or ("stripe_not_found", {}),
+        )
     if isinstance(exc, stripe.InvalidRequestError | stripe.IdempotencyError):
         return StripeRejected(
-            message or "Stripe rejected the request.", status=status, code=code, param=param
+            message or "Stripe rejected the request.",
+            status=status,
+            code=code,
+            param=param,
+            said=own or ("stripe_rejected", {}),
         )
     if isinstance(exc, stripe.APIError) and (status is None or status >= 500):
-        return StripeUnavailable(f"Stripe had an internal error (HTTP {status}).", status=status)
-    return StripeError(message or f"Stripe answered HTTP {status}.", status=status, code=code)
+        return StripeUnavailable(
+            f"Stripe had an internal error (HTTP {status}).",
+            status=status,
+            said=("stripe_server_error", {"status": status}),
+        )
+    return StripeError(
+        message or f"Stripe answered HTTP {status}.",
+        status=status,
+        code=code,
+        said=own or ("stripe_answered", {"status": status}),
+    )
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -18,7 +18,10 @@ def economic_client_for(tenant: Tenant, *, background: bool = False) -> Economic
     """`background`: work that can wait (an import, a probe), the first to stop near the daily budget."""
     connection = connection_for(tenant=tenant, service=Service.ECONOMIC)
     if connection is None or not connection.grant_token:
-        raise NotConnected("e-conomic is not connected: connect it on the Connections page.")
+        raise NotConnected(
+            "e-conomic is not connected: connect it on the Connections page.",
+            said=("economic_not_connected", {}),
+        )
     # Tenants on one agreement share its rate limit (and, through the sync, its match value locks).
     return economic_client(
         connection.grant_token, rate_key=agreement_key(connection, tenant), background=background
@@ -74,7 +77,11 @@ def stripe_client_for(account: StripeConnection | None) -> StripeClient:
         return stripe_app_client(account, stripe_access_token(account=account))
     if account is None or not account.api_key:
         name = f" account “{account.name}”" if account is not None else ""
-        raise NotConnected(f"Stripe{name} is not connected: add its API key on the Connections page.")
+        said = ("stripe_account_not_connected", {"account": account.name}) if account is not None else None
+        raise NotConnected(
+            f"Stripe{name} is not connected: add its API key on the Connections page.",
+            said=said or ("stripe_not_connected", {}),
+        )
     return stripe_client(account.api_key)
 
 

@@ -4,6 +4,7 @@ import logging
 from enum import StrEnum
 
 from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
+from syncapp.said import Fact, said_in_english
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,12 @@ class Credential(StrEnum):
 
 class NotConnected(Exception):
     """The tenant has not connected this service (or this Stripe account) yet, or its access was
-    removed; the message says what to do."""
+    removed; the message says what to do (in English; `said` is it as a fact, `syncapp/said.py`)."""
+
+    def __init__(self, message: str, *, said: tuple[str, dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.said = said
 
 
 class CredentialRefused(Exception):
@@ -43,23 +49,25 @@ class CredentialRefused(Exception):
 
 
 def connection_mark_failing(
-    *, tenant: Tenant, service: Service, message: str, connection: Connection | None = None
+    *, tenant: Tenant, service: Service, facts: list[Fact], connection: Connection | None = None
 ) -> None:
-    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason.
+    """A sync found the credential refused: the dashboard badge turns to "failing" with the reason
+    (as facts, `syncapp/said.py`).
 
     `connection` names which Stripe account's key it was (else the tenant's first account).
     """
     if connection is None:
         connection = CONNECTION_MODELS[Service(service)].objects.for_tenant(tenant).order_by("id").first()
-    if connection is not None and (connection.status, connection.last_error) != (
+    if connection is not None and (connection.status, connection.error_facts) != (
         ConnectionStatus.FAILING,
-        message,
+        facts,
     ):
-        mark_failing(connection, message)
+        mark_failing(connection, facts)
 
 
-def mark_failing(connection: Connection, message: str) -> None:
+def mark_failing(connection: Connection, facts: list[Fact]) -> None:
     """Keep the credential (the merchant may fix it at the other end) but show why it fails."""
-    connection.status, connection.last_error = ConnectionStatus.FAILING, message
-    connection.save(update_fields=["status", "last_error"])
+    connection.status, connection.error_facts = ConnectionStatus.FAILING, facts
+    connection.last_error = said_in_english(facts)
+    connection.save(update_fields=["status", "last_error", "error_facts"])
     logger.warning("Tenant %s: %s connection failing", connection.tenant.slug, type(connection).__name__)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from syncapp.clients.economic import EconomicAuthFailed, EconomicError, EconomicUnavailable
 from syncapp.models import ConnectionStatus, EconomicConnection, Tenant
+from syncapp.said import quoted
 
 from .clients import economic_client
 from .common import Credential, CredentialRefused, Service, mark_failing
@@ -95,6 +96,7 @@ def economic_store(*, tenant: Tenant, credentials: EconomicCredentials) -> Econo
             "company_name": credentials.company_name[:255],
             "status": ConnectionStatus.CONNECTED,
             "last_error": "",
+            "error_facts": [],
             "verified_at": timezone.now(),
         },
     )
@@ -116,6 +118,7 @@ def economic_disconnect(*, tenant: Tenant) -> None:
         company_name="",
         status=ConnectionStatus.NOT_CONNECTED,
         last_error="",
+        error_facts=[],
         verified_at=None,
     )
     logger.info("Tenant %s disconnected e-conomic", tenant.slug)
@@ -129,6 +132,7 @@ def economic_check(*, tenant: Tenant) -> EconomicConnection | None:
     try:
         credentials = economic_prepare(tenant=tenant, grant_token=connection.grant_token)
     except CredentialRefused as exc:
-        mark_failing(connection, exc.message)
+        # The check's own words are English only (a gap: docs/i18n.md); quoted as they are.
+        mark_failing(connection, [quoted(exc.message)])
         return connection
     return economic_store(tenant=tenant, credentials=credentials)

@@ -19,6 +19,7 @@ from syncapp.clients.stripe import (
     StripeUnavailable,
 )
 from syncapp.models import STRIPE_ACCOUNT_NAME_MAX, ConnectionStatus, StripeAccess, StripeConnection, Tenant
+from syncapp.said import error_facts
 
 from .clients import stripe_client
 from .common import Credential, CredentialRefused, mark_failing
@@ -167,7 +168,7 @@ def stripe_store(*, account: StripeConnection, credentials: StripeCredentials) -
         connection.webhook_secret = credentials.webhook_secret
         connection.webhook_endpoint_stripe_id = credentials.webhook_endpoint_id
         connection.status = ConnectionStatus.CONNECTED
-        connection.last_error = ""
+        connection.last_error, connection.error_facts = "", []
         connection.verified_at = timezone.now()
         connection.save()
     old_key, old_endpoint = replaced
@@ -231,6 +232,7 @@ def stripe_disconnect(*, account: StripeConnection) -> bool:
         livemode=None,
         status=ConnectionStatus.NOT_CONNECTED,
         last_error="",
+        error_facts=[],
         verified_at=None,
     )
     logger.info("Tenant %s disconnected Stripe account %s", tenant.slug, account.pk)
@@ -245,14 +247,15 @@ def stripe_check(*, connection: StripeConnection) -> StripeConnection:
     try:
         gateway.verify()
     except StripeError as exc:
-        mark_failing(connection, exc.message)
+        mark_failing(connection, error_facts(exc))
         return connection
     finally:
         gateway.close()
-    connection.status, connection.last_error, connection.verified_at = (
+    connection.status, connection.last_error, connection.error_facts, connection.verified_at = (
         ConnectionStatus.CONNECTED,
         "",
+        [],
         timezone.now(),
     )
-    connection.save(update_fields=["status", "last_error", "verified_at"])
+    connection.save(update_fields=["status", "last_error", "error_facts", "verified_at"])
     return connection

@@ -40,6 +40,7 @@ from syncapp.models import (
     StripeInstallState,
     Tenant,
 )
+from syncapp.said import said_in_english
 
 from .clients import stripe_client
 from .selectors import stripe_account_first
@@ -206,9 +207,10 @@ def stripe_app_store(*, account: StripeConnection, answer: dict) -> StripeConnec
         account.api_key = account.webhook_secret = account.previous_webhook_secret = ""
         account.previous_webhook_secret_until = None
         account.webhook_endpoint_stripe_id = ""
-        account.status, account.last_error, account.verified_at = (
+        account.status, account.last_error, account.error_facts, account.verified_at = (
             ConnectionStatus.CONNECTED,
             "",
+            [],
             timezone.now(),
         )
         account.save()
@@ -293,10 +295,8 @@ def stripe_app_deauthorized(*, stripe_user_id: str, livemode: bool) -> list[Stri
         status__in=[ConnectionStatus.CONNECTED, ConnectionStatus.FAILING],
     ):
         account.status = ConnectionStatus.REVOKED
-        account.last_error = _(
-            "Our app's access was removed in Stripe, so syncing from this account is paused. Click "
-            "“Connect with Stripe” to connect it again: what changed meanwhile is caught up."
-        )
+        account.error_facts = [{"code": "stripe_app_removed", "values": {}}]
+        account.last_error = said_in_english(account.error_facts)
         account.access_token = account.refresh_token = ""
         account.access_token_expires_at = None
         account.save()

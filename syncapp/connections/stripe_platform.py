@@ -18,6 +18,7 @@ from syncapp.advisory import advisory_lock
 from syncapp.clients.stripe import StripeGrantRefused, StripePlatform
 from syncapp.metrics import api_call_observed
 from syncapp.models import ConnectionStatus, StripeConnection
+from syncapp.said import error_facts
 
 from .common import NotConnected, mark_failing
 
@@ -70,7 +71,8 @@ def stripe_access_token(*, account: StripeConnection) -> str:
         if current is None or not current.refresh_token or current.status == ConnectionStatus.REVOKED:
             raise NotConnected(
                 f"Stripe account “{account.name}” is not connected: click “Connect with Stripe” on the "
-                "Connections page."
+                "Connections page.",
+                said=("stripe_app_not_connected", {"account": account.name}),
             )
         if not _fresh(current):
             _refresh(current)
@@ -84,7 +86,7 @@ def _refresh(account: StripeConnection) -> None:
     try:
         answer = platform.token_refreshed(account.refresh_token)
     except StripeGrantRefused as exc:
-        mark_failing(account, exc.message)
+        mark_failing(account, error_facts(exc))
         raise
     finally:
         platform.close()

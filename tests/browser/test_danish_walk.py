@@ -226,5 +226,12 @@ def test_a_danish_merchant_reads_every_page_of_the_walk_in_danish(
     expect(page.get_by_test_id("record-message")).to_contain_text("er oprettet i e-conomic")
     assert Profile.objects.get(user=owner).language == "da"
 
+    # A warning the sync stored (as facts, in no language) reads in Danish too.
+    long_name = merchant.stripe.create_customer(email="lang@kaffe.dk", name="Kaffebar " * 34)["id"]
+    warned = customer_sync(tenant=merchant.tenant, stripe_customer_id=long_name)
+    page.goto(f"{base}/t/{slug}/sync/{warned.pk}/")
+    expect(page.locator("ul.warnings")).to_contain_text("e-conomic tillader 255: det er afkortet til 255")
+    _look(page, "sync-record-warning", problems)
+
     context.close()
     assert problems == [], "\n".join(problems)

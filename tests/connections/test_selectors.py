@@ -33,7 +33,12 @@ def test_connection_for_answers_only_the_tenants_own_connection(tenant):
 
 def test_mark_failing_keeps_the_credential_and_says_why(tenant):
     connection = EconomicConnectionFactory(tenant=tenant)
-    connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, message="The grant was revoked.")
+    said = [{"code": "economic_refused_access", "values": {"detail": "Grant revoked"}}]
+    connection_mark_failing(tenant=tenant, service=Service.ECONOMIC, facts=said)
     failing = connection_for(tenant=tenant, service=Service.ECONOMIC)
-    assert (failing.status, failing.last_error) == (ConnectionStatus.FAILING, "The grant was revoked.")
+    assert (failing.status, failing.error_facts) == (ConnectionStatus.FAILING, said)
+    assert (
+        failing.last_error
+        == "e-conomic refused access (Grant revoked): reconnect e-conomic on the Connections page."
+    )
     assert failing.grant_token == connection.grant_token

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from customers.errors import TransientSyncError, Trouble
+from customers.explanations import quoted
 from customers.models import ImportRun, SyncRecord
 from customers.services import import_lanes, imports
 from customers.services.import_index import import_index
@@ -136,14 +137,14 @@ def test_a_paced_lane_waits_and_carries_on_and_other_trouble_stops_the_page():
     def paced_twice(customer):
         calls.append(customer["id"])
         if len(calls) <= 2:
-            raise TransientSyncError("paced", retry_after=0.01, trouble=Trouble.THROTTLED)
+            raise TransientSyncError([quoted("paced")], retry_after=0.01, trouble=Trouble.THROTTLED)
         return customer["id"]
 
     assert sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, paced_twice) == ["cus_0"]
     assert calls == ["cus_0"] * 3
 
     def down(customer):
-        raise TransientSyncError("e-conomic is down", trouble=Trouble.UNAVAILABLE)
+        raise TransientSyncError([quoted("e-conomic is down")], trouble=Trouble.UNAVAILABLE)
 
     with pytest.raises(TransientSyncError, match="down"):
         sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, down)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from customers import tasks
+from customers.explanations import quoted
 from customers.models import StripeEvent, SyncRecord
 from customers.services import event_give_up, events_sweep, sync_record_failed
 from customers.services.schedule import retry_delay
@@ -112,15 +113,17 @@ def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
 @pytest.mark.django_db
 def test_giving_up_marks_the_event_failed_with_the_reason(tenant):
     event = _stored_event(tenant, attempts=9)
-    record = event_give_up(event_id=event.pk, reason="e-conomic is not answering right now (503).")
+    said = [{"code": "economic_server_error", "values": {"status": 503}}]
+    record = event_give_up(event_id=event.pk, reason=said)
     event.refresh_from_db()
-    assert event.status == "failed" and "503" in event.last_error
+    assert event.status == "failed" and event.error_facts == said
+    assert event.last_error == "e-conomic had a problem (HTTP 503); we will try again."
     assert record.action == "failed" and "Gave up after 9 attempts" in record.message
 
 
 @pytest.mark.django_db
 def test_giving_up_a_retried_customer_sync_explains_it_in_the_log(tenant):
-    record = sync_record_failed(tenant=tenant, stripe_customer_id="cus_1", reason="Stripe is down.")
+    record = sync_record_failed(tenant=tenant, stripe_customer_id="cus_1", reason=[quoted("Stripe is down.")])
     assert record.action == SyncRecord.Action.FAILED and record.event is None
     assert record.message == (
         "Gave up after several attempts: Stripe is down. Retry it from the sync log when fixed."

@@ -206,8 +206,8 @@ def test_over_long_values_are_truncated_with_a_warning(merchant):
     assert record.action == Action.CREATED, record.message
     created = merchant.economic.customer(record.economic_customer_number)
     assert len(created["name"]) == 255 and len(created["city"]) == 50
-    assert any("300 characters" in w and "255" in w for w in record.warnings)
-    assert any("80 characters" in w and "50" in w for w in record.warnings)
+    assert any("300 characters" in w and "255" in w for w in record.warnings_in_english)
+    assert any("80 characters" in w and "50" in w for w in record.warnings_in_english)
 
 
 def test_missing_defaults_fail_before_creating(merchant):

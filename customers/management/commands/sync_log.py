@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 "action": record.action,
                 "economic_customer_number": record.economic_customer_number,
                 "message": record.message,
-                "warnings": record.warnings,
+                "warnings": record.warnings_in_english,
                 "economic_log_id": record.economic_log_id,
                 "dry_run": record.dry_run,
                 "duration_ms": record.duration_ms,
