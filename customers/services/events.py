@@ -93,25 +93,28 @@ def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
     try:
         # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
         with customer_lock(tenant_id=tenant_id, stripe_customer_id=stripe_customer_id):
+            # Each way out gives the lease back in the statement that writes its outcome.
             return _process_claimed(event_id, token)
-    finally:
+    except BaseException:
         event_release(event_id=event_id, token=token)
+        raise
 
 
 def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
     # Read now that the customer's lock is held (an earlier holder may have processed it); the
     # event's tenant scopes everything after this, its tenant and account in the same query.
+    # Its `attempts` already counts this one (the claim did).
     event = StripeEvent.all_tenants.select_related("tenant", "stripe_account").get(pk=event_id)
     if event.status != Status.PENDING:
+        event_release(event_id=event_id, token=token, attempts=F("attempts") - 1)
         return None
     if is_own_echo(event):
-        _finish(event, Status.IGNORED, [fact("own_echo")])
+        _finish(event, Status.IGNORED, [fact("own_echo")], attempts=event.attempts - 1)
         return None
     pauses = tenant_pauses(tenant=event.tenant)
     if pauses.active is not None:
         event_wait_for_pause(event=event, token=token, until=pauses.active.until, error=pauses.active.why)
         return None
-    StripeEvent.all_tenants.filter(pk=event.pk).update(attempts=F("attempts") + 1)
     try:
         record = customer_sync(
             tenant=event.tenant,
@@ -145,16 +148,30 @@ def _after_failure(event: StripeEvent, token: str, error: TransientSyncError) ->
     if window_exhausted(event):
         event_give_up(event_id=event.pk, reason=error.facts)
         return
-    spent = event.attempts + 1
     event_retry_later(
-        event=event, token=token, seconds=retry_delay(spent, error.retry_after), error=error.facts
+        event=event, token=token, seconds=retry_delay(event.attempts, error.retry_after), error=error.facts
     )
 
 
-def _finish(event: StripeEvent, status: str, error: list[Fact]) -> None:
+def _finish(event: StripeEvent, status: str, error: list[Fact], **fields: object) -> None:
+    """The event's final status; its lease goes with it (a final event is never claimed again,
+    so clearing a lease another worker took over only ends that worker's wait sooner)."""
     event.status, event.processed_at = status, timezone.now()
     event.last_error, event.error_facts = in_english(error), error
-    event.save(update_fields=["status", "last_error", "error_facts", "processed_at"])
+    event.leased_by, event.leased_until = "", None
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.save(
+        update_fields=[
+            "status",
+            "last_error",
+            "error_facts",
+            "processed_at",
+            "leased_by",
+            "leased_until",
+            *fields,
+        ]
+    )
 
 
 def event_give_up(*, event_id: int, reason: list[Fact]) -> SyncRecord:

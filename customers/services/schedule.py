@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..explanations import Fact, in_english
@@ -58,11 +58,15 @@ def _unleased(now: datetime) -> Q:
 
 
 def event_claim(*, event_id: int, token: str) -> bool:
-    """Take the event for this worker, if it is pending, due and not leased by someone else."""
+    """Take the event for this worker, if it is pending, due and not leased by someone else.
+
+    The claim counts the attempt, in the same statement: a way out that turns out not to spend
+    it (the event was done meanwhile, its service is paused) gives it back.
+    """
     now = timezone.now()
     claimed = StripeEvent.all_tenants.filter(
         _unleased(now) | Q(leased_by=token), pk=event_id, status=Status.PENDING, next_attempt_at__lte=now
-    ).update(leased_by=token, leased_until=lease_until(now))
+    ).update(leased_by=token, leased_until=lease_until(now), attempts=F("attempts") + 1)
     return claimed == 1
 
 
@@ -87,10 +91,14 @@ def event_retry_later(*, event: StripeEvent, token: str, seconds: float, error: 
 def event_wait_for_pause(
     *, event: StripeEvent, token: str, until: datetime | None, error: list[Fact]
 ) -> None:
-    """Paused service: wait without spending an attempt (the one just counted is given back)."""
+    """Paused service: wait without spending an attempt (the one the claim counted is given back)."""
     resume = until or timezone.now() + timedelta(seconds=settings.SYNC_PROBE_SECONDS)
     event_release(
-        event_id=event.pk, token=token, next_attempt_at=resume, attempts=event.attempts, **event_error(error)
+        event_id=event.pk,
+        token=token,
+        next_attempt_at=resume,
+        attempts=event.attempts - 1,
+        **event_error(error),
     )
 
 
