@@ -154,8 +154,10 @@ class BenchStack:
             "SANDBOX_LATENCY_MS": str(latency_ms),
             "SANDBOX_ECONOMIC_RATE_PER_SECOND": str(economic_rate or 0),
         }
+        # Two processes, one per core; 8 threads each are twice the calls the worker node and the
+        # bench's own client have in flight at once (most of a call is the added latency's sleep).
         self.emulator = gunicorn(
-            self.emulator_port, emulator_env, self.logs / "emulators.log", workers=2, threads=16
+            self.emulator_port, emulator_env, self.logs / "emulators.log", workers=2, threads=8
         )
         self.start_workers()
 

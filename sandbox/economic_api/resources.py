@@ -436,6 +436,7 @@ def collection_response(
     sorts: frozenset[str] | None = None,
     paging_cap: int = 0,
     meta_data: dict[str, Any] | None = None,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Filter, sort and page `rows` as every e-conomic collection does.
 
@@ -443,10 +444,12 @@ def collection_response(
     after that many items, as e-conomic's newer APIs do at 10 000: the page that reaches it is cut
     there and has no nextPage, a page starting past it is a 400 (a filter such as
     `customerNumber$gt:<last seen>` still reaches everything).
+    `total` is the collection's size when `rows` are already narrowed to those the filter may
+    admit (narrowing.py); by default every row is given.
     """
     skip_pages, page_size = _paging_params(request, paging_cap)
     pairs = [(record(row), row) for row in rows]
-    total = len(pairs)
+    total = len(pairs) if total is None else total
     pairs = _filter_pairs(pairs, request.GET.get("filter"), filters)
     _sort_pairs(pairs, request.GET.get("sort"), frozenset(filters) if sorts is None else sorts)
 

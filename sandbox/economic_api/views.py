@@ -16,6 +16,7 @@ from . import faults, grants, notifications, resources
 from .api import base_url, economic_api, json_body
 from .errors import ApiError, ValidationErrors
 from .models import Agreement, App, Customer, RequestLogEntry
+from .narrowing import customers_to_read
 from .seed import next_customer_number
 
 
@@ -68,13 +69,16 @@ def self_info(request: HttpRequest, agreement: Agreement) -> HttpResponse:
 def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
     base = base_url(request)
     if request.method == "GET":
-        rows = list(Customer.objects.filter(agreement=agreement).order_by("number"))
+        every = Customer.objects.filter(agreement=agreement).order_by("number")
+        to_read = customers_to_read(every, request.GET.get("filter"), frozenset(resources.CUSTOMER_FILTERS))
+        rows = list(to_read)
         return JsonResponse(
             resources.collection_response(
                 request,
                 base=base,
                 path="customers",
                 rows=rows,
+                total=len(rows) if to_read is every else every.count(),
                 record=resources.customer_record,
                 body=lambda c: resources.customer_body(c, base),
                 filters=resources.CUSTOMER_FILTERS,
