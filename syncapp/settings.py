@@ -316,9 +316,13 @@ SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
 SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
 # Stripe customers per import page: the cursor and the heartbeat are saved after each page.
 IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
-# An import's lanes (threads) of each kind, create and match (customers/services/import_lanes.py):
-# their round trips overlap. Each lane holds a database connection while its chunk runs.
+# An import's lanes (threads, customers/services/import_lanes.py): create lanes for customers its
+# match index does not find, match lanes for those it does. Their round trips overlap; each lane
+# holds a database connection while its chunk runs.
 IMPORT_LANES = env.int("IMPORT_LANES", default=4)
+# As many match lanes as create lanes: an import of customers e-conomic already has runs as fast as
+# before; on a machine short of CPU, fewer leave more of it to the creates (docs/benchmarks.md).
+IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=4)
 # Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
 # synced while earlier pages' creates wait for the rate limit. The bound on its memory: about
 # IMPORT_PAGE_SIZE customers each (docs/benchmarks.md, import).

@@ -8,8 +8,9 @@ create, and the rate limit would idle while they ran. So the caller keeps up to
 IMPORT_READ_AHEAD_PAGES pages in hand (the bound on memory) and `Lanes.read` deals each customer:
 
 - to a *create lane* (IMPORT_LANES of them) when the index does not find it: these take their
-  turns at the rate limit; to a *match lane* (as many) when it does: these run meanwhile, so the
-  matched customers of later pages are synced while earlier pages' creates wait for tokens;
+  turns at the rate limit; to a *match lane* (IMPORT_MATCH_LANES) when it does: these run
+  meanwhile, so the matched customers of later pages are synced while earlier pages' creates
+  wait for tokens (which lane of a kind: the one with the fewest customers waiting);
 - but always to the lane that holds a customer it could find or be found by (a match key of one
   is a key of the other, or would be once created), after it, in reading order: two lanes never
   create the same customer, and a dry run's would-be customers are seen by exactly the customers
@@ -106,7 +107,8 @@ class Lanes:
         self._settings = sync_settings
         self._index = index
         self._threaded = _threads_see_our_data()
-        count = 2 * settings.IMPORT_LANES if self._threaded else 0
+        self._creates = settings.IMPORT_LANES if self._threaded else 0
+        count = self._creates + settings.IMPORT_MATCH_LANES if self._threaded else 0
         self._queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(count)]
         self._waiting = [0] * count  # customers dealt to each lane and not done yet
         self._held: dict[Key, list[int]] = {}  # a key of a customer dealt, not done → [lane, customers]
@@ -177,8 +179,7 @@ class Lanes:
         return keys, any(self._index.lookup(query) for query in plan.match_queries)
 
     def _least_busy(self, *, match_lanes: bool) -> int:
-        half = len(self._queues) // 2
-        kind = range(half, 2 * half) if match_lanes else range(half)
+        kind = range(self._creates, len(self._queues)) if match_lanes else range(self._creates)
         return min(kind, key=self._waiting.__getitem__)
 
     def _run(self, lane: int) -> None:
