@@ -180,7 +180,8 @@ class Lanes:
 
     def _least_busy(self, *, match_lanes: bool) -> int:
         kind = range(self._creates, len(self._queues)) if match_lanes else range(self._creates)
-        return min(kind, key=self._waiting.__getitem__)
+        # With no lanes of its kind configured, a customer takes any lane.
+        return min(kind or range(len(self._queues)), key=self._waiting.__getitem__)
 
     def _run(self, lane: int) -> None:
         try:

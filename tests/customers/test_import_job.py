@@ -1,5 +1,6 @@
 """The import as a resumable job: a killed worker's import continues from its cursor and never runs
-twice; a stale run is taken over; Cancel; a new import is refused only while one is alive."""
+twice, and what it had synced ahead of its cursor is neither lost nor doubled; a stale run is taken
+over; Cancel; a new import is refused only while one is alive."""
 
 import os
 import signal
