@@ -318,10 +318,12 @@ SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
 IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # An import's lanes (threads, customers/services/import_lanes.py): create lanes for customers its
 # match index does not find, match lanes for those it does. Their round trips overlap; each lane
-# holds a database connection while its chunk runs.
-IMPORT_LANES = env.int("IMPORT_LANES", default=4)
-# As many match lanes as create lanes: an import of customers e-conomic already has runs as fast as
-# before; on a machine short of CPU, fewer leave more of it to the creates (docs/benchmarks.md).
+# holds a database connection while its chunk runs. 8 create lanes: a create (e-conomic, then the
+# write-back to Stripe) takes about a quarter of a second on a busy node, and 4 lanes reached only
+# 17 of the 24 calls a second the bench's rate limit allows (docs/benchmarks.md); the throttle
+# paces any more. 4 match lanes: an import of customers e-conomic already has runs as fast as
+# before; on a node short of CPU, fewer leave more of it to the creates and to live syncs.
+IMPORT_LANES = env.int("IMPORT_LANES", default=8)
 IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=4)
 # Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
 # synced while earlier pages' creates wait for the rate limit. The bound on its memory: about
