@@ -316,9 +316,19 @@ SYNC_PROBE_SECONDS = env.float("SYNC_PROBE_SECONDS", default=30.0)
 SYNC_RECONCILE_SECONDS = env.float("SYNC_RECONCILE_SECONDS", default=3600.0)
 # Stripe customers per import page: the cursor and the heartbeat are saved after each page.
 IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
-# Customers of an import page synced at once (threads): their round trips overlap. Each lane holds
-# a database connection while the page runs.
-IMPORT_LANES = env.int("IMPORT_LANES", default=4)
+# An import's lanes (threads, customers/services/import_lanes.py): create lanes for customers its
+# match index does not find, match lanes for those it does. Their round trips overlap; each lane
+# holds a database connection while its chunk runs. 8 create lanes: a create (e-conomic, then the
+# write-back to Stripe) takes about a quarter of a second on a busy node, and 4 lanes reached only
+# 17 of the 24 calls a second the bench's rate limit allows (docs/benchmarks.md); the throttle
+# paces any more. 4 match lanes: an import of customers e-conomic already has runs as fast as
+# before; on a node short of CPU, fewer leave more of it to the creates and to live syncs.
+IMPORT_LANES = env.int("IMPORT_LANES", default=8)
+IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=4)
+# Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
+# synced while earlier pages' creates wait for the rate limit. The bound on its memory: about
+# IMPORT_PAGE_SIZE customers each (docs/benchmarks.md, import).
+IMPORT_READ_AHEAD_PAGES = env.int("IMPORT_READ_AHEAD_PAGES", default=50)
 # A long import reads what changed in e-conomic since it loaded its match index this often.
 IMPORT_INDEX_REFRESH_SECONDS = env.float("IMPORT_INDEX_REFRESH_SECONDS", default=300.0)
 # Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.

@@ -4,11 +4,13 @@ Stripe customers are read page by page (100 each) from a saved cursor; e-conomic
 read in pages of 1000 into a match index once per run (`import_index.py`), so a matched customer
 costs no e-conomic call and a created one costs one. Each customer still goes through
 `customer_sync` (lock, policy, record) with the listed customer passed in (not fetched again),
-so an import and a webhook never disagree; a page's customers are synced in a few lanes at once
-(`import_lanes.py`), so the round trips overlap.
+so an import and a webhook never disagree. Customers are synced in lanes (`import_lanes.py`)
+with the reader pages ahead of the saved cursor: the round trips overlap, and customers that need
+no e-conomic call are synced while earlier pages' creates wait for the rate limit.
 
 The job is a task per chunk. Whoever holds the run's lease works on it; the cursor, the counts
-and a heartbeat (which renews the lease) are saved after every page. A killed worker's task is
+and a heartbeat (which renews the lease) are saved after every page, in order, once all of it
+is synced. A killed worker's task is
 redelivered with the same token and continues from the cursor; if it never comes back the lease
 runs out and the sweeper sends the run again. A second message finds the run leased and does
 nothing, so an import never runs twice. A failure that can pass waits (the lease set to the
@@ -16,9 +18,11 @@ retry's time) and the sweeper continues it then.
 
 A dry run (`ImportRun.dry_run`) is the same job writing nothing: each customer's would-be outcome
 becomes a row of its report (`import_report.py`). `import_run` (the command) may also pass
-`on_record`, called with each listed customer and its record as they are synced.
+`on_record`, called with each listed customer and its record as its page is saved, in list
+order.
 """
 
+from collections import deque
 from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
@@ -40,18 +44,18 @@ from ..explanations import fact, in_english
 from ..models import ImportRun, SyncRecord
 from ..queue import RUN_IMPORT, enqueue_import, send
 from .import_index import import_index, import_index_drop, import_index_keep
-from .import_lanes import LaneClients, sync_in_lanes
+from .import_lanes import LaneClients, Lanes, Page
 from .import_plan import import_calls_estimate, import_plan_fact
 from .import_report import economic_duplicates_keep, report_row_add
 from .schedule import lease_until, new_lease_token, retry_delay
 from .sync import customer_sync
 
-# Stripe pages (IMPORT_PAGE_SIZE, 100) per task: one e-conomic preload serves ~1000 of them.
-CHUNK_PAGES = 10
+# Stripe pages (IMPORT_PAGE_SIZE, 100) a task reads: twice what the reader may hold ahead, so
+# the pages in hand at a chunk's end, finished before the next chunk reads on, are few of them.
+CHUNK_PAGES = 100
 Status = ImportRun.Status
 ACTIVE = (Status.QUEUED, Status.RUNNING)
 OnRecord = Callable[[dict, SyncRecord], None]
-SyncPage = Callable[[list[dict]], list[SyncRecord]]
 
 
 class ImportAlreadyRunning(Exception):
@@ -233,46 +237,64 @@ def _chunk(run: ImportRun, token: str, on_record: OnRecord | None) -> bool:
             clients=lane_clients.current(),
         )
 
-    def sync_page(customers: list[dict]) -> list[SyncRecord]:
-        return sync_in_lanes(customers, sync_settings, sync_one)
-
-    with lane_clients, closing(stripe_client_for(account)) as stripe:
-        more = _pages(run, token, stripe, sync_page, on_record)
+    # Leaving the lanes (first) stops them; the clients they used are closed after.
+    with (
+        lane_clients,
+        closing(stripe_client_for(account)) as stripe,
+        Lanes(sync_one, sync_settings, index) as lanes,
+    ):
+        more = _pages(run, token, stripe, lanes, on_record)
     if more:
         import_index_keep(run, index)  # with this chunk's creates, for the next chunk
     return more
 
 
 def _pages(
-    run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
+    run: ImportRun, token: str, stripe: StripeClient, lanes: Lanes, on_record: OnRecord | None
 ) -> bool:
-    for _chunk_page in range(CHUNK_PAGES):
-        if not _page(run, token, stripe, sync_page, on_record):
+    """Up to CHUNK_PAGES pages, read ahead of the saved cursor (at most IMPORT_READ_AHEAD_PAGES
+    in hand, `import_lanes.py`) and saved in order as each is done; True when more pages follow
+    and the lease is still ours.
+
+    The reader stops at the chunk's end and the pages in hand are finished before the next chunk
+    reads on: their creates keep the rate limit busy meanwhile, so little is lost, and no synced
+    customer is left to a task in another process.
+    """
+    in_hand: deque[Page] = deque()
+    cursor, more, read = run.cursor, True, 0
+    while True:
+        while more and read < CHUNK_PAGES and len(in_hand) < settings.IMPORT_READ_AHEAD_PAGES:
+            customers, more = stripe.customers_page(
+                starting_after=cursor or None, limit=settings.IMPORT_PAGE_SIZE
+            )
+            cursor = customers[-1]["id"] if customers else cursor
+            in_hand.append(lanes.read(customers, cursor=cursor, more=more))
+            read += 1
+        if not in_hand:
+            return True  # the chunk's pages are saved and more follow: the next chunk reads on
+        page = in_hand.popleft()
+        if not _page_saved(run, token, page, lanes.page_done(page), on_record):
             return False
         run.refresh_from_db(fields=["cancel_requested"])
         if run.cancel_requested:
             _close(run, Status.CANCELLED, _cancelled_message(run, ""))
             return False
-    return True
 
 
-def _page(
-    run: ImportRun, token: str, stripe: StripeClient, sync_page: SyncPage, on_record: OnRecord | None
+def _page_saved(
+    run: ImportRun, token: str, page: Page, records: list[SyncRecord], on_record: OnRecord | None
 ) -> bool:
-    """One page synced and saved; True when more pages follow and the lease is still ours."""
-    customers, has_more = stripe.customers_page(
-        starting_after=run.cursor or None, limit=settings.IMPORT_PAGE_SIZE
-    )
+    """A done page's records counted and its cursor saved; True when more pages follow and the
+    lease is still ours."""
     counts = dict(run.counts)
-    for customer, record in zip(customers, sync_page(customers), strict=True):
+    for customer, record in zip(page.customers, records, strict=True):
         counts[record.action] = counts.get(record.action, 0) + 1
         _recorded(run, customer, record, on_record)
-    cursor = customers[-1]["id"] if customers else run.cursor
-    if not _progress(run, token, cursor=cursor, counts=counts):
+    if not _progress(run, token, cursor=page.cursor, counts=counts):
         return False  # taken over (we were presumed dead): the new holder carries on
-    if not has_more:
+    if not page.more:
         _close(run, Status.FINISHED, _finished_message(run, sum(counts.values())))
-    return has_more
+    return page.more
 
 
 def _recorded(run: ImportRun, customer: dict, record: SyncRecord, on_record: OnRecord | None) -> None:

@@ -1,5 +1,6 @@
 """The import reads e-conomic once per run (kept between its chunks, topped up with what changed)
-and syncs a page's customers in lanes without ever creating one customer twice."""
+and syncs customers in lanes, pages ahead of its saved cursor, without ever creating one customer
+twice."""
 
 import threading
 from urllib.parse import unquote_plus
@@ -12,7 +13,7 @@ from customers.explanations import quoted
 from customers.models import ImportRun, SyncRecord
 from customers.services import import_lanes, imports
 from customers.services.import_index import import_index
-from customers.services.import_lanes import sync_in_lanes
+from customers.services.import_lanes import Lanes
 from customers.services.imports import import_chunk, import_run
 from mappings.document import parse
 from mappings.engine import MatchQuery
@@ -122,16 +123,44 @@ def _customer(n: int, email: str) -> dict:
     return {"id": f"cus_{n}", "object": "customer", "email": email, "name": f"N{n}", "metadata": {}}
 
 
-def test_customers_that_could_find_each_other_share_a_lane(settings):
+def _through_lanes(pages: list[list[dict]], sync_one, index: MatchIndex | None = None) -> list:
+    """Every page read before the first is waited for, as the import's reader runs ahead."""
+    with Lanes(sync_one, SETTINGS, index or MatchIndex(fields={"email"})) as lanes:
+        in_hand = [lanes.read(page, cursor=page[-1]["id"], more=False) for page in pages]
+        return [record for page in in_hand for record in lanes.page_done(page)]
+
+
+def test_customers_that_could_find_each_other_share_a_lane_across_pages(settings):
     settings.IMPORT_LANES = 4
-    page = [_customer(0, "a@x.dk"), _customer(1, "b@x.dk"), _customer(2, "A@x.dk "), _customer(3, "c@x.dk")]
-    groups = import_lanes._groups(page, SETTINGS)
-    assert sorted(sorted(c["id"] for c in g) for g in groups) == [["cus_0", "cus_2"], ["cus_1"], ["cus_3"]]
-    lanes = import_lanes._lanes_for(groups)
-    assert len(lanes) == 3 and [c["id"] for c in lanes[0]] == ["cus_0", "cus_2"]  # in page order
+    synced = []
+
+    def noted(customer):
+        synced.append((customer["id"], threading.current_thread().name))
+        return customer["id"]
+
+    first = [_customer(0, "a@x.dk"), _customer(1, "b@x.dk")]
+    second = [_customer(2, "A@x.dk "), _customer(3, "c@x.dk")]
+    assert _through_lanes([first, second], noted) == ["cus_0", "cus_1", "cus_2", "cus_3"]
+    lane_of = dict(synced)
+    assert lane_of["cus_0"] == lane_of["cus_2"]  # the same address, one lane, in reading order
+    assert [c for c, _ in synced if c in ("cus_0", "cus_2")] == ["cus_0", "cus_2"]
+    assert len(set(lane_of.values())) == 3
 
 
-def test_a_paced_lane_waits_and_carries_on_and_other_trouble_stops_the_page():
+def test_a_customer_the_index_finds_goes_to_a_match_lane(settings):
+    settings.IMPORT_LANES = 1
+    index = MatchIndex.of([{"customerNumber": 1, "email": "known@x.dk"}], fields={"email"})
+    lanes = {}
+
+    def noted(customer):
+        lanes[customer["id"]] = threading.current_thread().name
+        return customer["id"]
+
+    _through_lanes([[_customer(0, "new@x.dk"), _customer(1, "known@x.dk")]], noted, index)
+    assert lanes == {"cus_0": "import-lane-0", "cus_1": "import-lane-1"}
+
+
+def test_a_paced_lane_waits_and_carries_on_and_other_trouble_stops_the_lanes():
     calls = []
 
     def paced_twice(customer):
@@ -140,14 +169,14 @@ def test_a_paced_lane_waits_and_carries_on_and_other_trouble_stops_the_page():
             raise TransientSyncError([quoted("paced")], retry_after=0.01, trouble=Trouble.THROTTLED)
         return customer["id"]
 
-    assert sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, paced_twice) == ["cus_0"]
+    assert _through_lanes([[_customer(0, "a@x.dk")]], paced_twice) == ["cus_0"]
     assert calls == ["cus_0"] * 3
 
     def down(customer):
         raise TransientSyncError([quoted("e-conomic is down")], trouble=Trouble.UNAVAILABLE)
 
     with pytest.raises(TransientSyncError, match="down"):
-        sync_in_lanes([_customer(0, "a@x.dk")], SETTINGS, down)
+        _through_lanes([[_customer(0, "a@x.dk")], [_customer(1, "b@x.dk")]], down)
 
 
 def test_the_index_replaces_a_changed_customer_and_survives_a_snapshot():
@@ -206,3 +235,30 @@ def test_each_lane_opens_its_api_clients_once_and_the_chunk_closes_them(merchant
     assert run.counts == {"created": 24}
     assert 1 < len(opened) <= 4  # one per lane, not one per customer
     assert closed == opened
+
+
+def test_matched_customers_of_later_pages_are_synced_before_an_earlier_pages_creates_finish(
+    merchant, settings
+):
+    settings.IMPORT_PAGE_SIZE = 5
+    settings.IMPORT_LANES = 1  # the first page's five creates one after the other
+    known = []
+    for n in range(10):
+        merchant.economic.add_customer(name=f"Known {n}", email=f"known{n}@firma.dk")
+        known.append(merchant.stripe.create_customer(email=f"known{n}@firma.dk", name=f"Known {n}")["id"])
+    # Stripe lists the newest first: these five are the first page, the known ones the two after.
+    new = [merchant.stripe.create_customer(email=f"new{n}@firma.dk", name=f"New {n}")["id"] for n in range(5)]
+    merchant.economic.set_faults(latency=0.5)  # every e-conomic call, so every create, takes a while
+    saved = []
+
+    run = import_run(
+        run_id=_new_run(merchant).pk, on_record=lambda customer, record: saved.append(customer["id"])
+    )
+
+    assert run.status == "finished", run.message
+    assert run.counts == {"created": 5, "matched": 10}
+    records = SyncRecord.objects.for_tenant(merchant.tenant)
+    last_create = max(records.filter(action="created").values_list("pk", flat=True))
+    matched = records.filter(action="matched").values_list("pk", flat=True)
+    assert all(pk < last_create for pk in matched)  # pages 2 and 3 synced while page 1's creates waited
+    assert saved == new[::-1] + known[::-1]  # yet saved page by page, in Stripe's order
