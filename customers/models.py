@@ -434,6 +434,8 @@ class Reconciliation(TenantOwnedModel):
     ran_at = models.DateTimeField(null=True, blank=True)
     healed = models.PositiveIntegerField(default=0)  # in the last run
     healed_total = models.PositiveIntegerField(default=0)
+    # Why the last run failed, as facts (`syncapp/said.py`); `message` keeps its English for support.
+    facts = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
 
     class Meta:
@@ -443,6 +445,11 @@ class Reconciliation(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Reconciliation of Stripe account {self.stripe_account_id}"
+
+    @property
+    def message_text(self) -> str:
+        """Why the last run failed, in the reader's language (a row from before its facts: as stored)."""
+        return explanation(self.facts) if self.facts else self.message
 
 
 class CreateClaim(TenantOwnedModel):

@@ -183,8 +183,11 @@ def reconciliation_for(*, tenant: Tenant) -> ReconciliationSummary | None:
     if not states:
         return None
     several = len(states) > 1
+    # Each failure in the reader's language (the selector runs inside the request).
     messages = [
-        f"{s.stripe_account.name}: {s.message}" if several else s.message for s in states if s.message
+        f"{s.stripe_account.name}: {s.message_text}" if several else s.message_text
+        for s in states
+        if s.message
     ]
     ran = [s.ran_at for s in states]
     return ReconciliationSummary(

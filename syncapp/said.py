@@ -79,6 +79,34 @@ SERVICE_SENTENCES = {
     "stripe_rejected": gettext_lazy("Stripe rejected the request."),
     "stripe_server_error": gettext_lazy("Stripe had an internal error (HTTP %(status)s)."),
     "stripe_answered": gettext_lazy("Stripe answered HTTP %(status)s."),
+    # A credential checked before it is stored (syncapp/connections): nothing was stored.
+    "check_nothing_saved": gettext_lazy("Nothing was saved."),
+    "check_nothing_saved_connect_again": gettext_lazy("Nothing was saved: connect again."),
+    "stripe_publishable_key": gettext_lazy(
+        "That is a publishable key (pk_…): paste a restricted key (rk_…) or a secret key (sk_…)."
+    ),
+    "stripe_not_a_key": gettext_lazy(
+        "That does not look like a Stripe API key: one starts with rk_test_, rk_live_, sk_test_ or sk_live_."
+    ),
+    "stripe_not_a_signing_secret": gettext_lazy(
+        "A webhook signing secret starts with whsec_ (see the endpoint in Stripe)."
+    ),
+    "stripe_account_name_too_long": gettext_lazy("Give the account a name of at most %(max)s characters."),
+    "stripe_paste_key": gettext_lazy("Paste your Stripe API key (rk_… or sk_…)."),
+    "stripe_paste_key_or_secret": gettext_lazy("Paste a new API key or a webhook signing secret."),
+    "stripe_check_unreachable": gettext_lazy(
+        "Stripe could not be reached to check the key. Nothing was saved: try again."
+    ),
+    # `detail` is Stripe's own words, or our English sentence for its answer.
+    "stripe_check_refused": gettext_lazy("Stripe refused: %(detail)s Nothing was saved."),
+    "economic_no_grant": gettext_lazy("e-conomic sent no access grant: connect again."),
+    "economic_grant_refused": gettext_lazy(
+        "e-conomic did not accept the access grant (it may have been revoked, or access was not granted "
+        "to this app). Nothing was saved: connect again."
+    ),
+    "economic_check_unreachable": gettext_lazy(
+        "e-conomic could not be reached to check the access grant. Nothing was saved: try again in a minute."
+    ),
     # A connection's state (syncapp/connections) and what to do about it.
     "paste_working_key": gettext_lazy("Paste a working key on the Connections page."),
     "stripe_app_removed": gettext_lazy(
@@ -108,6 +136,11 @@ def said_fact(said: tuple[str, dict] | None, message: str) -> Fact:
 def error_facts(exc: Exception) -> list[Fact]:
     """A client's (or a connection's) error as facts, ready to store."""
     return [said_fact(getattr(exc, "said", None), getattr(exc, "message", None) or str(exc))]
+
+
+def said(code: str, **values) -> Fact:
+    """One of this module's sentences, as a fact to raise or store."""
+    return {"code": code, "values": values}
 
 
 def quoted(text: str) -> Fact:

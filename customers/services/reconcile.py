@@ -19,7 +19,8 @@ from syncapp.connections.clients import NotConnected, stripe_client_for
 from syncapp.connections.selectors import stripe_accounts_for
 from syncapp.models import ConnectionStatus, StripeConnection, Tenant
 
-from ..errors import merchant_message
+from ..errors import merchant_facts
+from ..explanations import in_english
 from ..models import Reconciliation, StripeEvent
 from ..queue import enqueue_reconcile
 from .events import event_store
@@ -49,12 +50,13 @@ def account_reconcile(*, tenant: Tenant, account: StripeConnection) -> int:
                 if event.get("type") in CUSTOMER_EVENT_TYPES:
                     healed += event_store(tenant=tenant, stripe_account=account, event=event)[1]
     except (StripeError, NotConnected) as exc:
-        state.ran_at, state.message = timezone.now(), merchant_message(exc)
-        state.save(update_fields=["ran_at", "message"])
+        state.ran_at, state.facts = timezone.now(), merchant_facts(exc)
+        state.message = in_english(state.facts)
+        state.save(update_fields=["ran_at", "facts", "message"])
         return 0
     state.cursor, state.ran_at, state.healed = newest, timezone.now(), healed
     state.healed_total += healed
-    state.message = ""
+    state.message, state.facts = "", []
     state.save()
     if healed:
         logger.warning(

@@ -4,7 +4,7 @@ import logging
 from enum import StrEnum
 
 from syncapp.models import Connection, ConnectionStatus, EconomicConnection, StripeConnection, Tenant
-from syncapp.said import Fact, said_in_english
+from syncapp.said import Fact, said_in_english, said_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +40,18 @@ class NotConnected(Exception):
 
 
 class CredentialRefused(Exception):
-    """A credential failed its check; nothing was stored. `credential` says which one."""
+    """A credential failed its check; nothing was stored. `credential` says which one; `facts` say
+    why (`syncapp/said.py`): `text` in the reader's language, `message` in English (the CLI, logs)."""
 
-    def __init__(self, credential: Credential, message: str):
-        super().__init__(message)
+    def __init__(self, credential: Credential, facts: list[Fact]):
         self.credential = credential
-        self.message = message
+        self.facts = facts
+        self.message = said_in_english(facts)
+        super().__init__(self.message)
+
+    @property
+    def text(self) -> str:
+        return said_text(self.facts)
 
 
 def connection_mark_failing(

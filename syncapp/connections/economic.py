@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from syncapp.clients.economic import EconomicAuthFailed, EconomicError, EconomicUnavailable
 from syncapp.models import ConnectionStatus, EconomicConnection, Tenant
-from syncapp.said import quoted
+from syncapp.said import error_facts, said
 
 from .clients import economic_client
 from .common import Credential, CredentialRefused, Service, mark_failing
@@ -49,27 +49,19 @@ def economic_verify(*, tenant: Tenant, grant_token: str) -> dict:
     """`GET /self` with the grant; its answer, or CredentialRefused with a merchant's message."""
     grant_token = grant_token.strip()
     if not grant_token:
-        raise CredentialRefused(
-            Credential.ECONOMIC_GRANT_TOKEN, "e-conomic sent no access grant: connect again."
-        )
+        raise CredentialRefused(Credential.ECONOMIC_GRANT_TOKEN, [said("economic_no_grant")])
     client = economic_client(grant_token, rate_key=f"tenant-{tenant.pk}")
     try:
         return client.self_info()
     except EconomicAuthFailed as exc:
-        raise CredentialRefused(
-            Credential.ECONOMIC_GRANT_TOKEN,
-            "e-conomic did not accept the access grant (it may have been revoked, or access was "
-            "not granted to this app). Nothing was saved: connect again.",
-        ) from exc
+        raise CredentialRefused(Credential.ECONOMIC_GRANT_TOKEN, [said("economic_grant_refused")]) from exc
     except EconomicUnavailable as exc:
         raise CredentialRefused(
-            Credential.ECONOMIC_GRANT_TOKEN,
-            "e-conomic could not be reached to check the access grant. Nothing was saved: "
-            "try again in a minute.",
+            Credential.ECONOMIC_GRANT_TOKEN, [said("economic_check_unreachable")]
         ) from exc
     except EconomicError as exc:
         raise CredentialRefused(
-            Credential.ECONOMIC_GRANT_TOKEN, f"{exc.message} Nothing was saved: connect again."
+            Credential.ECONOMIC_GRANT_TOKEN, [*error_facts(exc), said("check_nothing_saved_connect_again")]
         ) from exc
     finally:
         client.close()
@@ -132,7 +124,6 @@ def economic_check(*, tenant: Tenant) -> EconomicConnection | None:
     try:
         credentials = economic_prepare(tenant=tenant, grant_token=connection.grant_token)
     except CredentialRefused as exc:
-        # The check's own words are English only (a gap: docs/i18n.md); quoted as they are.
-        mark_failing(connection, [quoted(exc.message)])
+        mark_failing(connection, exc.facts)
         return connection
     return economic_store(tenant=tenant, credentials=credentials)

@@ -19,7 +19,7 @@ from syncapp.clients.stripe import (
     StripeUnavailable,
 )
 from syncapp.models import STRIPE_ACCOUNT_NAME_MAX, ConnectionStatus, StripeAccess, StripeConnection, Tenant
-from syncapp.said import error_facts
+from syncapp.said import error_facts, said
 
 from .clients import stripe_client
 from .common import Credential, CredentialRefused, mark_failing
@@ -47,24 +47,14 @@ class StripeCredentials:
 def _check_key_shape(api_key: str) -> None:
     """Refuse what cannot be a usable key before asking Stripe about it."""
     if api_key.startswith(("pk_test_", "pk_live_")):
-        raise CredentialRefused(
-            Credential.STRIPE_API_KEY,
-            "That is a publishable key (pk_…): paste a restricted key (rk_…) or a secret key (sk_…).",
-        )
+        raise CredentialRefused(Credential.STRIPE_API_KEY, [said("stripe_publishable_key")])
     if not api_key.startswith(STRIPE_KEY_PREFIXES):
-        raise CredentialRefused(
-            Credential.STRIPE_API_KEY,
-            "That does not look like a Stripe API key: one starts with rk_test_, rk_live_, "
-            "sk_test_ or sk_live_.",
-        )
+        raise CredentialRefused(Credential.STRIPE_API_KEY, [said("stripe_not_a_key")])
 
 
 def _check_secret_shape(webhook_secret: str) -> None:
     if not webhook_secret.startswith(WEBHOOK_SECRET_PREFIX):
-        raise CredentialRefused(
-            Credential.STRIPE_WEBHOOK_SECRET,
-            "A webhook signing secret starts with whsec_ (see the endpoint in Stripe).",
-        )
+        raise CredentialRefused(Credential.STRIPE_WEBHOOK_SECRET, [said("stripe_not_a_signing_secret")])
 
 
 def _our_endpoint(gateway: StripeClient, *, url: str, known: StripeConnection | None) -> str | None:
@@ -92,8 +82,7 @@ def stripe_account_for_connect(*, tenant: Tenant, name: str | None) -> StripeCon
         return stripe_account_first(tenant=tenant)
     if len(name) > MAX_ACCOUNT_NAME:
         raise CredentialRefused(
-            Credential.STRIPE_ACCOUNT_NAME,
-            f"Give the account a name of at most {MAX_ACCOUNT_NAME} characters.",
+            Credential.STRIPE_ACCOUNT_NAME, [said("stripe_account_name_too_long", max=MAX_ACCOUNT_NAME)]
         )
     return stripe_account_named(tenant=tenant, name=name) or StripeConnection(tenant=tenant, name=name)
 
@@ -112,11 +101,9 @@ def stripe_prepare(
         _check_secret_shape(webhook_secret)
     if not api_key:
         if known is None or not known.api_key:
-            raise CredentialRefused(Credential.STRIPE_API_KEY, "Paste your Stripe API key (rk_… or sk_…).")
+            raise CredentialRefused(Credential.STRIPE_API_KEY, [said("stripe_paste_key")])
         if not webhook_secret:
-            raise CredentialRefused(
-                Credential.STRIPE_API_KEY, "Paste a new API key or a webhook signing secret."
-            )
+            raise CredentialRefused(Credential.STRIPE_API_KEY, [said("stripe_paste_key_or_secret")])
         # Only the signing secret changes: the stored key stays as it was.
         return StripeCredentials(known.api_key, bool(known.livemode), webhook_secret, "")
     _check_key_shape(api_key)
@@ -132,15 +119,14 @@ def stripe_prepare(
         endpoint = gateway.create_webhook_endpoint(url=url, events=list(CUSTOMER_EVENT_TYPES))
         return StripeCredentials(api_key, gateway.livemode, endpoint["secret"], endpoint["id"])
     except StripeAuthFailed as exc:
-        raise CredentialRefused(Credential.STRIPE_API_KEY, f"{exc.message} Nothing was saved.") from exc
-    except StripeUnavailable as exc:
         raise CredentialRefused(
-            Credential.STRIPE_API_KEY,
-            "Stripe could not be reached to check the key. Nothing was saved: try again.",
+            Credential.STRIPE_API_KEY, [*error_facts(exc), said("check_nothing_saved")]
         ) from exc
+    except StripeUnavailable as exc:
+        raise CredentialRefused(Credential.STRIPE_API_KEY, [said("stripe_check_unreachable")]) from exc
     except StripeError as exc:
         raise CredentialRefused(
-            Credential.STRIPE_API_KEY, f"Stripe refused: {exc.message} Nothing was saved."
+            Credential.STRIPE_API_KEY, [said("stripe_check_refused", detail=exc.message)]
         ) from exc
     finally:
         gateway.close()

@@ -177,7 +177,7 @@ def _stripe_connect(request, form, *, name: str | None) -> bool:
         )
     except CredentialRefused as exc:
         field = {Credential.STRIPE_WEBHOOK_SECRET: "webhook_secret", Credential.STRIPE_ACCOUNT_NAME: "name"}
-        form.add_error(field.get(exc.credential, "api_key"), exc.message)
+        form.add_error(field.get(exc.credential, "api_key"), exc.text)
         return False
     mode = "live" if connection.livemode else "test"
     several = StripeConnection.objects.for_tenant(request.tenant).count() > 1
@@ -216,7 +216,7 @@ def economic_callback(request, state):
         try:
             connection = economic_services.economic_connect(tenant=request.tenant, grant_token=token)
         except CredentialRefused as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.text)
         else:
             messages.success(
                 request,
