@@ -290,6 +290,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker gives up within about a second: the event is stored and
 # the sweeper sends it later, so a web request never waits on a dead broker.
+# Imports run on a queue of their own, served by worker processes of their own (docker-compose's
+# `imports`, started nicer): an import's lanes are threads of one task, and beside live syncs in one
+# process they took the GIL and the cores from other merchants' syncs (docs/benchmarks.md,
+# fairness). Every worker must consume the queues it is meant to serve: `-Q celery` and `-Q imports`.
+IMPORTS_QUEUE = "imports"
+CELERY_TASK_ROUTES = {"customers.tasks.run_import": {"queue": IMPORTS_QUEUE}}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,

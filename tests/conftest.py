@@ -188,6 +188,7 @@ def celery_worker(
             "-A",
             "syncapp",
             "worker",
+            "--queues=celery,imports",
             "--pool=prefork",
             "--concurrency=2",
             "--loglevel=INFO",

@@ -42,7 +42,8 @@ class Stack:
 
     def start_worker(self, index: int) -> None:
         args = [sys.executable, "-m", "celery", "-A", "syncapp", "worker", "-n", f"chaos{index}@%h"]
-        args += ["--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle"]
+        args += ["--queues=celery,imports", "--pool=prefork", "--concurrency=1", "--without-gossip"]
+        args += ["--without-mingle"]
         args += ["--without-heartbeat", "--loglevel=WARNING"]
         self.workers[index] = start_process(
             args, env=self.env, cwd=ROOT, log=self.logs / f"worker{index}.log"

@@ -125,14 +125,16 @@ def test_production_starts_connect_with_stripe_with_the_platforms_values():
 def test_compose_file_wires_every_service():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "imports", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         assert service["healthcheck"]["test"], name
     assert "gunicorn syncapp.wsgi:application" in services["web"]["command"]
     # The access log shows paths without query strings: e-conomic's grant callback carries ?token=.
     assert "%(U)s" in services["web"]["command"] and "%(r)s" not in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A syncapp worker")
+    assert services["worker"]["command"].startswith("celery -A syncapp worker --queues=celery ")
+    # Imports have their own queue (settings.CELERY_TASK_ROUTES) and workers, started nicer.
+    assert "celery -A syncapp worker --queues=imports " in services["imports"]["command"]
     assert services["beat"]["command"].startswith("celery -A syncapp beat")
     # Worker and beat are each judged by themselves: the worker's own node answers a ping; beat's
     # heartbeat file (touched on every tick by syncapp.celery.HeartbeatScheduler) is fresh.
@@ -144,7 +146,7 @@ def test_compose_file_wires_every_service():
         for line in (ROOT / ".env.example").read_text().splitlines()
         if line and not line.startswith("#")
     }
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "imports", "beat"):
         assert services[name]["env_file"] == ".env"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
