@@ -60,6 +60,7 @@ def run(stack) -> dict:
     # The stored events are not synced (their customers do not exist): close them, empty the broker.
     StripeEvent.objects.for_tenant(shop.tenant).update(status=StripeEvent.Status.IGNORED)
     _flush_broker(stack)
+    _settle_tables()
     return {
         "ours_rps": round(ours_rps, 1),
         "bare_rps": round(bare_rps, 1),
@@ -73,6 +74,18 @@ def run(stack) -> dict:
         "goal": "ratio >= 0.7",
         "met": ours_rps / bare_rps >= 0.7,
     }
+
+
+def _settle_tables() -> None:
+    """Vacuum and analyse what the stage wrote, now: PostgreSQL's autovacuum would otherwise do it
+    during the next stage, on the same two cores (end_to_end after ingest: p50 1.2 -> 2.6 x)."""
+    from django.db import connection
+
+    from .urls import BARE_TABLE
+
+    with connection.cursor() as cursor:
+        for table in ("customers_stripeevent", BARE_TABLE):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def _flush_broker(stack) -> None:

@@ -330,7 +330,7 @@ IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # paces any more. 4 match lanes: an import of customers e-conomic already has runs as fast as
 # before; on a node short of CPU, fewer leave more of it to the creates and to live syncs.
 IMPORT_LANES = env.int("IMPORT_LANES", default=8)
-IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=4)
+IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=2)
 # Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
 # synced while earlier pages' creates wait for the rate limit. The bound on its memory: about
 # IMPORT_PAGE_SIZE customers each (docs/benchmarks.md, import).
