@@ -221,8 +221,13 @@ class BenchStack:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time so far of each part of the stack (its process and their children)."""
-        parts = {"emulators": self.emulator, "web": self.web, "worker": self.worker, "beat": self.beat}
-        parts["imports"] = self.imports_worker
+        parts = {
+            "emulators": self.emulator,
+            "web": self.web,
+            "worker": self.worker,
+            "imports": self.imports_worker,
+            "beat": self.beat,
+        }
         return {
             name: round(sum(_cpu_seconds(pid) for pid in [p.pid, *_children(p.pid)]), 1)
             for name, p in parts.items()
