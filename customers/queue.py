@@ -26,9 +26,10 @@ READ_ECONOMIC = "customers.tasks.read_economic_changes"
 RETRY_ECONOMIC_CUSTOMER = "customers.tasks.retry_economic_customer"
 
 
-def enqueue_event(event_id: int, token: str = "") -> None:
-    """`token` is the lease the event was stored with: the task takes it over."""
-    _after_commit(PROCESS_EVENT, event_id, *([token] if token else []))
+def enqueue_event(event_id: int, token: str, tenant_id: int, stripe_customer_id: str) -> None:
+    """`token` is the lease the event was stored with ("": none), which the task takes over; the
+    tenant and the customer are the key of the lock the task takes first."""
+    _after_commit(PROCESS_EVENT, event_id, token, tenant_id, stripe_customer_id)
 
 
 def enqueue_customer_sync(
@@ -56,10 +57,11 @@ def enqueue_economic_customer_retry(tenant_id: int, number: int) -> None:
     _after_commit(RETRY_ECONOMIC_CUSTOMER, tenant_id, number)
 
 
-def requeue_events(event_ids: Iterable[int], token: str) -> None:
-    """The sweeper's sends of due events, already leased to `token`: no transaction to wait for."""
-    for event_id in event_ids:
-        send(PROCESS_EVENT, event_id, token)
+def requeue_events(events: Iterable[tuple[int, int, str]], token: str) -> None:
+    """The sweeper's sends of due events (id, tenant id, Stripe customer id), already leased to
+    `token`: no transaction to wait for."""
+    for event_id, tenant_id, stripe_customer_id in events:
+        send(PROCESS_EVENT, event_id, token, tenant_id, stripe_customer_id)
 
 
 def send(task_name: str, *args: object) -> bool:

@@ -27,8 +27,10 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(**TASK_OPTIONS)
-def process_event(event_id: int, token: str = "") -> None:
-    event_process(event_id=event_id, token=token)
+def process_event(
+    event_id: int, token: str = "", tenant_id: int | None = None, stripe_customer_id: str = ""
+) -> None:
+    event_process(event_id=event_id, token=token, tenant_id=tenant_id, stripe_customer_id=stripe_customer_id)
 
 
 @shared_task(**TASK_OPTIONS)

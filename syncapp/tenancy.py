@@ -43,7 +43,12 @@ class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
     def for_tenant(self, tenant) -> TenantScopedQuerySet:
         if tenant is None:
             raise TenantScopeMissing(f"{self.model.__name__}.objects.for_tenant(None)")
-        queryset = super().get_queryset().filter(tenant=tenant)
+        queryset = super().get_queryset()
+        # Deferred, as Django's related managers defer theirs: the filter is built when the query
+        # is first used, and `create()` (the webhook's one insert), which needs only the tenant
+        # itself, never pays for building it.
+        queryset._defer_next_filter = True
+        queryset = queryset.filter(tenant=tenant)
         queryset._tenant = tenant
         return queryset
 

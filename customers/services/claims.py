@@ -79,9 +79,12 @@ def _unanswered_elsewhere(*, agreement: str, keys: list[int], link: CustomerLink
     return pending.exists()
 
 
-def claims_start(*, link: CustomerLink, agreement: str, keys: list[int]) -> None:
-    """Just before the POST, in the transaction that marks the link's create in flight."""
-    CreateClaim.objects.for_tenant(link.tenant).filter(link=link).delete()
+def claims_start(*, link: CustomerLink, agreement: str, keys: list[int], replacing: bool) -> None:
+    """Just before the POST, in the transaction that marks the link's create in flight.
+    `replacing`: the link existed before this sync and may hold an earlier create's claims (a
+    link inserted now holds none)."""
+    if replacing:
+        CreateClaim.objects.for_tenant(link.tenant).filter(link=link).delete()
     now = timezone.now()
     CreateClaim.objects.for_tenant(link.tenant).bulk_create(
         [

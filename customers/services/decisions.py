@@ -215,7 +215,7 @@ def _match_or_create(ctx: SyncContext, link: CustomerLink | None, plan: Customer
         return _ambiguous(ctx, match)
     if match.outcome == MatchOutcome.MATCHED:
         return link_found(ctx, link, plan, match.deciding, match.found)
-    return create(ctx, plan)
+    return create(ctx, link, plan)
 
 
 def link_found(
@@ -257,8 +257,9 @@ def link_found(
     return outcome
 
 
-def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
-    """Nobody matched: create the customer, marking the create in flight first."""
+def create(ctx: SyncContext, link: CustomerLink | None, plan: CustomerPlan) -> Outcome:
+    """Nobody matched: create the customer, marking the create in flight first (on `link`, the
+    customer's link read under its lock, or on a new one)."""
     if not ctx.settings.defaults_complete:
         return Outcome(Action.FAILED, [fact("defaults_missing")])
     payload = plan.create_payload
@@ -274,7 +275,13 @@ def create(ctx: SyncContext, plan: CustomerPlan) -> Outcome:
     # Committed before the POST: if the reply is lost, the retry knows what it finds is ours, and
     # the claims keep other Stripe customers with these values from creating it again meanwhile.
     _save_link(
-        ctx, number=None, created_by_us=True, fingerprint="", create_started=timezone.now(), claim=True
+        ctx,
+        number=None,
+        created_by_us=True,
+        fingerprint="",
+        create_started=timezone.now(),
+        claim=True,
+        earlier_claims=link is not None,
     )
     try:
         created = ctx.economic.create_customer(payload)
@@ -303,7 +310,7 @@ def review_resolved(
     """The merchant chose in the review queue: link the candidate they picked, or create anew."""
     if choice.choice == "created":
         with _values_held(ctx, link, plan):
-            outcome = create(ctx, plan)
+            outcome = create(ctx, link, plan)
         outcome.facts.insert(0, fact("review_chose_create", by=choice.by))
         return outcome
     number = choice.number
@@ -442,6 +449,7 @@ def _save_link(
     fingerprint: str,
     create_started: datetime | None = None,
     claim: bool = False,
+    earlier_claims: bool = False,
     field_fingerprints: dict[str, str] | None = None,
 ) -> CustomerLink:
     # Inserted or updated in one statement: the customer's lock is held, so no other sync writes
@@ -464,7 +472,7 @@ def _save_link(
         update_fields=[*LINK_SAVED_FIELDS, "updated"],
     )
     if claim:
-        claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys)
+        claims_start(link=link, agreement=ctx.agreement, keys=ctx.value_keys, replacing=earlier_claims)
     elif number is not None and created_by_us:
         # A create answered or found again: in the link's transaction, the number and its
         # confirmation are seen together. (A matched link never claimed anything.)

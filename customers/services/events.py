@@ -63,7 +63,7 @@ def event_store(*, tenant: Tenant, stripe_account: StripeConnection, event: dict
                 leased_until=lease_until() if synced else None,
             )
             if synced:
-                enqueue_event(stored.pk, token)
+                enqueue_event(stored.pk, token, tenant.pk, stored.stripe_customer_id)
     except IntegrityError:
         return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
     return stored, True
@@ -76,8 +76,14 @@ def event_email(event: dict) -> str:
     return email.strip()[:255] if isinstance(email, str) else ""
 
 
-def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
+def event_process(
+    *, event_id: int, token: str = "", tenant_id: int | None = None, stripe_customer_id: str = ""
+) -> SyncRecord | None:
     """Process one stored event, if it is pending, due and ours to take; None when not synced.
+
+    The task's message carries the key of the customer's lock (tenant and Stripe customer) with
+    the event's id; without it (a message sent before it did, or a caller that knows only the id)
+    the key is read first. The event itself is read once, with the lock held.
 
     A failure that can pass is not raised: the event's next attempt is scheduled in the database
     (or it waits for its paused service, or it gives up after the retry window).
@@ -85,11 +91,10 @@ def event_process(*, event_id: int, token: str = "") -> SyncRecord | None:
     token = token or new_lease_token()
     if not event_claim(event_id=event_id, token=token):
         return None
-    # The task carries only the id: first the lock's key (a narrow read), then, with the lock
-    # held, the event itself, once.
-    tenant_id, stripe_customer_id = (
-        StripeEvent.all_tenants.filter(pk=event_id).values_list("tenant_id", "stripe_customer_id").get()
-    )
+    if tenant_id is None:
+        tenant_id, stripe_customer_id = (
+            StripeEvent.all_tenants.filter(pk=event_id).values_list("tenant_id", "stripe_customer_id").get()
+        )
     try:
         # Held from the status check to the record; `customer_sync` finds it held (re-entrant).
         with customer_lock(tenant_id=tenant_id, stripe_customer_id=stripe_customer_id):
@@ -207,5 +212,5 @@ def event_replay(*, tenant: Tenant, event_id: int) -> StripeEvent:
             "leased_until",
         ]
     )
-    enqueue_event(event.pk)
+    enqueue_event(event.pk, "", event.tenant_id, event.stripe_customer_id)
     return event

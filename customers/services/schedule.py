@@ -132,11 +132,12 @@ def events_sweep(*, limit: int = SWEEP_BATCH) -> int:
             .exclude(paused_tenant())
             .order_by("next_attempt_at")
             .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "tenant_id", "stripe_customer_id")[:limit]
         )
-        ids = list(due)
+        events = list(due)
+        ids = [event_id for event_id, _, _ in events]
         StripeEvent.all_tenants.filter(pk__in=ids).update(leased_by=token, leased_until=lease_until(now))
-    requeue_events(ids, token)
+    requeue_events(events, token)
     _heartbeat()
     if ids:
         logger.info("Sent %d due events", len(ids))

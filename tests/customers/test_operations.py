@@ -93,7 +93,7 @@ def test_sync_log_json_lists_newest_first(tenant, capsys):
 @pytest.mark.django_db
 def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args[0]))
+    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args))
     stale = _stored_event(tenant, "evt_stale")
     StripeEvent.all_tenants.filter(pk=stale.pk).update(received=timezone.now() - timedelta(minutes=10))
     # Stored by the webhook: leased to the message it sent, so the sweeper leaves it alone.
@@ -105,7 +105,10 @@ def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
     done = _stored_event(tenant, "evt_done", status=StripeEvent.Status.PROCESSED)
     StripeEvent.all_tenants.filter(pk=done.pk).update(received=timezone.now() - timedelta(minutes=10))
     assert events_sweep() == 1
-    assert queued == [stale.pk]
+    # The message carries the key of the customer's lock with the event's id and its lease.
+    (sent,) = queued
+    leased_by = StripeEvent.all_tenants.get(pk=stale.pk).leased_by
+    assert sent == (stale.pk, leased_by, tenant.pk, stale.stripe_customer_id) and leased_by
     # Sent once: leased to that message until it is taken or the lease runs out.
     assert events_sweep() == 0
 
@@ -245,7 +248,7 @@ def test_admin_replay_requeues_the_event(
     client, tenant, django_user_model, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(tasks.process_event, "delay", queued.append)
+    monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args))
     event = _stored_event(tenant, status=StripeEvent.Status.FAILED, last_error="Ambiguous match")
     staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
     admin_login(client, staff)
@@ -256,7 +259,7 @@ def test_admin_replay_requeues_the_event(
         )
     event.refresh_from_db()
     assert event.status == "pending"
-    assert queued == [event.pk]
+    assert queued == [(event.pk, "", tenant.pk, event.stripe_customer_id)]
 
 
 def test_a_throttled_event_stays_pending_with_the_reason_for_support(merchant):

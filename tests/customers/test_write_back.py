@@ -83,7 +83,7 @@ def test_without_a_broker_the_task_named_by_the_queue_runs_in_process(
     eager, current_app.conf.task_always_eager = current_app.conf.task_always_eager, True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            enqueue_event(echo.pk)
+            enqueue_event(echo.pk, "", echo.tenant_id, echo.stripe_customer_id)
     finally:
         current_app.conf.task_always_eager = eager
     echo.refresh_from_db()

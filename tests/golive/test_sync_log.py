@@ -97,6 +97,6 @@ def test_the_events_view_replays_an_event(owner_client, tenant):
     with mock.patch("customers.services.events.enqueue_event") as enqueue:
         response = owner_client.post(reverse("event_replay", args=[tenant.slug, event.pk]))
     assert response.status_code == 302
-    enqueue.assert_called_once_with(event.pk)
+    enqueue.assert_called_once_with(event.pk, "", tenant.pk, event.stripe_customer_id)
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.PENDING
