@@ -1,6 +1,6 @@
 import time
 
-from django.db.models import Subquery
+from django.db.models import OuterRef, Subquery
 
 from syncapp.models import EconomicConnection, Tenant
 
@@ -15,9 +15,18 @@ def settings_document_for(*, tenant: Tenant) -> dict:
     return row.document if row is not None else default_document()
 
 
-def sync_settings_for(*, tenant: Tenant, account: str | None = None) -> SyncSettings:
-    """The tenant's settings, with the overrides of its Stripe account named `account`, if any."""
-    return parse(settings_document_for(tenant=tenant), account=account)
+def settings_document_of(tenant: OuterRef) -> Subquery:
+    """The saved document of the tenant an outer query names (NULL when it has saved none): for a
+    caller that reads it in the same query as the tenant's other rows."""
+    return Subquery(SyncSettingsDocument.all_tenants.filter(tenant=tenant).values("document")[:1])
+
+
+def sync_settings_for(
+    *, tenant: Tenant, account: str | None = None, document: dict | None = None
+) -> SyncSettings:
+    """The tenant's settings, with the overrides of its Stripe account named `account`, if any;
+    from `document` when the caller has read it already (`settings_document_of`)."""
+    return parse(document or settings_document_for(tenant=tenant), account=account)
 
 
 def settings_changes_for(*, tenant: Tenant):

@@ -4,9 +4,10 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef
 from django.utils import timezone
 
+from mappings.selectors import settings_document_of
 from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
 from syncapp.models import StripeConnection, Tenant
 
@@ -15,7 +16,8 @@ from ..explanations import Fact, fact, in_english
 from ..locks import customer_lock
 from ..models import StripeEvent, SyncRecord
 from ..queue import enqueue_event
-from .pauses import pause_note_success, pause_note_trouble, tenant_pauses
+from .pauses import NO_PAUSES, pause_note_success, pause_note_trouble, pauses_on_record, tenant_pauses
+from .review_queue import review_open
 from .schedule import (
     event_claim,
     event_error,
@@ -107,16 +109,16 @@ def event_process(
 
 def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
     # Read now that the customer's lock is held (an earlier holder may have processed it); the
-    # event's tenant scopes everything after this, its tenant and account in the same query.
-    # Its `attempts` already counts this one (the claim did).
-    event = StripeEvent.all_tenants.select_related("tenant", "stripe_account").get(pk=event_id)
+    # event's tenant scopes everything after this. Its `attempts` already counts this one (the
+    # claim did).
+    event = _event_to_process(event_id)
     if event.status != Status.PENDING:
         event_release(event_id=event_id, token=token, attempts=F("attempts") - 1)
         return None
     if is_own_echo(event):
         _finish(event, Status.IGNORED, [fact("own_echo")], attempts=event.attempts - 1)
         return None
-    pauses = tenant_pauses(tenant=event.tenant)
+    pauses = tenant_pauses(tenant=event.tenant) if event.pauses_on_record else NO_PAUSES
     if pauses.active is not None:
         event_wait_for_pause(event=event, token=token, until=pauses.active.until, error=pauses.active.why)
         return None
@@ -127,6 +129,8 @@ def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
             stripe_account=event.stripe_account,
             event=event,
             pause_on_refusal=True,
+            settings_document=event.settings_document,
+            review_open=event.review_open,
         )
     except TransientSyncError as exc:
         _after_failure(event, token, exc)
@@ -142,6 +146,22 @@ def _process_claimed(event_id: int, token: str) -> SyncRecord | None:
     failed = record.action == SyncRecord.Action.FAILED
     _finish(event, Status.FAILED if failed else Status.PROCESSED, record.facts if failed else [])
     return record
+
+
+def _event_to_process(event_id: int) -> StripeEvent:
+    """The event with its tenant and account, and what its sync reads first, in one query: the
+    tenant's settings document, whether the tenant has a pause or failures on record, whether the
+    customer has an open review item. (Each was a query of its own on every sync.)"""
+    tenant = OuterRef("tenant")
+    return (
+        StripeEvent.all_tenants.select_related("tenant", "stripe_account")
+        .annotate(
+            settings_document=settings_document_of(tenant),
+            pauses_on_record=pauses_on_record(tenant),
+            review_open=review_open(tenant, OuterRef("stripe_customer_id")),
+        )
+        .get(pk=event_id)
+    )
 
 
 def _after_failure(event: StripeEvent, token: str, error: TransientSyncError) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from syncapp.clients.economic import EconomicError
@@ -46,6 +47,15 @@ class TenantPauses:
     active: ConnectionPause | None
     # Failures are being counted towards a pause: a success has a count to reset.
     failures_counted: bool
+
+
+NO_PAUSES = TenantPauses(active=None, failures_counted=False)
+
+
+def pauses_on_record(tenant: OuterRef) -> Exists:
+    """Whether the tenant an outer query names has a pause or a count of failures on record (a
+    row with neither is what a resumed pause leaves): when not, `tenant_pauses` is NO_PAUSES."""
+    return Exists(ConnectionPause.all_tenants.filter(tenant=tenant).exclude(reason="", failures=0))
 
 
 def tenant_pauses(*, tenant: Tenant) -> TenantPauses:

@@ -6,6 +6,7 @@ by it.
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from syncapp.models import Tenant
@@ -13,6 +14,15 @@ from syncapp.models import Tenant
 from ..models import ReviewItem, SyncRecord
 
 Action = SyncRecord.Action
+
+
+def review_open(tenant: OuterRef, stripe_customer_id: OuterRef) -> Exists:
+    """Whether the customer an outer query names has an open review item (nothing to close when not)."""
+    return Exists(
+        ReviewItem.all_tenants.filter(
+            tenant=tenant, stripe_customer_id=stripe_customer_id, resolved_at__isnull=True
+        )
+    )
 
 
 def review_item_note(*, tenant: Tenant, record: SyncRecord, candidates: list[int]) -> ReviewItem | None:

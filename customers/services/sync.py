@@ -91,6 +91,8 @@ def customer_sync(
     resolution: Resolution | None = None,
     pause_on_refusal: bool = False,
     clients: SyncClients | None = None,
+    settings_document: dict | None = None,
+    review_open: bool = True,
 ) -> SyncRecord:
     """Sync (or, with dry_run, preview) one Stripe customer; returns the SyncRecord it wrote.
 
@@ -107,6 +109,10 @@ def customer_sync(
     to retry. With `pause_on_refusal` (event processing) a refused credential is one of them too:
     the events wait for the merchant to reconnect instead of failing one by one. An import passes
     its lane's `clients` (kept open across customers); otherwise the sync opens its own.
+
+    Event processing reads with the event what the sync would read first (under the customer's
+    lock, as here): the tenant's `settings_document`, and `review_open` False when the customer has
+    no open review item to close.
     """
     # What a sync stores (the English `message`, warnings, the rule's words) is written in English
     # whoever started it; readers get their own language from the record's facts.
@@ -119,7 +125,14 @@ def customer_sync(
         try:
             stripe_account = stripe_account or _account_of(tenant, link)
             ctx = _context(
-                tenant, stripe_account, stripe_customer_id, dry_run, match_index, listed_customer, clients
+                tenant,
+                stripe_account,
+                stripe_customer_id,
+                dry_run,
+                match_index,
+                listed_customer,
+                clients,
+                settings_document,
             )
             outcome = _sync(ctx, link, event, resolution)
         except TRANSIENT as exc:
@@ -151,7 +164,7 @@ def customer_sync(
             reason = RemovalReason.STRIPE_DELETED
             customer_erase(tenant=tenant, stripe_customer_id=stripe_customer_id, reason=reason, note=False)
             record.refresh_from_db()
-        if not dry_run:
+        if not dry_run and (review_open or record.action == Action.NEEDS_REVIEW):
             review_item_note(tenant=tenant, record=record, candidates=outcome.candidates)
         sync_recorded(record)
         return record
@@ -180,8 +193,9 @@ def _context(
     match_index: MatchIndex | None,
     listed_customer: dict | None,
     clients: SyncClients | None,
+    settings_document: dict | None,
 ) -> SyncContext:
-    settings = sync_settings_for(tenant=tenant, account=stripe_account.name)
+    settings = sync_settings_for(tenant=tenant, account=stripe_account.name, document=settings_document)
     # A caller's clients (an import lane's), or this thread's warm ones: never a handshake per sync.
     stripe = clients.stripe if clients is not None else pooled_stripe_client_for(stripe_account)
     economic = clients.economic if clients is not None else pooled_economic_client_for(tenant)
