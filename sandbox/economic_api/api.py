@@ -29,16 +29,15 @@ def authenticate(request: HttpRequest) -> Grant:
         raise ApiError(401, "Missing X-AppSecretToken or X-AgreementGrantToken header.", error_code="E04010")
     if secret == DEMO_TOKEN and grant_token == DEMO_TOKEN:
         return demo_grant()
-    grant = (
-        Grant.objects.select_related("agreement", "app")
-        .filter(token=grant_token, app__secret_token=secret)
-        .first()
-    )
-    if grant is None:
+    try:
+        # The agreement's faults come along (faults.current): one read for the whole request.
+        return Grant.objects.select_related("agreement__faults", "app").get(
+            token=grant_token, app__secret_token=secret
+        )
+    except Grant.DoesNotExist:  # the token is unique: never more than one
         raise ApiError(
             401, "The app secret token or the agreement grant token is not valid.", error_code="E04011"
-        )
-    return grant
+        ) from None
 
 
 def base_url(request: HttpRequest) -> str:
