@@ -79,11 +79,13 @@ def _customers(caller: Caller) -> QuerySet[Customer]:
     return Customer.objects.filter(account=caller.account, livemode=caller.livemode)
 
 
-def _customer_row(caller: Caller, customer_id: str) -> Customer:
-    row = _customers(caller).filter(stripe_id=customer_id).first()
-    if row is None:
-        raise missing("customer", customer_id)
-    return row
+def _customer_row(caller: Caller, customer_id: str, *, for_update: bool = False) -> Customer:
+    """The caller's customer, deleted or not; `for_update` locks it (and refuses a deleted one)."""
+    rows = _customers(caller).select_for_update().filter(deleted=False) if for_update else _customers(caller)
+    try:
+        return rows.get(stripe_id=customer_id)  # Stripe ids are unique
+    except Customer.DoesNotExist:
+        raise missing("customer", customer_id) from None
 
 
 def customer_render(row: Customer, expand: list[str] | None = None) -> dict[str, Any]:
@@ -290,9 +292,7 @@ def customer_retrieve(caller: Caller, customer_id: str, params: dict[str, Any]) 
 
 
 def customer_update(caller: Caller, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    row = _customers(caller).select_for_update().filter(stripe_id=customer_id, deleted=False).first()
-    if row is None:
-        raise missing("customer", customer_id)
+    row = _customer_row(caller, customer_id, for_update=True)
     expand = as_list(params.get("expand"), "expand")
     old = row.data
     new = _apply(old, params, _CUSTOMER_PARAMS)
@@ -325,9 +325,7 @@ def previous_attributes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
 
 
 def customer_delete(caller: Caller, customer_id: str) -> dict[str, Any]:
-    row = _customers(caller).select_for_update().filter(stripe_id=customer_id, deleted=False).first()
-    if row is None:
-        raise missing("customer", customer_id)
+    row = _customer_row(caller, customer_id, for_update=True)
     snapshot = customer_render(row)
     row.deleted = True
     row.save(update_fields=["deleted"])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -54,9 +54,10 @@ def _credential(request: HttpRequest) -> "ApiKey | GrantKey":
             "You did not provide an API key. You need to provide your API key in the Authorization "
             "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
         )
-    api_key = ApiKey.objects.select_related("account").filter(key=key).first()
-    if api_key is not None:
-        return api_key
+    try:
+        return ApiKey.objects.select_related("account").get(key=key)  # keys are unique
+    except ApiKey.DoesNotExist:
+        pass
     grant = oauth.grant_for_token(key)
     if grant is None:
         raise ApiError(401, f"Invalid API Key provided: {_mask(key)}")
@@ -102,14 +103,21 @@ def _run_idempotent(caller: Caller, request: HttpRequest, params: dict, run: Cal
     fingerprint = json.dumps([request.method, request.path, params], sort_keys=True)
     key = caller.idempotency_key
     rows = IdempotentRequest.objects.filter(account=caller.account, livemode=caller.livemode, key=key)
-    with transaction.atomic():
-        rows.filter(created__lt=timezone.now() - IDEMPOTENCY_KEY_TTL).delete()
-        record, created = IdempotentRequest.objects.get_or_create(
-            account=caller.account,
-            livemode=caller.livemode,
-            key=key,
-            defaults={"fingerprint": fingerprint, "request_id": caller.request_id or ""},
-        )
+    try:
+        # The claim is an insert the unique constraint refuses while the key is on record (as
+        # get_or_create would, without first looking for a key that is usually new).
+        with transaction.atomic():
+            rows.filter(created__lt=timezone.now() - IDEMPOTENCY_KEY_TTL).delete()
+            record = IdempotentRequest.objects.create(
+                account=caller.account,
+                livemode=caller.livemode,
+                key=key,
+                fingerprint=fingerprint,
+                request_id=caller.request_id or "",
+            )
+        created = True
+    except IntegrityError:
+        record, created = rows.get(), False
     if not created:
         if record.status == 0:
             raise ApiError(
