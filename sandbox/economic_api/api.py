@@ -30,8 +30,9 @@ def authenticate(request: HttpRequest) -> Grant:
     if secret == DEMO_TOKEN and grant_token == DEMO_TOKEN:
         return demo_grant()
     try:
-        # The agreement's faults come along (faults.current): one read for the whole request.
-        return Grant.objects.select_related("agreement__faults", "app").get(
+        # The agreement's faults come along (faults.current): one read for the whole request. The
+        # app is read only where it is shown (/self).
+        return Grant.objects.select_related("agreement__faults").get(
             token=grant_token, app__secret_token=secret
         )
     except Grant.DoesNotExist:  # the token is unique: never more than one
