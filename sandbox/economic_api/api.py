@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from ..latency import over_budget, over_rate
+from ..rows import insert
 from . import faults
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry
@@ -96,7 +97,8 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if agreement is not None and request.method in ("POST", "PUT") and 200 <= response.status_code < 300:
             outcome = faults.after_commit(request, agreement, response)
             response, fault, stall_seconds = outcome.response, outcome.fault, outcome.stall_seconds
-        RequestLogEntry.objects.create(
+        insert(
+            RequestLogEntry,
             agreement=agreement,
             method=request.method,
             path=request.path,
