@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .delivery import event_deliver_on_commit
@@ -90,7 +91,9 @@ _CUSTOMER = (
 
 def _customer_row(caller: Caller, customer_id: str, *, for_update: bool = False) -> Customer:
     """The caller's customer, deleted or not; `for_update` locks it (and refuses a deleted one)."""
-    sql = f"{_CUSTOMER} AND NOT deleted FOR UPDATE" if for_update else _CUSTOMER
+    sql = f"{_CUSTOMER} AND NOT deleted" if for_update else _CUSTOMER
+    if for_update and connection.features.has_select_for_update:  # not SQLite (`make run`)
+        sql += " FOR UPDATE"
     for row in Customer.objects.raw(sql, [caller.account.pk, caller.livemode, customer_id]):
         return row
     raise missing("customer", customer_id)
