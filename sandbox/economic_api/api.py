@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from ..latency import over_budget, over_rate
+from ..rows import insert
 from . import faults
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry
@@ -29,16 +30,16 @@ def authenticate(request: HttpRequest) -> Grant:
         raise ApiError(401, "Missing X-AppSecretToken or X-AgreementGrantToken header.", error_code="E04010")
     if secret == DEMO_TOKEN and grant_token == DEMO_TOKEN:
         return demo_grant()
-    grant = (
-        Grant.objects.select_related("agreement", "app")
-        .filter(token=grant_token, app__secret_token=secret)
-        .first()
-    )
-    if grant is None:
+    try:
+        # The agreement's faults come along (faults.current): one read for the whole request. The
+        # app is read only where it is shown (/self).
+        return Grant.objects.select_related("agreement__faults").get(
+            token=grant_token, app__secret_token=secret
+        )
+    except Grant.DoesNotExist:  # the token is unique: never more than one
         raise ApiError(
             401, "The app secret token or the agreement grant token is not valid.", error_code="E04011"
-        )
-    return grant
+        ) from None
 
 
 def base_url(request: HttpRequest) -> str:
@@ -96,7 +97,8 @@ def economic_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if agreement is not None and request.method in ("POST", "PUT") and 200 <= response.status_code < 300:
             outcome = faults.after_commit(request, agreement, response)
             response, fault, stall_seconds = outcome.response, outcome.fault, outcome.stall_seconds
-        RequestLogEntry.objects.create(
+        insert(
+            RequestLogEntry,
             agreement=agreement,
             method=request.method,
             path=request.path,

@@ -75,15 +75,25 @@ class InjectedFault(ApiError):
         self.label = label or f"injected {self.status}"
 
 
+def current(agreement: Agreement) -> Faults | None:
+    """The agreement's faults as this request found them, or None: read once per request (with the
+    grant, api.authenticate) and kept on the agreement, so the checks below share one read. The
+    counters are used up by `_take` itself, never by what was read."""
+    try:
+        return agreement.faults
+    except Faults.DoesNotExist:
+        return None
+
+
 def paging_cap(agreement: Agreement) -> int:
     """Items page-based paging reaches for this agreement; 0 means no cap (the default)."""
-    cap = Faults.objects.filter(agreement=agreement).values_list("paging_cap_items", flat=True).first()
-    return cap or 0
+    faults = current(agreement)
+    return faults.paging_cap_items if faults is not None else 0
 
 
 def before_request(agreement: Agreement) -> None:
     """Apply latency, then raise a 429 (with or without Retry-After) or a 5xx if one is due."""
-    faults = Faults.objects.filter(agreement=agreement).first()
+    faults = current(agreement)
     if faults is None:
         return
     if faults.latency_seconds > 0:
@@ -121,6 +131,9 @@ class AfterCommit:
 
 def after_commit(request: HttpRequest, agreement: Agreement, response: HttpResponse) -> AfterCommit:
     """For a committed POST/PUT: maybe swap the answer for a broken or a late one."""
+    if current(agreement) is None:
+        return AfterCommit(response)  # the agreement had no faults when the request began
+    # Read again: other calls may have used the counters up meanwhile.
     faults = Faults.objects.filter(agreement=agreement).first()
     if faults is None:
         return AfterCommit(response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -78,7 +78,7 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
                 base=base,
                 path="customers",
                 rows=rows,
-                total=len(rows) if to_read is every else every.count(),
+                total=len(rows) if to_read is every else _customer_count(agreement),
                 record=resources.customer_record,
                 body=lambda c: resources.customer_body(c, base),
                 filters=resources.CUSTOMER_FILTERS,
@@ -113,6 +113,16 @@ def customers(request: HttpRequest, agreement: Agreement) -> HttpResponse:
     response = JsonResponse(resources.customer_body(customer, base), status=201)
     response["Location"] = f"{base}/customers/{number}"
     return response
+
+
+def _customer_count(agreement: Agreement) -> int:
+    """`resultsWithoutFilter` of a narrowed search. Written out: the sync's every e-mail search
+    asks, and the ORM's building of a count cost more CPU than the count (the bench's emulators
+    share their machine with the product)."""
+    with connection.cursor() as cursor:
+        table = Customer._meta.db_table
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE agreement_id = %s", [agreement.pk])
+        return cursor.fetchone()[0]
 
 
 def _number_in_use(number: int) -> None:

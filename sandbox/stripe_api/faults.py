@@ -137,12 +137,19 @@ def faults_list(account: Account) -> list[dict[str, Any]]:
     return [fault_render(f) for f in rows]
 
 
+# The faults that may answer a request of `account`, oldest first: the account's and the global
+# ones not used up (`remaining` null is unbounded). Written out because it runs before every API
+# call, and the ORM's building of it cost more CPU than the query itself; the bench's emulators
+# share their machine with the product, so that CPU is the product's loss.
+_CANDIDATES = (
+    f"SELECT * FROM {Fault._meta.db_table} WHERE (account_id = %s OR account_id IS NULL)"
+    " AND (remaining IS NULL OR remaining <> 0) ORDER BY id"
+)
+
+
 def check(account: Account, method: str, path: str) -> None:
     """Raise the first due fault for this request (`path` as Stripe writes it: `/v1/...`)."""
-    candidates = (
-        Fault.objects.filter(Q(account=account) | Q(account=None)).exclude(remaining=0).order_by("id")
-    )
-    for fault in candidates:
+    for fault in Fault.objects.raw(_CANDIDATES, [account.pk]):
         if fault.method and fault.method != method:
             continue
         if fault.path and not path.startswith(fault.path):
