@@ -46,7 +46,9 @@ class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
         queryset = super().get_queryset()
         # Deferred, as Django's related managers defer theirs: the filter is built when the query
         # is first used, and `create()` (the webhook's one insert), which needs only the tenant
-        # itself, never pays for building it.
+        # itself, never pays for building it. `_defer_next_filter` is Django's internal switch:
+        # were it ever dropped, setting it would do nothing and the filter would be built at once,
+        # as before (slower, never unscoped).
         queryset._defer_next_filter = True
         queryset = queryset.filter(tenant=tenant)
         queryset._tenant = tenant

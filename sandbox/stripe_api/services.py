@@ -84,8 +84,7 @@ def _customers(caller: Caller) -> QuerySet[Customer]:
 # ORM's building of the query cost more CPU than the query (the bench's emulators share their
 # machine with the product).
 _CUSTOMER = (
-    f"SELECT * FROM {Customer._meta.db_table}"
-    " WHERE account_id = %s AND livemode = %s AND stripe_id = %s"
+    f"SELECT * FROM {Customer._meta.db_table} WHERE account_id = %s AND livemode = %s AND stripe_id = %s"
 )
 
 
