@@ -3,13 +3,13 @@
 import logging
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef
 from django.utils import timezone
 
 from mappings.selectors import settings_document_of
 from syncapp.clients.stripe import CUSTOMER_EVENT_TYPES
 from syncapp.models import StripeConnection, Tenant
+from syncapp.rows import insert
 
 from ..errors import TransientSyncError, Trouble
 from ..explanations import Fact, fact, in_english
@@ -40,34 +40,38 @@ def event_store(*, tenant: Tenant, stripe_account: StripeConnection, event: dict
     """Store a verified Stripe event of one of the tenant's Stripe accounts once; enqueue it after
     commit. Returns (event, stored_now).
 
-    The only work on the webhook's path: one insert. A redelivered event id is a no-op. The event
-    is stored leased to the message about to be sent, so the sweeper does not send it twice; if
-    the send fails (broker down) the lease runs out and the sweeper sends it.
+    The only work on the webhook's path: one insert, its own commit outside a transaction. A
+    redelivered event id is a no-op: the insert skips a row whose (tenant, event id) is taken,
+    without an error, so it needs no transaction or savepoint of its own. The event is stored
+    leased to the message about to be sent, so the sweeper does not send it twice; if the send
+    fails (broker down) the lease runs out and the sweeper sends it.
     """
     synced = event.get("type") in CUSTOMER_EVENT_TYPES
     data_object = (event.get("data") or {}).get("object") or {}
     token = new_lease_token() if synced else ""
-    try:
-        with transaction.atomic():
-            stored = StripeEvent.objects.for_tenant(tenant).create(
-                stripe_account=stripe_account,
-                stripe_event_id=event["id"],
-                type=event.get("type", ""),
-                stripe_created=datetime.fromtimestamp(int(event.get("created", 0)), tz=UTC),
-                livemode=bool(event.get("livemode")),
-                account=event.get("account") or "",
-                stripe_customer_id=data_object.get("id", "") if synced else "",
-                stripe_email=event_email(event),
-                payload=event,
-                status=Status.PENDING if synced else Status.IGNORED,
-                **event_error([] if synced else [fact("not_customer_event")]),
-                leased_by=token,
-                leased_until=lease_until() if synced else None,
-            )
-            if synced:
-                enqueue_event(stored.pk, token, tenant.pk, stored.stripe_customer_id)
-    except IntegrityError:
+    # Written by syncapp/rows.py: the ORM's create() was a third of the webhook's CPU.
+    stored = insert(
+        StripeEvent,
+        unless_taken=("tenant", "stripe_event_id"),
+        tenant=tenant,
+        stripe_account=stripe_account,
+        stripe_event_id=event["id"],
+        type=event.get("type", ""),
+        stripe_created=datetime.fromtimestamp(int(event.get("created", 0)), tz=UTC),
+        livemode=bool(event.get("livemode")),
+        account=event.get("account") or "",
+        stripe_customer_id=data_object.get("id", "") if synced else "",
+        stripe_email=event_email(event),
+        payload=event,
+        status=Status.PENDING if synced else Status.IGNORED,
+        **event_error([] if synced else [fact("not_customer_event")]),
+        leased_by=token,
+        leased_until=lease_until() if synced else None,
+    )
+    if stored is None:
         return StripeEvent.objects.for_tenant(tenant).get(stripe_event_id=event["id"]), False
+    if synced:
+        enqueue_event(stored.pk, token, tenant.pk, stored.stripe_customer_id)
     return stored, True
 
 

@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from syncapp.rows import insert
+
 from ..latency import over_budget, over_rate
-from ..rows import insert
 from . import faults
 from .errors import ApiError
 from .models import Agreement, Grant, RequestLogEntry

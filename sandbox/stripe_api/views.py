@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from ..rows import insert
+from syncapp.rows import insert
+
 from . import control, faults, oauth, services
 from .models import ApiKey, IdempotentRequest, OAuthApp, RequestLog, SinkRequest, stripe_id
 from .oauth import GrantKey
