@@ -299,7 +299,10 @@ def stripe_app_deauthorized(*, stripe_user_id: str, livemode: bool) -> list[Stri
         account.last_error = said_in_english(account.error_facts)
         account.access_token = account.refresh_token = ""
         account.access_token_expires_at = None
-        account.save()
+        # One commit with the pause the save's receiver writes: never a revoked account whose
+        # syncs still run (nor, for a moment, one a reader sees revoked but not paused).
+        with transaction.atomic():
+            account.save()
         logger.warning(
             "Tenant %s: Stripe account %s removed our app in Stripe", account.tenant.slug, account.pk
         )

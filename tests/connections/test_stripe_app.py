@@ -224,6 +224,25 @@ def test_removing_the_app_in_stripe_revokes_pauses_and_emails_the_owners(
     assert not owner_client.get(f"/t/{tenant.slug}/").context.get("stripe_revoked_accounts")
 
 
+def test_the_revoked_status_and_its_pause_commit_together(app_connected, stripe_account, tenant, monkeypatch):
+    """A reader never sees the account revoked without its pause: a pause that cannot be written
+    leaves the account connected, and Stripe's retry of the event revokes it then."""
+    from customers import receivers
+    from syncapp.connections.stripe_app import stripe_app_deauthorized
+
+    def unwritable(**kwargs):
+        raise RuntimeError("the database refused the pause")
+
+    monkeypatch.setattr(receivers, "pause_on_revoked", unwritable)
+    with pytest.raises(RuntimeError):
+        stripe_app_deauthorized(stripe_user_id=app_connected.account_id, livemode=app_connected.livemode)
+    assert StripeConnection.all_tenants.get(pk=app_connected.pk).status == ConnectionStatus.CONNECTED
+    monkeypatch.undo()
+    stripe_app_deauthorized(stripe_user_id=app_connected.account_id, livemode=app_connected.livemode)
+    assert StripeConnection.all_tenants.get(pk=app_connected.pk).status == ConnectionStatus.REVOKED
+    assert ConnectionPause.objects.for_tenant(tenant).get(service="stripe").active
+
+
 def test_the_connect_endpoint_refuses_an_event_of_the_other_mode(app_connected, live_server, stripe_account):
     from sandbox.stripe_api.delivery import signature_header
 
