@@ -76,7 +76,10 @@ def golive_steps(tenant: Tenant) -> list[Step]:
         Step(
             "live",
             _("Live: Stripe changes sync by themselves"),
-            SyncRecord.objects.for_tenant(tenant).filter(event__isnull=False).exists(),
+            # Not while a connection is lost (an app removed in Stripe, a refused key): nothing
+            # syncs by itself then, and reconnecting is the step to take.
+            all(connected.values())
+            and SyncRecord.objects.for_tenant(tenant).filter(event__isnull=False).exists(),
             reverse("sync_log", args=[slug]),
             _("The first webhook sync lands in the sync log."),
         ),

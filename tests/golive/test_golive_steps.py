@@ -66,6 +66,12 @@ def test_each_step_is_done_as_the_merchant_gets_there(merchant):
     )
     assert set(_states(tenant).values()) == {"done"}
 
+    # The merchant removes our app in Stripe: not live any more, and reconnecting is next.
+    StripeConnection.objects.for_tenant(tenant).update(status=ConnectionStatus.REVOKED)
+    assert _states(tenant) == {**dict.fromkeys(_states(tenant), "done"), "stripe": "next", "live": "todo"}
+    StripeConnection.objects.for_tenant(tenant).update(status=ConnectionStatus.CONNECTED)
+    assert set(_states(tenant).values()) == {"done"}
+
 
 def test_missing_defaults_are_the_next_step(merchant):
     configure(merchant.tenant, defaults={"payment_terms_number": None})
