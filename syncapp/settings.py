@@ -327,8 +327,9 @@ IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # holds a database connection while its chunk runs. 8 create lanes: a create (e-conomic, then the
 # write-back to Stripe) takes about a quarter of a second on a busy node, and 4 lanes reached only
 # 17 of the 24 calls a second the bench's rate limit allows (docs/benchmarks.md); the throttle
-# paces any more. 4 match lanes: an import of customers e-conomic already has runs as fast as
-# before; on a node short of CPU, fewer leave more of it to the creates and to live syncs.
+# paces any more. 2 match lanes: they sync as fast as the CPU allows, and 4 took the cores from
+# other merchants' live syncs (docs/benchmarks.md, fairness); they keep up with the creates but for
+# the last page (docs/benchmarks.md, "The import at the line").
 IMPORT_LANES = env.int("IMPORT_LANES", default=8)
 IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=2)
 # Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
