@@ -328,14 +328,17 @@ IMPORT_PAGE_SIZE = env.int("IMPORT_PAGE_SIZE", default=100)
 # write-back to Stripe) takes about a quarter of a second on a busy node, and 4 lanes reached only
 # 17 of the 24 calls a second the bench's rate limit allows (docs/benchmarks.md); the throttle
 # paces any more. 2 match lanes: they sync as fast as the CPU allows, and 4 took the cores from
-# other merchants' live syncs (docs/benchmarks.md, fairness); they keep up with the creates but for
-# the last page (docs/benchmarks.md, "The import at the line").
+# other merchants' live syncs (docs/benchmarks.md, fairness).
 IMPORT_LANES = env.int("IMPORT_LANES", default=8)
 IMPORT_MATCH_LANES = env.int("IMPORT_MATCH_LANES", default=2)
 # Stripe pages an import may read ahead of its saved cursor, so customers found in e-conomic are
-# synced while earlier pages' creates wait for the rate limit. The bound on its memory: about
-# IMPORT_PAGE_SIZE customers each (docs/benchmarks.md, import).
-IMPORT_READ_AHEAD_PAGES = env.int("IMPORT_READ_AHEAD_PAGES", default=50)
+# synced while earlier pages' creates wait for the rate limit. By default a whole task's pages
+# (customers/services/imports.py, CHUNK_PAGES: 100): Stripe lists newest first, so an import's
+# creates come first and its matched customers last, and with 50 the last matched page was read
+# only as the creates ended, leaving the rate limit idle meanwhile (docs/benchmarks.md, "The import
+# at the line"). The bound on an import's memory: about IMPORT_PAGE_SIZE customers a page (100
+# pages: 7-12 MB more at the peak than 50); lower it on a node short of memory.
+IMPORT_READ_AHEAD_PAGES = env.int("IMPORT_READ_AHEAD_PAGES", default=100)
 # A long import reads what changed in e-conomic since it loaded its match index this often.
 IMPORT_INDEX_REFRESH_SECONDS = env.float("IMPORT_INDEX_REFRESH_SECONDS", default=300.0)
 # Consecutive outages (5xx, timeouts) from a service before a tenant's work on it pauses.
