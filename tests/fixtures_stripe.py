@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from customers.models import StripeEvent
 from sandbox.stripe_api import control, delivery, services
 from sandbox.stripe_api.models import Account, Customer, Delivery, Event, Fault, SinkRequest, stripe_id
 from sandbox.stripe_api.seed import seed_account
@@ -115,6 +117,22 @@ def wait_for_sink(name: str, count: int, *, timeout: float = 20.0) -> list[dict]
 def first_account(tenant: Tenant) -> StripeConnection:
     """The tenant's first Stripe account (every tenant has one, connected or not)."""
     return StripeConnection.all_tenants.filter(tenant=tenant).order_by("id").first()
+
+
+def stored_event(
+    tenant: Tenant, event_id: str = "evt_1", customer_id: str = "cus_1", **fields: Any
+) -> StripeEvent:
+    """A `customer.updated` event of the tenant's first Stripe account, stored as the webhook would
+    (pending, not sent to a worker): for tests that process or sweep it themselves."""
+    return StripeEvent.objects.for_tenant(tenant).create(
+        stripe_account=first_account(tenant),
+        stripe_event_id=event_id,
+        type="customer.updated",
+        stripe_created=timezone.now(),
+        stripe_customer_id=customer_id,
+        payload={"id": event_id, "type": "customer.updated", "data": {"object": {"id": customer_id}}},
+        **fields,
+    )
 
 
 @pytest.fixture

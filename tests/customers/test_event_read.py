@@ -5,24 +5,17 @@ still honoured, and none costs a query of its own when there is nothing to find.
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.models import ConnectionPause, ReviewItem, StripeEvent, SyncRecord
+from customers.models import ConnectionPause, ReviewItem, SyncRecord
 from customers.services.events import event_process
 from sandbox.economic_api.models import Customer as EconomicCustomer
 from tests.fixtures_merchant import configure
-from tests.fixtures_stripe import first_account
+from tests.fixtures_stripe import stored_event
 
 Action = SyncRecord.Action
 
 
 def _processed(merchant, customer_id: str, event_id: str) -> SyncRecord:
-    event = StripeEvent.objects.for_tenant(merchant.tenant).create(
-        stripe_account=first_account(merchant.tenant),
-        stripe_event_id=event_id,
-        type="customer.updated",
-        stripe_created="2026-12-04T12:00:00Z",
-        stripe_customer_id=customer_id,
-        payload={"id": event_id, "type": "customer.updated", "data": {"object": {"id": customer_id}}},
-    )
+    event = stored_event(merchant.tenant, event_id, customer_id)
     record = event_process(event_id=event.pk, tenant_id=merchant.tenant.pk, stripe_customer_id=customer_id)
     assert record is not None
     return record

@@ -18,19 +18,7 @@ from customers.services import event_give_up, events_sweep, sync_record_failed
 from customers.services.schedule import retry_delay
 from tests.conftest import admin_login
 from tests.factories import MembershipFactory
-from tests.fixtures_stripe import first_account
-
-
-def _stored_event(tenant, event_id="evt_1", customer_id="cus_1", **fields) -> StripeEvent:
-    return StripeEvent.objects.for_tenant(tenant).create(
-        stripe_account=first_account(tenant),
-        stripe_event_id=event_id,
-        type="customer.updated",
-        stripe_created=timezone.now(),
-        stripe_customer_id=customer_id,
-        payload={"id": event_id},
-        **fields,
-    )
+from tests.fixtures_stripe import stored_event
 
 
 def test_tenant_sync_prints_one_json_line_per_customer(merchant, capsys):
@@ -94,15 +82,13 @@ def test_sync_log_json_lists_newest_first(tenant, capsys):
 def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args))
-    stale = _stored_event(tenant, "evt_stale")
+    stale = stored_event(tenant, "evt_stale")
     StripeEvent.all_tenants.filter(pk=stale.pk).update(received=timezone.now() - timedelta(minutes=10))
     # Stored by the webhook: leased to the message it sent, so the sweeper leaves it alone.
-    _stored_event(
-        tenant, "evt_fresh", leased_by="message", leased_until=timezone.now() + timedelta(minutes=2)
-    )
+    stored_event(tenant, "evt_fresh", leased_by="message", leased_until=timezone.now() + timedelta(minutes=2))
     # Waiting for its scheduled retry: not due, so no second chain starts.
-    _stored_event(tenant, "evt_waiting", next_attempt_at=timezone.now() + timedelta(minutes=5))
-    done = _stored_event(tenant, "evt_done", status=StripeEvent.Status.PROCESSED)
+    stored_event(tenant, "evt_waiting", next_attempt_at=timezone.now() + timedelta(minutes=5))
+    done = stored_event(tenant, "evt_done", status=StripeEvent.Status.PROCESSED)
     StripeEvent.all_tenants.filter(pk=done.pk).update(received=timezone.now() - timedelta(minutes=10))
     assert events_sweep() == 1
     # The message carries the key of the customer's lock with the event's id and its lease.
@@ -115,7 +101,7 @@ def test_sweeper_requeues_only_due_unleased_pending_events(tenant, monkeypatch):
 
 @pytest.mark.django_db
 def test_giving_up_marks_the_event_failed_with_the_reason(tenant):
-    event = _stored_event(tenant, attempts=9)
+    event = stored_event(tenant, attempts=9)
     said = [{"code": "economic_server_error", "values": {"status": 503}}]
     record = event_give_up(event_id=event.pk, reason=said)
     event.refresh_from_db()
@@ -249,7 +235,7 @@ def test_admin_replay_requeues_the_event(
 ):
     queued = []
     monkeypatch.setattr(tasks.process_event, "delay", lambda *args: queued.append(args))
-    event = _stored_event(tenant, status=StripeEvent.Status.FAILED, last_error="Ambiguous match")
+    event = stored_event(tenant, status=StripeEvent.Status.FAILED, last_error="Ambiguous match")
     staff = django_user_model.objects.create_superuser("s@example.com", "s@example.com", "pw-123456789")
     admin_login(client, staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -266,7 +252,7 @@ def test_a_throttled_event_stays_pending_with_the_reason_for_support(merchant):
     from customers.services import event_process
 
     customer = merchant.stripe.create_customer(email="t@firma.dk", name="T")
-    event = _stored_event(merchant.tenant, "evt_throttled", customer["id"])
+    event = stored_event(merchant.tenant, "evt_throttled", customer["id"])
     merchant.economic.set_faults(throttle=3, retry_after=4)
     assert event_process(event_id=event.pk) is None
     event.refresh_from_db()
@@ -284,7 +270,7 @@ def test_an_unexpected_error_waits_its_turn_on_the_schedule(tenant, monkeypatch)
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(events, "customer_sync", broken)
-    event = _stored_event(tenant, "evt_bug")
+    event = stored_event(tenant, "evt_bug")
     assert event_process(event_id=event.pk) is None
     event.refresh_from_db()
     # Pending, one attempt spent, due again after a backoff (not at the next sweep), lease given back.

@@ -6,7 +6,7 @@ from customers.services import customer_sync
 from customers.services.events import event_process
 from sandbox.economic_api.models import Customer as EmulatedEconomicCustomer
 from tests.fixtures_merchant import configure
-from tests.fixtures_stripe import connect_stripe, first_account
+from tests.fixtures_stripe import connect_stripe, stored_event
 
 Action = SyncRecord.Action
 
@@ -22,17 +22,6 @@ def delete_in_economic(merchant, number: int) -> None:
 def stripe_metadata(merchant) -> dict:
     """The customer's metadata as Stripe's newest customer.updated shows it."""
     return merchant.stripe.events("customer.updated")[-1]["data"]["object"]["metadata"]
-
-
-def stored_event(merchant, customer_id: str, event_id: str) -> StripeEvent:
-    return StripeEvent.objects.for_tenant(merchant.tenant).create(
-        stripe_account=first_account(merchant.tenant),
-        stripe_event_id=event_id,
-        type="customer.updated",
-        stripe_created="2026-11-25T12:00:00Z",
-        stripe_customer_id=customer_id,
-        payload={"id": event_id, "type": "customer.updated", "data": {"object": {"id": customer_id}}},
-    )
 
 
 def test_a_linked_customer_deleted_in_economic_is_matched_or_created_again_in_the_same_sync(merchant):
@@ -70,7 +59,7 @@ def test_a_deleted_customer_to_bar_that_economic_no_longer_has_is_unlinked(merch
 
 def test_an_unexpected_error_ends_as_a_failed_record_and_a_failed_event(merchant, monkeypatch):
     customer = merchant.stripe.create_customer(email="bug@firma.dk", name="Bug")
-    event = stored_event(merchant, customer["id"], "evt_unexpected")
+    event = stored_event(merchant.tenant, "evt_unexpected", customer["id"])
 
     def broken(**_):
         raise KeyError("customerNumber")
@@ -97,11 +86,11 @@ def test_a_refused_stripe_call_keeps_stripes_request_id_for_support(merchant):
 
 def test_the_number_is_written_back_again_after_the_merchant_cleared_it(merchant):
     customer = merchant.stripe.create_customer(email="again@firma.dk", name="Again")
-    first = sync(merchant, customer["id"], event=stored_event(merchant, customer["id"], "evt_1"))
+    first = sync(merchant, customer["id"], event=stored_event(merchant.tenant, "evt_1", customer["id"]))
     assert "Stored the number in Stripe metadata" in first.message
     merchant.stripe.update_customer(customer["id"], metadata={"economic_customer_number": ""})
 
-    second = sync(merchant, customer["id"], event=stored_event(merchant, customer["id"], "evt_2"))
+    second = sync(merchant, customer["id"], event=stored_event(merchant.tenant, "evt_2", customer["id"]))
 
     assert "Stored the number in Stripe metadata" in second.message
     assert stripe_metadata(merchant) == {"economic_customer_number": str(first.economic_customer_number)}
@@ -110,7 +99,7 @@ def test_the_number_is_written_back_again_after_the_merchant_cleared_it(merchant
 def test_changing_the_target_key_writes_the_number_there(merchant):
     customer = merchant.stripe.create_customer(email="key@firma.dk", name="Key")
     number = sync(
-        merchant, customer["id"], event=stored_event(merchant, customer["id"], "evt_a")
+        merchant, customer["id"], event=stored_event(merchant.tenant, "evt_a", customer["id"])
     ).economic_customer_number
     configure(
         merchant.tenant,
@@ -121,7 +110,7 @@ def test_changing_the_target_key_writes_the_number_there(merchant):
         },
     )
 
-    record = sync(merchant, customer["id"], event=stored_event(merchant, customer["id"], "evt_a2"))
+    record = sync(merchant, customer["id"], event=stored_event(merchant.tenant, "evt_a2", customer["id"]))
 
     assert "Stored the number in Stripe metadata “erp_number”" in record.message
     assert stripe_metadata(merchant)["erp_number"] == str(number)
